@@ -1,0 +1,76 @@
+import type { EventData, EventName, MethodName, ParamsOf, ResultOf } from './contract';
+import { ApiError } from './errors';
+import { parseEvent, parseResponse, parseResult } from './validate';
+
+/** A message channel to the main side: the Electron preload bridge or the headless host's WebSocket. */
+export interface Transport {
+  send(message: unknown): void;
+  onMessage(listener: (message: unknown) => void): void;
+  /** Called when the channel is gone for good; pending requests fail with this reason. */
+  onClose(listener: (reason: string) => void): void;
+}
+
+type Listener<E extends EventName> = (data: EventData<E>) => void;
+
+/**
+ * The typed API client: the only way the renderer talks to the rest of the app. Replies and events are validated
+ * here too, so a main side that drifted from the contract shows up as a clear error, not as undefined in the UI.
+ */
+export class ApiClient {
+  private nextId = 1;
+  private readonly pending = new Map<number, { method: MethodName; resolve: (v: unknown) => void; reject: (e: ApiError) => void }>();
+  private readonly listeners = new Map<EventName, Set<Listener<EventName>>>();
+  private closedReason: string | null = null;
+
+  constructor(private readonly transport: Transport) {
+    transport.onMessage((raw) => this.receive(raw));
+    transport.onClose((reason) => this.close(reason));
+  }
+
+  request<M extends MethodName>(method: M, ...args: keyof ParamsOf<M> extends never ? [ParamsOf<M>?] : [ParamsOf<M>]): Promise<ResultOf<M>> {
+    if (this.closedReason) return Promise.reject(new ApiError('internal', `Connection closed: ${this.closedReason}`));
+    const id = this.nextId++;
+    return new Promise<ResultOf<M>>((resolve, reject) => {
+      this.pending.set(id, { method, resolve: resolve as (v: unknown) => void, reject });
+      this.transport.send({ type: 'request', id, method, params: args[0] ?? {} });
+    });
+  }
+
+  on<E extends EventName>(event: E, listener: Listener<E>): () => void {
+    let set = this.listeners.get(event);
+    if (!set) {
+      set = new Set();
+      this.listeners.set(event, set);
+    }
+    set.add(listener as Listener<EventName>);
+    return () => set?.delete(listener as Listener<EventName>);
+  }
+
+  private receive(raw: unknown): void {
+    const type = typeof raw === 'object' && raw !== null ? (raw as { type?: unknown }).type : undefined;
+    if (type === 'event') {
+      const message = parseEvent(raw);
+      for (const listener of this.listeners.get(message.event) ?? []) listener(message.data as EventData<EventName>);
+      return;
+    }
+    const message = parseResponse(raw);
+    const waiter = this.pending.get(message.id);
+    if (!waiter) return;
+    this.pending.delete(message.id);
+    if (!message.ok) {
+      waiter.reject(ApiError.from(message.error));
+      return;
+    }
+    try {
+      waiter.resolve(parseResult(waiter.method, message.result));
+    } catch (error) {
+      waiter.reject(ApiError.wrap(error));
+    }
+  }
+
+  private close(reason: string): void {
+    this.closedReason = reason;
+    for (const waiter of this.pending.values()) waiter.reject(new ApiError('internal', `Connection closed: ${reason}`));
+    this.pending.clear();
+  }
+}

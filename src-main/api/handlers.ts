@@ -1,0 +1,63 @@
+import { existsSync } from 'node:fs';
+import { basename } from 'node:path';
+import type { MethodName, ParamsOf, ResultOf } from '../../src-common/api/contract';
+import { ApiError } from '../../src-common/api/errors';
+import type { AppInfo, AudioFileRef } from '../../src-common/api/schemas';
+import type { AppHome } from '../core/app-home';
+import type { SettingsStore } from '../core/settings';
+import type { EngineClient } from '../engine/engine-client';
+import type { ChosenFiles } from '../files/chosen-files';
+import { listInstalledModels } from '../models/installed-models';
+
+export type Handlers = { [M in MethodName]: (params: ParamsOf<M>) => Promise<ResultOf<M>> };
+
+/** What the handlers need from the process that hosts them (Electron shell or headless host). */
+export interface AppServices {
+  shell: AppInfo['shell'];
+  version: string;
+  home: AppHome;
+  bundledModels: string;
+  settings: SettingsStore;
+  files: ChosenFiles;
+  engine: EngineClient;
+  /** The platform's open dialog; absent in the headless host, where the page uploads files instead. */
+  showOpenDialog?: () => Promise<string[]>;
+}
+
+/** Opens a file the user chose and remembers it in the recent list. */
+export async function openChosenFile(services: AppServices, path: string, displayName?: string): Promise<AudioFileRef> {
+  const ref = await services.files.add(path, displayName);
+  services.settings.addRecentFile(services.files.get(ref.id).path);
+  return ref;
+}
+
+/** The implementation of every contract method; transports only validate and route to these. */
+export function createHandlers(services: AppServices): Handlers {
+  const { settings, files, engine, home } = services;
+  return {
+    'app.info': async () => ({ name: 'Diffa Studio', version: services.version, shell: services.shell, platform: process.platform, home: home.root }),
+    'settings.get': async () => settings.get(),
+    'settings.update': async (patch) => settings.update(patch),
+    'files.list': async () => files.list(),
+    'files.recent': async () => settings.get().recentFiles.map((path, index) => ({ index, name: basename(path), exists: existsSync(path) })),
+    'files.openRecent': async ({ index }) => {
+      const path = settings.get().recentFiles[index];
+      if (!path) throw new ApiError('not_found', `There is no recent file number ${index + 1}`);
+      return openChosenFile(services, path);
+    },
+    'files.openDialog': async () => {
+      if (!services.showOpenDialog) throw new ApiError('unsupported', 'The headless host has no open dialog: drop a file on the page or use the file picker');
+      const paths = await services.showOpenDialog();
+      const opened: AudioFileRef[] = [];
+      for (const path of paths) opened.push(await openChosenFile(services, path));
+      return opened;
+    },
+    'files.close': async ({ id }) => {
+      files.get(id);
+      files.remove(id);
+      return { ok: true as const };
+    },
+    'models.list': async () => listInstalledModels(services.bundledModels, home.models).map(({ dir: _dir, ...summary }) => summary),
+    'engine.status': async () => engine.status(),
+  };
+}

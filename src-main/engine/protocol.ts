@@ -1,0 +1,35 @@
+import { z } from 'zod';
+import { ApiErrorSchema } from '../../src-common/api/errors';
+import { BackendSchema } from '../../src-common/api/schemas';
+
+/**
+ * Messages between the main side and the engine process. The engine is a separate process (a utilityProcess in
+ * Electron, a forked child elsewhere) so that synchronous `session.run` never blocks a UI thread and a native crash
+ * takes down only the engine. Both directions are validated.
+ */
+export const engineOps = {
+  hello: {
+    params: z.object({}).strict(),
+    result: z.object({ pid: z.number().int(), onnxruntime: z.string(), backends: z.array(BackendSchema) }),
+  },
+} as const;
+export type EngineOp = keyof typeof engineOps;
+export type EngineParams<O extends EngineOp> = z.input<(typeof engineOps)[O]['params']>;
+export type EngineResult<O extends EngineOp> = z.output<(typeof engineOps)[O]['result']>;
+
+const opNames = Object.keys(engineOps) as [EngineOp, ...EngineOp[]];
+
+export const EngineCallSchema = z.object({ type: z.literal('call'), id: z.number().int(), op: z.enum(opNames), params: z.unknown() }).strict();
+export type EngineCall = z.infer<typeof EngineCallSchema>;
+
+export const EngineReplySchema = z.discriminatedUnion('ok', [
+  z.object({ type: z.literal('reply'), id: z.number().int(), ok: z.literal(true), result: z.unknown() }),
+  z.object({ type: z.literal('reply'), id: z.number().int(), ok: z.literal(false), error: ApiErrorSchema }),
+]);
+export type EngineReply = z.infer<typeof EngineReplySchema>;
+
+/** Sent once by the engine when it is ready for calls. */
+export const EngineReadySchema = z.object({ type: z.literal('ready'), pid: z.number().int() });
+
+export const EngineOutgoingSchema = z.union([EngineReplySchema, EngineReadySchema]);
+export type EngineOutgoing = z.infer<typeof EngineOutgoingSchema>;
