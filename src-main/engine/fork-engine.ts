@@ -19,12 +19,14 @@ export function engineEntry(): { script: string; execArgv: string[] } {
 export const forkEngine: EngineLauncher = () => {
   const { script, execArgv } = engineEntry();
   const child = fork(script, [], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced' });
+  // A message sent just as the child dies fails with EPIPE; the 'exit' event that follows is what reports the crash.
+  child.on('error', () => undefined);
   const channel: EngineChannel = {
     get pid() {
       return child.pid ?? null;
     },
     postMessage: (message) => {
-      if (child.connected) child.send(message as never);
+      if (child.connected) child.send(message as never, (error) => error && child.kill('SIGKILL'));
     },
     onMessage: (listener) => child.on('message', listener),
     onExit: (listener) => child.on('exit', listener),

@@ -1,0 +1,73 @@
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { describe, it } from 'node:test';
+import { tempDir } from '../test-support/temp-dir';
+import { writeSineWav } from '../test-support/wav';
+
+const entry = join(import.meta.dirname, 'main.ts');
+const home = tempDir();
+const diffa = (...args: string[]) =>
+  spawnSync(process.execPath, ['--import', 'tsx', entry, ...args], { encoding: 'utf8', env: { ...process.env, DIFFA_HOME: home } });
+
+describe('diffa CLI', () => {
+  it('lists its commands', () => {
+    const run = diffa('--help');
+    assert.equal(run.status, 0);
+    assert.match(run.stdout, /Usage: npm run diffa -- <command>/);
+    assert.match(run.stdout, /serve/);
+  });
+
+  it('prints each command its own help', () => {
+    const run = diffa('serve', '--help');
+    assert.equal(run.status, 0);
+    assert.match(run.stdout, /--port N/);
+  });
+
+  it('says so for an unknown command or option', () => {
+    assert.equal(diffa('frobnicate').status, 2);
+    const run = diffa('serve', '--frob');
+    assert.equal(run.status, 1);
+    assert.match(run.stderr, /Unknown option '--frob'/);
+  });
+
+  it('refuses a non-loopback address without an explicit token', () => {
+    const run = diffa('serve', '--host', '0.0.0.0');
+    assert.equal(run.status, 1);
+    assert.match(run.stderr, /Refusing to listen on 0\.0\.0\.0/);
+  });
+
+  it('names a bad --file and exits non-zero', () => {
+    const run = diffa('serve', '--file', join(home, 'nope.wav'));
+    assert.equal(run.status, 1);
+    assert.match(run.stderr, /nope\.wav: the file does not exist/);
+  });
+
+  it('serve prints the URL with its token on a line of its own, and preloads --file', async () => {
+    const wav = writeSineWav(join(home, 'tone.wav'), 0.2);
+    const child = spawn(process.execPath, ['--import', 'tsx', entry, 'serve', '--file', wav], { env: { ...process.env, DIFFA_HOME: home } });
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        createInterface({ input: child.stdout }).on('line', (line) => /^http:\/\/127\.0\.0\.1:\d+\/\?token=\S+$/.test(line) && resolve(line));
+        child.once('exit', (code) => reject(new Error(`serve exited with ${code}`)));
+      });
+      const { WebSocket } = await import('ws');
+      const ws = new WebSocket(`${url.replace('http', 'ws').replace('/?', '/api?')}`);
+      const reply = await new Promise<{ result: { name: string }[] }>((resolve) => {
+        ws.on('open', () => ws.send(JSON.stringify({ type: 'request', id: 1, method: 'files.list', params: {} })));
+        ws.on('message', (data) => {
+          const message = JSON.parse(data.toString());
+          if (message.type === 'response') resolve(message);
+        });
+      });
+      ws.close();
+      assert.deepEqual(
+        reply.result.map((f) => f.name),
+        ['tone.wav'],
+      );
+    } finally {
+      child.kill('SIGTERM');
+    }
+  });
+});
