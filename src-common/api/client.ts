@@ -27,7 +27,7 @@ export class ApiClient {
     transport.onClose((reason) => this.close(reason));
   }
 
-  request<M extends MethodName>(method: M, ...args: keyof ParamsOf<M> extends never ? [ParamsOf<M>?] : [ParamsOf<M>]): Promise<ResultOf<M>> {
+  request<M extends MethodName>(method: M, ...args: Record<string, never> extends ParamsOf<M> ? [ParamsOf<M>?] : [ParamsOf<M>]): Promise<ResultOf<M>> {
     if (this.closedReason) return Promise.reject(new ApiError('internal', `Connection closed: ${this.closedReason}`));
     const id = this.nextId++;
     return new Promise<ResultOf<M>>((resolve, reject) => {
