@@ -30,7 +30,16 @@ export class FFT {
     this.work(inRe, inIm, 0, outRe, outIm, 0, 1, 0);
   }
 
-  private work(inRe: Float64Array, inIm: Float64Array, inOffset: number, outRe: Float64Array, outIm: Float64Array, outOffset: number, stride: number, stage: number): void {
+  private work(
+    inRe: Float64Array,
+    inIm: Float64Array,
+    inOffset: number,
+    outRe: Float64Array,
+    outIm: Float64Array,
+    outOffset: number,
+    stride: number,
+    stage: number,
+  ): void {
     const radix = this.factors[stage] ?? 1;
     const span = this.size / (stride * radix); // length of each sub-transform
     if (span === 1) {
