@@ -1,0 +1,97 @@
+#!/usr/bin/env node
+// Bundles the main side with esbuild into dist/main/:
+//   electron-main.js  the Electron shell (ESM)             engine-main.js  the engine process (ESM)
+//   cli.js            the command line (ESM, plain Node)   preload.cjs     the window's preload (CommonJS: sandboxed
+//                                                                          preloads cannot load ESM or node_modules)
+// `electron` is provided by Electron itself and `onnxruntime-node` loads a native addon next to its own files, so both
+// stay external (electron-builder ships onnxruntime-node with its binaries unpacked from the asar). Everything else
+// (zod, conf, electron-store, ws, …) is bundled, so the packaged app needs no other node_modules at run time.
+// Flags: --watch rebuilds on change; --quiet prints nothing but errors.
+import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as esbuild from 'esbuild';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const outdir = join(root, 'dist', 'main');
+const watch = process.argv.includes('--watch');
+const quiet = process.argv.includes('--quiet');
+
+// CommonJS packages bundled into an ESM file call require() for Node built-ins; give them a real one. The name is
+// private so that sources declaring their own `require` (engine-main.ts does) do not collide with it.
+const requireShim = ["import { createRequire as __diffaCreateRequire } from 'node:module';", 'const require = __diffaCreateRequire(import.meta.url);'].join(
+  '\n',
+);
+
+const common = {
+  bundle: true,
+  platform: 'node',
+  sourcemap: 'linked',
+  logLevel: quiet ? 'error' : 'warning',
+  absWorkingDir: root,
+  legalComments: 'none',
+};
+
+/** @type {import('esbuild').BuildOptions[]} */
+const builds = [
+  {
+    ...common,
+    entryPoints: { 'electron-main': 'src-main/app/electron-main.ts' },
+    outdir,
+    format: 'esm',
+    target: 'node22', // Electron 45 runs Node 22
+    external: ['electron', 'onnxruntime-node'],
+    banner: { js: requireShim },
+    outExtension: { '.js': '.js' },
+  },
+  {
+    ...common,
+    entryPoints: { cli: 'src-main/cli/main.ts' },
+    outdir,
+    format: 'esm',
+    target: 'node20',
+    external: ['electron', 'onnxruntime-node'],
+    banner: { js: requireShim },
+  },
+  {
+    ...common,
+    entryPoints: { 'engine-main': 'src-main/engine/engine-main.ts' },
+    outdir,
+    format: 'esm',
+    target: 'node20',
+    external: ['electron', 'onnxruntime-node'],
+  },
+  {
+    ...common,
+    entryPoints: { preload: 'src-main/app/preload.ts' },
+    outdir,
+    format: 'cjs',
+    platform: 'browser', // the sandboxed preload has no Node built-ins: fail the build if one sneaks in
+    target: 'chrome140',
+    external: ['electron'],
+    outExtension: { '.js': '.cjs' },
+  },
+];
+
+const started = Date.now();
+rmSync(outdir, { recursive: true, force: true });
+mkdirSync(outdir, { recursive: true });
+if (watch) {
+  for (const options of builds) {
+    const context = await esbuild.context(options);
+    await context.watch();
+  }
+  console.log(`Watching src-main/ and src-common/; bundles go to ${join('dist', 'main')}. Ctrl+C stops.`);
+} else {
+  try {
+    await Promise.all(builds.map((options) => esbuild.build(options)));
+  } catch {
+    // esbuild has printed the errors
+    process.exit(1);
+  }
+  if (!quiet) {
+    const files = readdirSync(outdir).filter((name) => !name.endsWith('.map'));
+    const sizes = files.map((name) => `${name} ${(statSync(join(outdir, name)).size / 1024).toFixed(0)} KiB`);
+    console.log(`Built dist/main in ${Date.now() - started} ms: ${sizes.join(', ')}`);
+  }
+}
