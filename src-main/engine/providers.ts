@@ -1,0 +1,53 @@
+import type { InferenceSession } from 'onnxruntime-node';
+
+export const PROVIDERS = ['cuda', 'tensorrt', 'dml', 'coreml', 'webgpu', 'cpu'] as const;
+export type ProviderName = (typeof PROVIDERS)[number];
+
+/** What each platform offers, best first; CPU always closes the list. */
+export function providerOrder(platform: NodeJS.Platform = process.platform, arch: string = process.arch): ProviderName[] {
+  if (platform === 'linux') return arch === 'x64' ? ['cuda', 'tensorrt', 'webgpu', 'cpu'] : ['cpu'];
+  if (platform === 'win32') return ['dml', 'webgpu', 'cpu'];
+  if (platform === 'darwin') return arch === 'arm64' ? ['coreml', 'webgpu', 'cpu'] : ['webgpu', 'cpu'];
+  return ['cpu'];
+}
+
+export interface ProviderAttempt {
+  provider: ProviderName;
+  ok: boolean;
+  /** Why it could not be used (the runtime's own message, first line). */
+  reason?: string;
+  ms: number;
+}
+
+export interface ProviderChoice<T> {
+  value: T;
+  provider: ProviderName;
+  attempts: ProviderAttempt[];
+}
+
+/**
+ * Tries each provider in turn. onnxruntime-node throws instead of falling back when a provider is missing (e.g. the
+ * CUDA libraries are not installed), so each one is tried alone and its failure recorded — the hardware panel and
+ * every answer can then say which provider ran and why the ones before it did not.
+ */
+export async function withFallback<T>(order: readonly ProviderName[], open: (provider: ProviderName) => Promise<T>): Promise<ProviderChoice<T>> {
+  const attempts: ProviderAttempt[] = [];
+  for (const provider of order) {
+    const started = performance.now();
+    try {
+      const value = await open(provider);
+      attempts.push({ provider, ok: true, ms: performance.now() - started });
+      return { value, provider, attempts };
+    } catch (error) {
+      const reason = (error instanceof Error ? error.message : String(error)).split('\n')[0]?.slice(0, 300) ?? 'unknown error';
+      attempts.push({ provider, ok: false, reason, ms: performance.now() - started });
+    }
+  }
+  const summary = attempts.map((a) => `${a.provider}: ${a.reason}`).join('; ');
+  throw new Error(`No execution provider could run the model (${summary})`);
+}
+
+/** Session options for one provider; quiet logs, since a refused provider is reported through `attempts` instead. */
+export function sessionOptions(provider: ProviderName): InferenceSession.SessionOptions {
+  return { executionProviders: [provider], graphOptimizationLevel: 'all', logSeverityLevel: 3 };
+}
