@@ -106,3 +106,17 @@ test('a file preloaded with --file is open when the page loads', async ({ page }
     await host.stop();
   }
 });
+
+test('the keyboard reaches everything: Ctrl+O opens the picker, Tab reaches the file controls', async ({ page, host }) => {
+  await openApp(page, host.url);
+  const chooser = page.waitForEvent('filechooser');
+  await page.keyboard.press('Control+o');
+  await (await chooser).setFiles([{ name: 'keyboard.wav', mimeType: 'audio/wav', buffer: sineWav({ seconds: 0.4 }) }]);
+  await expect(page.getByTestId('file-name')).toHaveText('keyboard.wav');
+
+  const close = page.getByRole('button', { name: 'Close keyboard.wav' });
+  for (let i = 0; i < 30 && !(await close.evaluate((el) => el === document.activeElement)); i++) await page.keyboard.press('Tab');
+  await expect(close).toBeFocused();
+  await page.keyboard.press('Enter');
+  await expect(fileItem(page, 'keyboard.wav')).toHaveCount(0);
+});

@@ -34,7 +34,10 @@ test('About lists the app version and each installed model with its licence', as
   await expect(dialog.getByTestId('about-version')).toContainText(`Version ${version}`);
   const models = await listModels(host.origin, host.token);
   if (models.length === 0) await expect(dialog.getByTestId('no-models')).toBeVisible();
-  for (const model of models) await expect(dialog.getByText(model.licence)).toBeVisible();
+  for (const model of models) {
+    const item = dialog.getByTestId('model-item').filter({ hasText: model.name });
+    await expect(item.getByTestId('model-licence')).toHaveText(model.licence);
+  }
   await page.keyboard.press('Escape');
   await expect(dialog).toBeHidden();
 });
@@ -68,3 +71,13 @@ async function listModels(origin: string, token: string): Promise<{ name: string
   socket.close();
   return result;
 }
+
+test('every control has an accessible name', async ({ page, host }) => {
+  await openApp(page, host.url);
+  const unnamed = await page.evaluate(() =>
+    [...document.querySelectorAll<HTMLElement>('button, select, input:not([aria-hidden="true"]), [role="button"]')]
+      .filter((el) => !(el.getAttribute('aria-label') || el.textContent?.trim() || el.closest('label')?.textContent?.trim()))
+      .map((el) => el.outerHTML),
+  );
+  expect(unnamed).toEqual([]);
+});
