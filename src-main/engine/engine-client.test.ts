@@ -16,7 +16,7 @@ const waitFor = (client: EngineClient, predicate: (s: EngineStatus) => boolean) 
   });
 
 describe('engine process', () => {
-  const engine = new EngineClient(forkEngine);
+  const engine = new EngineClient(forkEngine());
   after(() => engine.stop());
 
   it('starts in its own process and reports onnxruntime and its backends', async () => {

@@ -1,6 +1,6 @@
 import { ApiError } from '../../src-common/api/errors';
 import type { EngineStatus } from '../../src-common/api/schemas';
-import { type EngineOp, EngineOutgoingSchema, type EngineParams, type EngineResult, engineOps } from './protocol';
+import { type EngineEvent, type EngineOp, EngineOutgoingSchema, type EngineParams, type EngineResult, engineOps } from './protocol';
 
 /** A running engine process, however it was started (child_process.fork, Electron's utilityProcess.fork). */
 export interface EngineChannel {
@@ -16,6 +16,13 @@ interface Pending {
   op: EngineOp;
   resolve: (value: unknown) => void;
   reject: (error: ApiError) => void;
+  onEvent?: (event: EngineEvent) => void;
+}
+
+export interface CallHandle<T> {
+  /** The id the engine knows this call by (to cancel it). */
+  id: number;
+  result: Promise<T>;
 }
 
 /** Restarts after a crash stop once this many happen within `CRASH_WINDOW_MS`: a crash loop must not spin forever. */
@@ -54,8 +61,17 @@ export class EngineClient {
   }
 
   async call<O extends EngineOp>(op: O, params: EngineParams<O>): Promise<EngineResult<O>> {
+    return (await this.start_(op, params)).result;
+  }
+
+  /** A call whose progress events (denoising steps) go to `onEvent`; its id can be passed to `cancel`. */
+  async callWithEvents<O extends EngineOp>(op: O, params: EngineParams<O>, onEvent: (event: EngineEvent) => void): Promise<CallHandle<EngineResult<O>>> {
+    return this.start_(op, params, onEvent);
+  }
+
+  private async start_<O extends EngineOp>(op: O, params: EngineParams<O>, onEvent?: (event: EngineEvent) => void): Promise<CallHandle<EngineResult<O>>> {
     await this.ensureStarted();
-    return this.send(op, params);
+    return this.send(op, params, onEvent);
   }
 
   stop(): void {
@@ -85,7 +101,7 @@ export class EngineClient {
         if (message.type === 'ready') {
           isReady = true;
           this.send('hello', {})
-            .then((hello) => {
+            .result.then((hello) => {
               this.setStatus({ state: 'ready', pid: hello.pid, onnxruntime: hello.onnxruntime, backends: hello.backends, lastError: null });
               resolve();
             })
@@ -94,6 +110,7 @@ export class EngineClient {
         }
         const waiter = this.pending.get(message.id);
         if (!waiter) return;
+        if (message.type === 'event') return waiter.onEvent?.(message);
         this.pending.delete(message.id);
         if (!message.ok) return waiter.reject(ApiError.from(message.error));
         const result = engineOps[waiter.op].result.safeParse(message.result);
@@ -123,14 +140,15 @@ export class EngineClient {
     this.ensureStarted().catch(() => undefined);
   }
 
-  private send<O extends EngineOp>(op: O, params: EngineParams<O>): Promise<EngineResult<O>> {
+  private send<O extends EngineOp>(op: O, params: EngineParams<O>, onEvent?: (event: EngineEvent) => void): CallHandle<EngineResult<O>> {
     const channel = this.channel;
-    if (!channel) return Promise.reject(new ApiError('engine_crashed', 'The engine process is not running'));
     const id = this.nextId++;
-    return new Promise<EngineResult<O>>((resolve, reject) => {
-      this.pending.set(id, { op, resolve: resolve as (v: unknown) => void, reject });
+    if (!channel) return { id, result: Promise.reject(new ApiError('engine_crashed', 'The engine process is not running')) };
+    const result = new Promise<EngineResult<O>>((resolve, reject) => {
+      this.pending.set(id, { op, resolve: resolve as (v: unknown) => void, reject, onEvent });
       channel.postMessage({ type: 'call', id, op, params });
     });
+    return { id, result };
   }
 
   private setStatus(patch: Partial<EngineStatus>): void {

@@ -1,10 +1,15 @@
 import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import { ApiError } from '../../src-common/api/errors';
-import { type EngineCall, EngineCallSchema, type EngineOp, type EngineOutgoing, type EngineResult, engineOps } from './protocol';
+import { answerQuestion } from './answer';
+import { LoadedModel } from './loaded-model';
+import { type EngineCall, EngineCallSchema, type EngineOp, type EngineOutgoing, type EngineParams, type EngineResult, engineOps } from './protocol';
+import type { ProviderName } from './providers';
 
 /**
  * Entry point of the engine process. Runs as an Electron utilityProcess (messages through `process.parentPort`) or
- * as a forked Node child (messages through `process.send`); everything else is the same.
+ * as a forked Node child (messages through `process.send`); everything else is the same. Inference happens only
+ * here: onnxruntime-node's `session.run` blocks the thread it runs on.
  */
 interface ParentPort {
   on(event: 'message', listener: (event: { data: unknown }) => void): void;
@@ -17,20 +22,66 @@ const send = (message: EngineOutgoing) => {
   else process.send?.(message);
 };
 
-// onnxruntime-node is CommonJS with a native addon; load it lazily so a broken install is reported, not fatal.
 const require = createRequire(import.meta.url);
-type Ort = typeof import('onnxruntime-node');
-let ort: Ort | null = null;
-const loadOrt = (): Ort => {
-  ort ??= require('onnxruntime-node') as Ort;
-  return ort;
-};
+const ortInfo = () => require('onnxruntime-node') as typeof import('onnxruntime-node');
 
-const handlers: { [O in EngineOp]: (params: unknown) => Promise<EngineResult<O>> } = {
+/** Where the verified-hash cache lives: the app's cache folder, passed by the main side. */
+const verifyCache = join(process.env.DIFFA_ENGINE_CACHE ?? process.cwd(), 'verified-files.json');
+
+let model: LoadedModel | null = null;
+let loading: Promise<LoadedModel> | null = null;
+
+/** One model at a time: loading another releases the current one first. */
+async function ensureModel(modelDir: string, provider: ProviderName | 'auto'): Promise<LoadedModel> {
+  if (model && model.bundle.dir === modelDir && (provider === 'auto' || model.provider === provider)) return model;
+  if (loading) await loading.catch(() => undefined);
+  if (model && model.bundle.dir === modelDir && (provider === 'auto' || model.provider === provider)) return model;
+  const previous = model;
+  model = null;
+  await previous?.release();
+  loading = LoadedModel.load(modelDir, { provider, verifyCache });
+  try {
+    model = await loading;
+    return model;
+  } finally {
+    loading = null;
+  }
+}
+
+// Questions run one after another; each knows whether it was cancelled.
+const cancelled = new Set<number>();
+let queue: Promise<unknown> = Promise.resolve();
+
+type Handler<O extends EngineOp> = (params: EngineParams<O> & Record<string, unknown>, callId: number) => Promise<EngineResult<O>>;
+const handlers: { [O in EngineOp]: Handler<O> } = {
   hello: async () => {
-    const runtime = loadOrt();
+    const runtime = ortInfo();
     const backends = (runtime.listSupportedBackends?.() ?? []).map((b) => ({ name: b.name, bundled: b.bundled }));
     return { pid: process.pid, onnxruntime: runtime.env.versions.node ?? 'unknown', backends };
+  },
+  load: async (params) => {
+    const started = performance.now();
+    const loaded = await ensureModel(params.modelDir, params.provider ?? 'auto');
+    return { id: loaded.manifest.id, provider: loaded.provider, attempts: loaded.attempts, loadMs: performance.now() - started };
+  },
+  ask: (params, callId) => {
+    const request = engineOps.ask.params.parse(params);
+    const run = queue.then(async () => {
+      if (cancelled.has(callId)) throw new ApiError('cancelled', 'The question was cancelled before it started');
+      const loaded = await ensureModel(request.modelDir, request.provider);
+      const signal = {
+        get aborted() {
+          return cancelled.has(callId);
+        },
+      };
+      return answerQuestion(loaded, request, (data) => send({ type: 'event', id: callId, event: 'step', data }), signal);
+    });
+    queue = run.catch(() => undefined).finally(() => cancelled.delete(callId));
+    return run;
+  },
+  cancel: async ({ callId }) => {
+    cancelled.add(callId);
+    return { cancelled: true };
   },
 };
 
@@ -43,7 +94,8 @@ async function handle(raw: unknown): Promise<void> {
   }
   try {
     const params = engineOps[call.op].params.parse(call.params ?? {});
-    const result = await handlers[call.op](params);
+    const handler = handlers[call.op] as (params: unknown, callId: number) => Promise<unknown>;
+    const result = await handler(params, call.id);
     send({ type: 'reply', id: call.id, ok: true, result });
   } catch (error) {
     send({ type: 'reply', id: call.id, ok: false, error: ApiError.wrap(error, 'engine_error').toJSON() });

@@ -15,22 +15,27 @@ export function engineEntry(): { script: string; execArgv: string[] } {
   return { script: join(here, 'engine-main.js'), execArgv: [] };
 }
 
+/** Environment the engine process reads: where to keep its cache of verified model files. */
+export const engineEnv = (cacheDir: string) => ({ DIFFA_ENGINE_CACHE: cacheDir });
+
 /** Starts the engine as a forked Node child (headless host, CLI, tests). The Electron shell uses utilityProcess. */
-export const forkEngine: EngineLauncher = () => {
-  const { script, execArgv } = engineEntry();
-  const child = fork(script, [], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced' });
-  // A message sent just as the child dies fails with EPIPE; the 'exit' event that follows is what reports the crash.
-  child.on('error', () => undefined);
-  const channel: EngineChannel = {
-    get pid() {
-      return child.pid ?? null;
-    },
-    postMessage: (message) => {
-      if (child.connected) child.send(message as never, (error) => error && child.kill('SIGKILL'));
-    },
-    onMessage: (listener) => child.on('message', listener),
-    onExit: (listener) => child.on('exit', listener),
-    kill: () => child.kill(),
+export const forkEngine =
+  (env: Record<string, string> = {}): EngineLauncher =>
+  () => {
+    const { script, execArgv } = engineEntry();
+    const child = fork(script, [], { execArgv, env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced' });
+    // A message sent just as the child dies fails with EPIPE; the 'exit' event that follows is what reports the crash.
+    child.on('error', () => undefined);
+    const channel: EngineChannel = {
+      get pid() {
+        return child.pid ?? null;
+      },
+      postMessage: (message) => {
+        if (child.connected) child.send(message as never, (error) => error && child.kill('SIGKILL'));
+      },
+      onMessage: (listener) => child.on('message', listener),
+      onExit: (listener) => child.on('exit', listener),
+      kill: () => child.kill(),
+    };
+    return channel;
   };
-  return channel;
-};

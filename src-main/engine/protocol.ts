@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ApiErrorSchema } from '../../src-common/api/errors';
+import { AnswerSchema, AskRequestSchema, ProviderPreferenceSchema, StepEventSchema } from '../../src-common/api/inference';
 import { BackendSchema } from '../../src-common/api/schemas';
 
 /**
@@ -12,6 +13,20 @@ export const engineOps = {
     params: z.object({}).strict(),
     result: z.object({ pid: z.number().int(), onnxruntime: z.string(), backends: z.array(BackendSchema) }),
   },
+  /** Loads a bundle (verifying it), replacing the model loaded before: one model at a time. */
+  load: {
+    params: z.object({ modelDir: z.string().min(1), provider: ProviderPreferenceSchema.default('auto') }).strict(),
+    result: z.object({
+      id: z.string(),
+      provider: z.string(),
+      attempts: z.array(z.object({ provider: z.string(), ok: z.boolean(), reason: z.string().optional(), ms: z.number() })),
+      loadMs: z.number(),
+    }),
+  },
+  /** Answers a question, streaming one `step` event per forward pass. Questions are queued, one runs at a time. */
+  ask: { params: AskRequestSchema, result: AnswerSchema },
+  /** Cancels the ask call with this id (running: within one step; queued: before it starts). */
+  cancel: { params: z.object({ callId: z.number().int() }).strict(), result: z.object({ cancelled: z.boolean() }) },
 } as const;
 export type EngineOp = keyof typeof engineOps;
 export type EngineParams<O extends EngineOp> = z.input<(typeof engineOps)[O]['params']>;
@@ -31,5 +46,9 @@ export type EngineReply = z.infer<typeof EngineReplySchema>;
 /** Sent once by the engine when it is ready for calls. */
 export const EngineReadySchema = z.object({ type: z.literal('ready'), pid: z.number().int() });
 
-export const EngineOutgoingSchema = z.union([EngineReplySchema, EngineReadySchema]);
+/** Progress of a call in flight (the denoising steps of an ask). */
+export const EngineEventSchema = z.object({ type: z.literal('event'), id: z.number().int(), event: z.literal('step'), data: StepEventSchema });
+export type EngineEvent = z.infer<typeof EngineEventSchema>;
+
+export const EngineOutgoingSchema = z.union([EngineReplySchema, EngineReadySchema, EngineEventSchema]);
 export type EngineOutgoing = z.infer<typeof EngineOutgoingSchema>;

@@ -3,7 +3,7 @@ import { type AppHome, openAppHome } from '../core/app-home';
 import { openConfSettings } from '../core/conf-settings';
 import { appVersion, bundledModelsDir } from '../core/resources';
 import { EngineClient } from '../engine/engine-client';
-import { forkEngine } from '../engine/fork-engine';
+import { engineEnv, forkEngine } from '../engine/fork-engine';
 import { ChosenFiles } from '../files/chosen-files';
 
 /** The services of the app outside Electron: conf settings, a forked engine, files streamed from `/media/<id>`. */
@@ -16,6 +16,6 @@ export function createHeadlessServices(homeRoot: string): AppServices & { home: 
     bundledModels: bundledModelsDir(),
     settings: openConfSettings(home.settings),
     files: new ChosenFiles((id) => `/media/${id}`),
-    engine: new EngineClient(forkEngine),
+    engine: new EngineClient(forkEngine(engineEnv(home.cache))),
   };
 }

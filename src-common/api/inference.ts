@@ -1,0 +1,89 @@
+import { z } from 'zod';
+
+/** Questions, decoding settings, step events and answers: shared by the engine, the API, the CLI and the renderer. */
+
+export const SamplerNameSchema = z.enum(['low-confidence', 'random', 'factor', 'threshold']);
+export const ProviderPreferenceSchema = z.enum(['auto', 'cuda', 'tensorrt', 'dml', 'coreml', 'webgpu', 'cpu']);
+
+/** Per-question decoding settings; anything left out comes from the model's manifest. */
+export const DecodingSettingsSchema = z
+  .object({
+    sampler: SamplerNameSchema,
+    steps: z.number().int().positive().max(4096),
+    genLength: z.number().int().positive().max(4096),
+    blockLength: z.number().int().positive().max(4096),
+    temperature: z.number().nonnegative().max(10),
+    cfgScale: z.number().nonnegative().max(20),
+    seed: z
+      .number()
+      .int()
+      .nonnegative()
+      .max(2 ** 32 - 1),
+    factor: z.number().positive().max(100),
+    threshold: z.number().gt(0).lte(1),
+  })
+  .partial()
+  .strict();
+export type DecodingSettings = z.infer<typeof DecodingSettingsSchema>;
+
+export const TurnSchema = z.object({ question: z.string(), answer: z.string() });
+
+export const AskRequestSchema = z
+  .object({
+    modelDir: z.string().min(1),
+    audioPath: z.string().min(1),
+    start: z.number().nonnegative().nullable().default(null),
+    end: z.number().positive().nullable().default(null),
+    question: z.string().trim().min(1).max(2000),
+    history: z.array(TurnSchema).max(32).default([]),
+    decoding: DecodingSettingsSchema.default({}),
+    provider: ProviderPreferenceSchema.default('auto'),
+  })
+  .strict();
+export type AskRequest = z.input<typeof AskRequestSchema>;
+
+export const AlternativeSchema = z.object({ token: z.number().int(), text: z.string(), prob: z.number() });
+export const CommittedTokenSchema = z.object({
+  position: z.number().int().nonnegative(),
+  token: z.number().int(),
+  text: z.string(),
+  confidence: z.number(),
+  alternatives: z.array(AlternativeSchema),
+});
+export type CommittedTokenView = z.infer<typeof CommittedTokenSchema>;
+
+/** One denoising step, small enough to stream: what was committed where, with its confidence and alternatives. */
+export const StepEventSchema = z.object({
+  step: z.number().int().positive(),
+  block: z.number().int().nonnegative(),
+  committed: z.array(CommittedTokenSchema),
+  masked: z.number().int().nonnegative(),
+  earlyStop: z.boolean(),
+  ms: z.number().nonnegative(),
+});
+export type StepEventView = z.infer<typeof StepEventSchema>;
+
+export const AnswerSchema = z.object({
+  answer: z.string(),
+  tokens: z.array(z.number().int()),
+  genLength: z.number().int().positive(),
+  forwardPasses: z.number().int().nonnegative(),
+  provider: z.string(),
+  providerAttempts: z.array(z.object({ provider: z.string(), ok: z.boolean(), reason: z.string().optional(), ms: z.number() })),
+  model: z.object({ id: z.string(), name: z.string(), version: z.string(), manifestSha256: z.string() }),
+  decoding: DecodingSettingsSchema.required(),
+  question: z.string(),
+  prompt: z.string(),
+  region: z.object({ start: z.number(), end: z.number() }),
+  /** Set when the region is longer than the model hears: only its first `heardSeconds` were used. */
+  truncated: z.boolean(),
+  heardSeconds: z.number(),
+  timings: z.object({
+    decodeMs: z.number(),
+    featuresMs: z.number(),
+    audioGraphMs: z.number(),
+    stepsMs: z.array(z.number()),
+    totalMs: z.number(),
+  }),
+});
+export type Answer = z.infer<typeof AnswerSchema>;

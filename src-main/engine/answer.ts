@@ -1,0 +1,124 @@
+import type { z } from 'zod';
+import { ApiError } from '../../src-common/api/errors';
+import type { Answer, AskRequestSchema, DecodingSettings, StepEventView } from '../../src-common/api/inference';
+import { DenoiseCancelled, type DenoiseParams, denoise } from '../../src-common/diffusion/denoise';
+import { resample } from '../../src-common/dsp/resample';
+import { decodeRegion, downmix } from '../audio/decode';
+import type { LoadedModel } from './loaded-model';
+
+type AskParams = z.output<typeof AskRequestSchema>;
+
+/** The manifest's decoding defaults with the question's own settings on top. */
+export function resolveDecoding(model: LoadedModel, settings: DecodingSettings): Required<DecodingSettings> {
+  const d = model.manifest.decoding;
+  return {
+    sampler: settings.sampler ?? d.sampler,
+    steps: settings.steps ?? d.steps,
+    genLength: settings.genLength ?? d.gen_length,
+    // A custom gen length keeps the manifest's block length when it still divides it, else decodes in one block.
+    blockLength: settings.blockLength ?? (settings.genLength === undefined || settings.genLength % d.block_length === 0 ? d.block_length : settings.genLength),
+    temperature: settings.temperature ?? d.temperature,
+    cfgScale: settings.cfgScale ?? d.cfg_scale,
+    seed: settings.seed ?? 0,
+    factor: settings.factor ?? d.factor,
+    threshold: settings.threshold ?? d.threshold,
+  };
+}
+
+/** Yields to the event loop, so a cancel message sent during a (synchronous) forward pass is seen before the next. */
+const yieldToEvents = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * One question about one region: decode → mono → 16 kHz → log-mel → audio graph → prompt → masked diffusion, with a
+ * step event per forward pass. Timings are measured here, in the engine process, around each stage.
+ */
+export async function answerQuestion(
+  model: LoadedModel,
+  request: AskParams,
+  onStep: (event: StepEventView) => void,
+  signal: { readonly aborted: boolean },
+): Promise<Answer> {
+  const started = performance.now();
+  const { manifest } = model;
+  const decoding = resolveDecoding(model, request.decoding);
+
+  let t = performance.now();
+  const decoded = await decodeRegion(request.audioPath, { start: request.start ?? 0, end: request.end });
+  const mono = resample(downmix(decoded), decoded.sampleRate, manifest.audio.sample_rate);
+  const decodeMs = performance.now() - t;
+  const regionSeconds = mono.length / manifest.audio.sample_rate;
+  const heardSeconds = Math.min(regionSeconds, manifest.audio.chunk_s);
+  if (mono.length === 0) throw new ApiError('bad_audio', 'The region holds no audio samples');
+
+  t = performance.now();
+  const { features, melLength } = model.mel.extract(mono);
+  const featuresMs = performance.now() - t;
+
+  t = performance.now();
+  const audio = await model.encodeAudio(features, melLength);
+  const audioGraphMs = performance.now() - t;
+
+  const prompt = model.prompt.build(request.question, request.history);
+  const params: DenoiseParams = { ...decoding, maskId: manifest.special_tokens.mask, eosId: manifest.special_tokens.eos };
+  const forward = model.forward(prompt.ids, audio, prompt.audioOffset);
+  const stepsMs: number[] = [];
+  let stepStarted = performance.now();
+  const pieces = new Map<number, string>();
+  const piece = (id: number) => {
+    let text = pieces.get(id);
+    if (text === undefined) {
+      text = model.prompt.piece(id);
+      pieces.set(id, text);
+    }
+    return text;
+  };
+
+  let result: Awaited<ReturnType<typeof denoise>>;
+  try {
+    result = await denoise(
+      params,
+      async (input) => {
+        await yieldToEvents();
+        if (signal.aborted) throw new DenoiseCancelled();
+        stepStarted = performance.now();
+        return forward(input);
+      },
+      (event) => {
+        const ms = performance.now() - stepStarted;
+        stepsMs.push(ms);
+        onStep({
+          ...event,
+          ms,
+          committed: event.committed.map((c) => ({
+            ...c,
+            text: piece(c.token),
+            alternatives: c.alternatives.map((a) => ({ ...a, text: piece(a.token) })),
+          })),
+        });
+      },
+      signal,
+    );
+  } catch (error) {
+    if (error instanceof DenoiseCancelled) throw new ApiError('cancelled', 'The question was cancelled');
+    if (error instanceof RangeError) throw new ApiError('bad_request', error.message);
+    throw error;
+  }
+
+  const start = request.start ?? 0;
+  return {
+    answer: model.prompt.decodeAnswer(result.tokens),
+    tokens: Array.from(result.tokens),
+    genLength: decoding.genLength,
+    forwardPasses: result.forwardPasses,
+    provider: model.provider,
+    providerAttempts: model.attempts,
+    model: { id: manifest.id, name: manifest.name, version: manifest.version, manifestSha256: model.bundle.manifestSha256 },
+    decoding,
+    question: request.question,
+    prompt: prompt.text,
+    region: { start, end: start + regionSeconds },
+    truncated: regionSeconds > manifest.audio.chunk_s,
+    heardSeconds,
+    timings: { decodeMs, featuresMs, audioGraphMs, stepsMs, totalMs: performance.now() - started },
+  };
+}
