@@ -1,12 +1,24 @@
 import { test as base, expect, type Page } from '@playwright/test';
+import { locateChromium } from './support/browser';
 import { type RunningHost, startHost } from './support/host';
 
 interface WorkerFixtures {
   /** One headless host per worker, with its own temporary DIFFA_HOME. */
   host: RunningHost;
+  /** Fails with a message saying how to install a browser when no Chromium was found. */
+  chromiumCheck: undefined;
 }
 
 export const test = base.extend<object, WorkerFixtures>({
+  chromiumCheck: [
+    // biome-ignore lint/correctness/noEmptyPattern: Playwright reads a fixture's dependencies from this pattern
+    async ({}, use) => {
+      const { error } = locateChromium();
+      if (error) throw new Error(error);
+      await use(undefined);
+    },
+    { scope: 'worker', auto: true },
+  ],
   host: [
     // biome-ignore lint/correctness/noEmptyPattern: Playwright reads a fixture's dependencies from this pattern
     async ({}, use) => {

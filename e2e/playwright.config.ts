@@ -1,31 +1,40 @@
 import { defineConfig } from '@playwright/test';
-import { CHROMIUM_ARGS, findChromium } from './support/browser';
+import { CHROMIUM_ARGS, locateChromium } from './support/browser';
 
 /**
  * End-to-end tests: the real headless host (a subprocess per worker, fresh DIFFA_HOME) serving the built renderer
- * (`dist/renderer`, so run `npm run build:renderer` first; `npm test` does), driven in Chromium.
+ * (`dist/renderer`, so run `npm run build` first; `npm test` does), driven in Chromium. The Electron variant
+ * (`electron*.spec.ts`) launches Electron itself where its binary exists.
  * Artifacts (screenshots, traces, the HTML report) go to e2e/artifacts/, which git ignores.
  */
+const chromium = locateChromium();
+
 export default defineConfig({
   testDir: '.',
-  testMatch: '*.spec.ts',
-  // The Electron variant has its own spec files and launches Electron itself, where its binary exists.
-  testIgnore: 'electron*.spec.ts',
   outputDir: 'artifacts/test-results',
   fullyParallel: false,
+  // Two-core machines: one host subprocess and one browser per worker.
   workers: process.env.CI ? 1 : 2,
   retries: 0,
   timeout: 30_000,
   expect: { timeout: 10_000 },
   forbidOnly: Boolean(process.env.CI),
   reporter: [['list'], ['html', { outputFolder: 'artifacts/report', open: 'never' }]],
-  use: {
-    browserName: 'chromium',
-    headless: true,
-    viewport: { width: 1280, height: 800 },
-    colorScheme: 'light',
-    launchOptions: { executablePath: findChromium(), args: CHROMIUM_ARGS },
-    screenshot: 'only-on-failure',
-    trace: 'retain-on-failure',
-  },
+  use: { screenshot: 'only-on-failure', trace: 'retain-on-failure' },
+  projects: [
+    {
+      name: 'chromium',
+      testMatch: '*.spec.ts',
+      testIgnore: 'electron*.spec.ts',
+      use: {
+        browserName: 'chromium',
+        headless: true,
+        viewport: { width: 1280, height: 800 },
+        colorScheme: 'light',
+        // Without a browser the `chromiumCheck` fixture fails every test with a message saying how to install one.
+        launchOptions: { executablePath: chromium.path, args: CHROMIUM_ARGS },
+      },
+    },
+    { name: 'electron', testMatch: 'electron*.spec.ts' },
+  ],
 });
