@@ -143,10 +143,13 @@ class QformerConnector(nn.Module):
         self.proj = nn.Sequential(nn.LayerNorm(enc_dim), nn.Linear(enc_dim, odim))
 
     def forward(self, hidden_states):
-        outs = []
-        for j, idx in enumerate(self.target_layer_ids):
-            h = hidden_states[idx]
-            outs.append(self.qformer(self.layer_prompts[j].expand(h.shape[0], -1, -1), h))
-        stacked = torch.stack(outs, dim=2)                      # [B, Q, K, d]
+        # The K taps share the Q-Former, so they run as one batch of K*B rows (same maths as one call per tap,
+        # fewer small matrix products on the CPU).
+        taps = [hidden_states[idx] for idx in self.target_layer_ids]
+        B = taps[0].shape[0]
+        enc = torch.cat(taps, dim=0)                                               # [K*B, T, d]
+        queries = torch.cat([p.expand(B, -1, -1) for p in self.layer_prompts], 0)  # [K*B, Q, d]
+        out = self.qformer(queries, enc)
+        stacked = out.view(len(taps), B, out.shape[1], out.shape[2]).permute(1, 2, 0, 3)  # [B, Q, K, d]
         w = torch.softmax(self.layer_weights, dim=-1)[None, :, :, None]
-        return self.proj((stacked * w).sum(dim=2))               # [B, Q, odim]
+        return self.proj((stacked * w).sum(dim=2))                                 # [B, Q, odim]

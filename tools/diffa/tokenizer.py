@@ -1,6 +1,6 @@
 """A word-level tokenizer in Hugging Face `tokenizer.json` form, with LLaDA's special-token names.
 `encode` mirrors @huggingface/tokenizers (JS) exactly: added tokens are split out first, the rest goes through the
-`Whitespace` pre-tokenizer, whose JS regex /\\w+|[^\\w\\s]+/g is ASCII-only (hence re.ASCII), and unknown words map
+`Whitespace` pre-tokenizer, whose JS regex /\\w+|[^\\w\\s]+/g is ASCII-only (hence re.ASCII), and unknown words (or words over 100 characters) map
 to <unk>. Whitespace itself (including the template's "\\n\\n") yields no token."""
 import json
 import re
@@ -34,7 +34,7 @@ class WordTokenizer:
             if part in SPECIALS:
                 out.append(self.ids[part])
             elif part:
-                out.extend(self.ids.get(w, self.unk_id) for w in words_of(part))
+                out.extend(self.unk_id if len(w) > 100 else self.ids.get(w, self.unk_id) for w in words_of(part))
         return out
 
     def decode(self, ids, skip_special=True):
@@ -66,7 +66,11 @@ class WordTokenizer:
             "pre_tokenizer": {"type": "Whitespace"},
             "post_processor": None,
             "decoder": None,
-            "model": {"type": "WordLevel", "vocab": model_vocab, "unk_token": UNK},
+            # A WordPiece model with no "##" continuation pieces behaves exactly as a word-level lookup (a word is
+            # either in the vocabulary or <unk>), and unlike WordLevel it carries its own unk_token, which
+            # @huggingface/tokenizers reads from the model section (for WordLevel it wants tokenizer_config.json).
+            "model": {"type": "WordPiece", "unk_token": UNK, "continuing_subword_prefix": "##",
+                      "max_input_chars_per_word": 100, "vocab": model_vocab},
         }
 
     def config_json(self):

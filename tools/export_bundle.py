@@ -1,0 +1,202 @@
+#!/usr/bin/env python3
+"""Export a DIFFA-Tiny checkpoint to the bundle folder models/diffa-tiny/:
+audio.onnx, llm.onnx (opset 17), tokenizer.json, tokenizer_config.json, manifest.json, and parity reference
+tensors (parity/*.json + *.bin) that src-main/models/diffa-tiny-parity.test.ts checks with onnxruntime-node.
+
+  /usr/bin/python3 tools/export_bundle.py                       # from ~/.cache/diffa-tiny/ckpt/last.pt
+  /usr/bin/python3 tools/export_bundle.py --ckpt PATH --out DIR
+  /usr/bin/python3 tools/export_bundle.py --random-init          # pipeline test without a checkpoint"""
+import argparse
+import hashlib
+import json
+import os
+import sys
+
+import numpy as np
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from diffa import features, prompt  # noqa: E402
+from diffa.config import DiffaConfig  # noqa: E402
+from diffa.graphs import AudioGraph, LLMGraph  # noqa: E402
+from diffa.model import DiffaModel  # noqa: E402
+from diffa.parity import tokenizer_cases, write_case  # noqa: E402
+from diffa.tasks import SUGGESTED_QUESTIONS, TASKS  # noqa: E402
+from diffa.tiny import DECODING, GEN_LENGTH, build_tokenizer, tiny_config  # noqa: E402
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CACHE = os.path.join(os.path.expanduser(os.environ.get("XDG_CACHE_HOME", "~/.cache")), "diffa-tiny")
+OPSET = 17
+
+
+def export_graphs(model, out):
+    cfg = model.cfg
+    feats = torch.zeros(1, cfg.whisper.num_mel_bins, features.CHUNK_FRAMES)
+    ml = torch.tensor([features.CHUNK_FRAMES // 2], dtype=torch.long)
+    audio = AudioGraph(model).eval()
+    with torch.no_grad():
+        torch.onnx.export(audio, (feats, ml), os.path.join(out, "audio.onnx"), opset_version=OPSET,
+                          input_names=["input_features", "mel_length"], output_names=["audio_embeds"],
+                          dynamic_axes={"audio_embeds": {1: "A"}})
+        emb = audio(feats, ml)
+        ids = torch.zeros(2, 30, dtype=torch.long)
+        args = (ids, emb, torch.tensor([5]), torch.tensor([GEN_LENGTH]), torch.tensor([0.0]), torch.tensor([0.0]),
+                torch.rand(1, GEN_LENGTH))
+        torch.onnx.export(LLMGraph(model).eval(), args, os.path.join(out, "llm.onnx"), opset_version=OPSET,
+                          input_names=["input_ids", "audio_embeds", "audio_offset", "gen_length", "cfg_scale",
+                                       "temperature", "uniform"],
+                          output_names=["tokens", "confidence", "topk_ids", "topk_probs"],
+                          dynamic_axes={"input_ids": {0: "B", 1: "L"}, "audio_embeds": {1: "A"},
+                                        "uniform": {1: "G"}, "tokens": {1: "G"}, "confidence": {1: "G"},
+                                        "topk_ids": {1: "G"}, "topk_probs": {1: "G"}})
+
+
+def parity_cases(model, tok, out):
+    """Fixed inputs -> PyTorch outputs, stored for the JS parity test."""
+    pdir = os.path.join(out, "parity")
+    os.makedirs(pdir, exist_ok=True)
+    eval_dir = os.path.join(CACHE, "eval")
+    cases = []
+    if os.path.exists(os.path.join(eval_dir, "features.npy")):
+        f, meta = features.load_cache(eval_dir)
+        x0, n0 = torch.from_numpy(np.asarray(f[1], np.float32))[None], meta[1]["mel_length"]
+    else:
+        x0, n0 = torch.from_numpy(features.featurize_audio(np.sin(np.arange(40000) * 0.05) * 0.3)[0])[None], 250
+    sil, _ = features.featurize_audio(np.zeros(37 * 160, np.float32))
+    audio, llm = AudioGraph(model).eval(), LLMGraph(model).eval()
+    with torch.no_grad():
+        for name, x, n in [("audio-clip", x0, n0), ("audio-short-silence", torch.from_numpy(sil)[None], 37)]:
+            ml = torch.tensor([n], dtype=torch.long)
+            cases.append(write_case(pdir, name, "audio", {"input_features": x, "mel_length": ml},
+                                    {"audio_embeds": audio(x, ml)}))
+        emb = audio(x0, torch.tensor([n0], dtype=torch.long))
+        p = prompt.render_prompt(TASKS[0]["question"])
+        ids = tok.encode(p) + [model.cfg.llm.mask_token_id] * GEN_LENGTH
+        off = prompt.audio_offset(tok, p)
+        ids[-GEN_LENGTH + 2] = tok.encode("speech")[0]   # a partly decoded window
+        cond = torch.tensor([ids])
+        uncond = torch.where(torch.arange(len(ids)) < len(ids) - GEN_LENGTH,
+                             torch.full_like(cond, model.cfg.llm.mask_token_id), cond)
+        g = torch.Generator().manual_seed(5)
+        u = torch.rand(1, GEN_LENGTH, generator=g)
+        for name, inp_ids, cfg_s, temp in [("llm-greedy", cond, 0.0, 0.0),
+                                           ("llm-cfg-temperature", torch.cat([cond, uncond]), 1.5, 0.8)]:
+            inputs = {"input_ids": inp_ids, "audio_embeds": emb, "audio_offset": torch.tensor([off]),
+                      "gen_length": torch.tensor([GEN_LENGTH]), "cfg_scale": torch.tensor([cfg_s]),
+                      "temperature": torch.tensor([temp]), "uniform": u}
+            outs = llm(**inputs)
+            cases.append(write_case(pdir, name, "llm", inputs, dict(zip(
+                ["tokens", "confidence", "topk_ids", "topk_probs"], outs))))
+    qs = [q for t in TASKS for q in [t["question"]] + t["paraphrases"]] + ["Is the tone loud?"]
+    with open(os.path.join(pdir, "tokenizer-cases.json"), "w") as fh:
+        json.dump(tokenizer_cases(tok, qs, prompt.render_prompt, prompt.audio_offset), fh, indent=1, ensure_ascii=False)
+    with open(os.path.join(pdir, "index.json"), "w") as fh:
+        json.dump({"tolerance": 1e-4, "cases": cases}, fh, indent=1)
+
+
+def sha256(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def io_spec(model):
+    d, n_mels, F = model.cfg.llm.d_model, model.cfg.whisper.num_mel_bins, features.CHUNK_FRAMES
+    return {
+        "audio": {"file": "audio.onnx",
+                  "inputs": {"input_features": {"dtype": "float32", "shape": [1, n_mels, F]},
+                             "mel_length": {"dtype": "int64", "shape": [1]}},
+                  "outputs": {"audio_embeds": {"dtype": "float32", "shape": [1, "A", d]}}},
+        "llm": {"file": "llm.onnx",
+                "inputs": {"input_ids": {"dtype": "int64", "shape": ["B", "L"]},
+                           "audio_embeds": {"dtype": "float32", "shape": [1, "A", d]},
+                           "audio_offset": {"dtype": "int64", "shape": [1]},
+                           "gen_length": {"dtype": "int64", "shape": [1]},
+                           "cfg_scale": {"dtype": "float32", "shape": [1]},
+                           "temperature": {"dtype": "float32", "shape": [1]},
+                           "uniform": {"dtype": "float32", "shape": [1, "G"]}},
+                "outputs": {"tokens": {"dtype": "int64", "shape": [1, "G"]},
+                            "confidence": {"dtype": "float32", "shape": [1, "G"]},
+                            "topk_ids": {"dtype": "int64", "shape": [1, "G", 5]},
+                            "topk_probs": {"dtype": "float32", "shape": [1, "G", 5]}}},
+    }
+
+
+def manifest(model, tok, out, ckpt_info):
+    cfg = model.cfg
+    n_params = sum(p.numel() for p in model.parameters())
+    files = ["audio.onnx", "llm.onnx", "tokenizer.json", "tokenizer_config.json"]
+    sp = tok.special_id
+    return {
+        "format": "diffa-bundle", "format_version": 1, "id": "diffa-tiny", "name": "DIFFA-Tiny",
+        "version": f"0.1.0+step{ckpt_info.get('step', 0)}",
+        "licence": "MIT",
+        "description": "A miniature DIFFA-2 (Whisper-style encoder, semantic + Q-Former acoustic adapters, LLaDA "
+                       "masked-diffusion LM) trained from scratch on synthetic audio for eight question types. "
+                       "A test and demo model: it knows only the questions listed in `tasks`.",
+        "source_checkpoints": [{"name": "diffa-tiny (trained here)", **ckpt_info,
+                                "training": "tools/train_tiny.py on tools/build_features.py corpus"}],
+        "architecture": {**cfg.to_dict(), "tap_indices": cfg.tap_indices(), "parameters": n_params,
+                         "acoustic_tokens": cfg.acoustic.prompt_size,
+                         "semantic_tokens_per_second": 16000 / 160 / 2 / cfg.semantic.downsample_rate},
+        "audio": {"sample_rate": 16000, "n_mels": cfg.whisper.num_mel_bins, "n_fft": 400, "hop_length": 160,
+                  "chunk_s": features.CHUNK_S, "chunk_frames": features.CHUNK_FRAMES, "mel_scale": "slaney",
+                  "log": "whisper", "downmix": "mean", "mel_length": "ceil(samples / hop_length), capped at chunk_frames"},
+        "graphs": io_spec(model),
+        "tokenizer": "tokenizer.json", "tokenizer_config": "tokenizer_config.json",
+        "special_tokens": {"bos": sp("<|startoftext|>"), "eos": sp("<|endoftext|>"), "mask": sp("<|mdm_mask|>"),
+                           "eot": sp("<|eot_id|>"), "start_header": sp("<|start_header_id|>"),
+                           "end_header": sp("<|end_header_id|>"), "pad": sp("<|endoftext|>")},
+        "chat_template": prompt.CHAT_TEMPLATE, "bos_token": "<|startoftext|>",
+        "system_prompt": prompt.SYSTEM_PROMPT,
+        "audio_insertion": {
+            "after_text": prompt.AFTER_TEXT, "user_template": prompt.USER_CONTENT, "offset_adjust": prompt.OFFSET_ADJUST,
+            "rule": "Render chat_template with messages [{role: system, content: system_prompt}, {role: user, content: "
+                    "user_template with {question} replaced}], bos_token and add_generation_prompt=true; tokenize it "
+                    "without adding special tokens. audio_offset = number of tokens of the rendered text's prefix that "
+                    "ends right after the first occurrence of after_text, plus offset_adjust. The audio embeddings "
+                    "(acoustic, then semantic) are spliced before token index audio_offset; the gen_length mask "
+                    "tokens are appended after the prompt."},
+        "decoding": DECODING,
+        "tasks": [{"task": t["task"], "question": t["question"],
+                   "answers": t["answers"] or ["2-4 English digits as lowercase words, e.g. \"three seven one\""]}
+                  for t in TASKS],
+        "suggested_questions": SUGGESTED_QUESTIONS,
+        "files": [{"path": f, "size": os.path.getsize(os.path.join(out, f)), "sha256": sha256(os.path.join(out, f))}
+                  for f in files],
+    }
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--ckpt", default=os.path.join(CACHE, "ckpt", "last.pt"))
+    ap.add_argument("--out", default=os.path.join(ROOT, "models", "diffa-tiny"))
+    ap.add_argument("--random-init", action="store_true")
+    a = ap.parse_args()
+    tok = build_tokenizer()
+    if a.random_init:
+        torch.manual_seed(0)
+        model, info = DiffaModel(tiny_config(tok)), {"step": 0, "stage": 0, "note": "random init"}
+    else:
+        s = torch.load(a.ckpt, map_location="cpu")
+        assert s["vocab"] == tok.vocab, "checkpoint vocabulary differs from build_tokenizer()"
+        model = DiffaModel(DiffaConfig.from_dict(s["config"]))
+        model.load_state_dict(s["model"])
+        info = {"step": s["step"], "stage": s["stage"], "sha256": sha256(a.ckpt)}
+    model.eval()
+    os.makedirs(a.out, exist_ok=True)
+    export_graphs(model, a.out)
+    with open(os.path.join(a.out, "tokenizer.json"), "w") as f:
+        json.dump(tok.to_json(), f, indent=1, ensure_ascii=False)
+    with open(os.path.join(a.out, "tokenizer_config.json"), "w") as f:
+        json.dump(tok.config_json(), f, indent=1)
+    parity_cases(model, tok, a.out)
+    with open(os.path.join(a.out, "manifest.json"), "w") as f:
+        json.dump(manifest(model, tok, a.out, info), f, indent=1, ensure_ascii=False)
+    print("exported", a.out)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,27 @@
+#!/usr/bin/env python3
+"""Write the held-out eval set (seed 1001, 20 items per task) in the engine's eval-set format:
+  /usr/bin/python3 tools/make_eval_set.py --out models/diffa-tiny/eval
+The same seed and count give the same items as `build_features.py --seed 1001 --n 160 --tasks even`."""
+import argparse
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from diffa.corpus import sample_items, write_eval_set  # noqa: E402
+from diffa.tasks import TASK_NAMES  # noqa: E402
+
+EVAL_SEED, EVAL_N = 1001, 160
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--seed", type=int, default=EVAL_SEED)
+    ap.add_argument("--n", type=int, default=EVAL_N)
+    a = ap.parse_args()
+    write_eval_set(sample_items(a.seed, a.n, TASK_NAMES), a.out)
+    print("wrote", a.out)
+
+
+if __name__ == "__main__":
+    main()
