@@ -1,0 +1,269 @@
+import { createHash, type Hash } from 'node:crypto';
+import { createReadStream, createWriteStream, existsSync, renameSync, statSync, truncateSync } from 'node:fs';
+import type { Writable } from 'node:stream';
+import { finished } from 'node:stream/promises';
+import { type Dispatcher, request } from 'undici';
+import { ApiError } from '../../src-common/api/errors';
+
+/** One file to fetch into `<partPath>`, renamed to `<path>` only once its SHA-256 matched. */
+export interface FileDownload {
+  url: string;
+  path: string;
+  partPath: string;
+  size: number;
+  sha256: string;
+}
+
+/** Opens the partial file for writing; a seam so tests can inject a full disk (ENOSPC) without a tiny filesystem. */
+export type OpenWrite = (path: string, flags: 'a' | 'w') => Writable;
+const defaultOpenWrite: OpenWrite = (path, flags) => createWriteStream(path, { flags, highWaterMark: 1 << 20 });
+
+export interface DownloadOptions {
+  dispatcher: Dispatcher;
+  token?: string;
+  signal: AbortSignal;
+  /** Called with every block of bytes received (negative when a partial file had to be thrown away). */
+  onBytes?: (delta: number) => void;
+  openWrite?: OpenWrite;
+  /** Idle time without a byte before the connection counts as stalled and is retried. */
+  stallMs?: number;
+  /** Failed attempts in a row (without progress) before giving up. */
+  maxRetries?: number;
+  backoffMs?: number;
+  maxBackoffMs?: number;
+  log?: (line: string) => void;
+}
+
+/** Bytes of the file that are on disk and already in the hash. */
+interface Progress {
+  have: number;
+  hash: Hash;
+}
+
+/** A failure worth another attempt: dropped connection, stall, 5xx, 429. */
+class Retryable extends Error {}
+
+/** The file's bytes are not the promised ones; the caller re-fetches it from zero (once). */
+export class HashMismatch extends ApiError {
+  constructor(file: string, actual: string, expected: string) {
+    super('bad_model', `${file}: SHA-256 ${actual} does not match the expected ${expected}`, { file });
+  }
+}
+
+/** SHA-256 state of the bytes already on disk, so a resume continues the hash instead of re-reading at the end. */
+async function hashExisting(path: string, bytes: number): Promise<Hash> {
+  const hash = createHash('sha256');
+  if (bytes === 0) return hash;
+  for await (const chunk of createReadStream(path, { start: 0, end: bytes - 1, highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
+  return hash;
+}
+
+const sleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }
+    function onAbort() {
+      clearTimeout(timer);
+      reject(new ApiError('cancelled', 'Download stopped'));
+    }
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+
+/**
+ * Downloads one file with HTTP Range resume. Bytes already in `partPath` (from an earlier run, even one that was
+ * killed) are hashed once and kept; the rest is requested with `Range: bytes=<have>-` and hashed as it streams in.
+ * Dropped connections, stalls, 5xx and 429 are retried with exponential backoff; 404/401/403, a size that differs
+ * from the expected one, and a full disk are not. Throws HashMismatch when the complete file has the wrong hash.
+ */
+export async function downloadFile(file: FileDownload, options: DownloadOptions): Promise<void> {
+  const { signal, onBytes = () => {} } = options;
+  const maxRetries = options.maxRetries ?? 6;
+  const openWrite = options.openWrite ?? defaultOpenWrite;
+  const name = file.path.split(/[\\/]/).pop() ?? file.path;
+
+  const state: Progress = { have: existsSync(file.partPath) ? statSync(file.partPath).size : 0, hash: createHash('sha256') };
+  if (state.have > file.size) {
+    truncateSync(file.partPath, 0);
+    state.have = 0;
+  }
+  state.hash = await hashExisting(file.partPath, state.have);
+  let failures = 0;
+
+  while (state.have < file.size) {
+    if (signal.aborted) throw new ApiError('cancelled', 'Download stopped');
+    const before = state.have;
+    try {
+      const result = await fetchFrom(file, state, options, openWrite, name);
+      if (result === 'restart') {
+        // The server ignored our Range or refused it: the partial bytes cannot be trusted to line up, start over.
+        onBytes(-state.have);
+        state.have = 0;
+        state.hash = createHash('sha256');
+        if (existsSync(file.partPath)) truncateSync(file.partPath, 0);
+        continue;
+      }
+      if (state.have < file.size) throw new Retryable(`connection closed after ${state.have} of ${file.size} bytes`);
+    } catch (error) {
+      if (!(error instanceof Retryable)) throw error;
+      // Progress resets the count: a long download over a flaky link keeps going as long as it moves.
+      failures = state.have > before ? 1 : failures + 1;
+      if (failures > maxRetries) throw new ApiError('io_error', `${name}: gave up after ${maxRetries} retries (${error.message})`, { file: file.path });
+      const base = options.backoffMs ?? 500;
+      const delay = Math.min(options.maxBackoffMs ?? 15_000, base * 2 ** (failures - 1)) * (0.8 + Math.random() * 0.4);
+      options.log?.(`${name}: ${error.message}; retrying in ${Math.round(delay)} ms`);
+      await sleep(delay, signal);
+      // Every hashed byte was flushed before the retry; if the file disagrees (it should not), trust the file.
+      const onDisk = existsSync(file.partPath) ? statSync(file.partPath).size : 0;
+      if (onDisk !== state.have) {
+        onBytes(onDisk - state.have);
+        state.have = onDisk;
+        state.hash = await hashExisting(file.partPath, onDisk);
+      }
+    }
+  }
+  const actual = state.hash.digest('hex');
+  if (actual !== file.sha256) throw new HashMismatch(file.path, actual, file.sha256);
+  renameSync(file.partPath, file.path);
+}
+
+/**
+ * One HTTP attempt from byte `state.have`, advancing `state` as bytes land. Returns 'restart' when the partial file
+ * must be discarded. Throws Retryable for transient failures and ApiError for final ones.
+ */
+async function fetchFrom(file: FileDownload, state: Progress, options: DownloadOptions, openWrite: OpenWrite, name: string): Promise<'done' | 'restart'> {
+  const have = state.have;
+  const attempt = new AbortController();
+  const stop = () => attempt.abort();
+  options.signal.addEventListener('abort', stop, { once: true });
+  const stallMs = options.stallMs ?? 30_000;
+  let stalled = false;
+  let timer = setTimeout(onStall, stallMs);
+  function onStall() {
+    stalled = true;
+    attempt.abort();
+  }
+  const touch = () => {
+    clearTimeout(timer);
+    timer = setTimeout(onStall, stallMs);
+  };
+  let out: Writable | undefined;
+  try {
+    const response = await openFollowingRedirects(file.url, have, options, attempt.signal);
+    const status = response.statusCode;
+    if (status === 416) {
+      await response.body.dump();
+      return 'restart';
+    }
+    if (status === 200 && have > 0) {
+      // The server ignored Range and sends the whole file: take it from byte 0 instead of asking again.
+      options.onBytes?.(-have);
+      state.have = 0;
+      state.hash = createHash('sha256');
+    }
+    if (status === 200 || status === 206) {
+      checkSize(response, status, state.have, file.size, name);
+    } else {
+      await response.body.dump().catch(() => {});
+      if (status === 429 || status >= 500) throw new Retryable(`HTTP ${status}`);
+      if (status === 404) throw new ApiError('not_found', `${name}: not found on the server (HTTP 404)`, { file: file.path });
+      if (status === 401 || status === 403)
+        throw new ApiError('forbidden', `${name}: access refused (HTTP ${status}); for a gated or private repo set HF_TOKEN`, { file: file.path });
+      throw new ApiError('io_error', `${name}: HTTP ${status}`, { file: file.path });
+    }
+
+    out = openWrite(file.partPath, state.have === 0 ? 'w' : 'a');
+    let writeError: Error | undefined;
+    out.on('error', (error) => {
+      writeError = error;
+    });
+    for await (const chunk of response.body as AsyncIterable<Buffer>) {
+      touch();
+      if (writeError) throw writeError;
+      if (state.have + chunk.length > file.size)
+        throw new ApiError('bad_model', `${name}: the server sent more than the expected ${file.size} bytes`, { file: file.path });
+      state.hash.update(chunk);
+      state.have += chunk.length;
+      options.onBytes?.(chunk.length);
+      if (!out.write(chunk)) await drain(out);
+    }
+    out.end();
+    await finished(out);
+    return 'done';
+  } catch (error) {
+    // Flush what was hashed so the file and the hash state agree for the next attempt (or the next run).
+    if (out) {
+      out.end();
+      await finished(out).catch(() => {});
+    }
+    if (error instanceof ApiError || error instanceof Retryable) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOSPC' || code === 'EDQUOT')
+      throw new ApiError('io_error', `${name}: the disk is full; free some space and pull again (the download resumes where it stopped)`, {
+        file: file.path,
+        code,
+      });
+    if (code === 'EACCES' || code === 'EROFS' || code === 'EPERM')
+      throw new ApiError('io_error', `${name}: cannot write ${file.partPath} (${code})`, { file: file.path, code });
+    if (options.signal.aborted) throw new ApiError('cancelled', 'Download stopped');
+    throw new Retryable(stalled ? `no data for ${stallMs} ms` : (error as Error).message);
+  } finally {
+    clearTimeout(timer);
+    options.signal.removeEventListener('abort', stop);
+  }
+}
+
+function drain(out: Writable): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const done = () => {
+      out.off('error', fail);
+      resolve();
+    };
+    const fail = (error: Error) => {
+      out.off('drain', done);
+      reject(error);
+    };
+    out.once('drain', done);
+    out.once('error', fail);
+  });
+}
+
+/** The response must describe exactly the bytes we asked for of a file of exactly the expected size. */
+function checkSize(response: Dispatcher.ResponseData, status: number, have: number, size: number, name: string): void {
+  const wrong = (total: number | string) =>
+    new ApiError('bad_model', `${name}: the server has ${total} bytes, the model's file list says ${size} (wrong file or changed upstream)`, { file: name });
+  if (status === 206) {
+    const match = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(String(response.headers['content-range'] ?? ''));
+    if (!match) throw new Retryable('206 without a usable Content-Range');
+    if (Number(match[1]) !== have) throw new Retryable(`the server resumed at byte ${match[1]} instead of ${have}`);
+    if (match[3] !== '*' && Number(match[3]) !== size) throw wrong(match[3] as string);
+    return;
+  }
+  const length = response.headers['content-length'];
+  if (length !== undefined && Number(length) !== size) throw wrong(Number(length));
+}
+
+/**
+ * Hubs answer `resolve/` with a redirect to a CDN. The Range header must survive every hop; the token must not
+ * leave the hub's origin.
+ */
+async function openFollowingRedirects(url: string, have: number, options: DownloadOptions, signal: AbortSignal): Promise<Dispatcher.ResponseData> {
+  const origin = new URL(url).origin;
+  let current = url;
+  for (let hop = 0; hop < 6; hop++) {
+    const headers: Record<string, string> = { 'accept-encoding': 'identity' };
+    if (have > 0) headers.range = `bytes=${have}-`;
+    if (options.token && new URL(current).origin === origin) headers.authorization = `Bearer ${options.token}`;
+    const response = await request(current, { dispatcher: options.dispatcher, headers, signal, highWaterMark: 1 << 20 });
+    const location = response.headers.location;
+    if (response.statusCode >= 300 && response.statusCode < 400 && location) {
+      await response.body.dump();
+      current = new URL(String(location), current).href;
+      continue;
+    }
+    return response;
+  }
+  throw new ApiError('io_error', `${url}: too many redirects`);
+}

@@ -1,0 +1,155 @@
+import { createHash } from 'node:crypto';
+import { type Dispatcher, request } from 'undici';
+import { z } from 'zod';
+import { ApiError } from '../../src-common/api/errors';
+import { BundleManifestSchema } from './bundle-manifest';
+
+/** A file to fetch: where it goes in the bundle and what it must be. */
+export interface PlannedFile {
+  path: string;
+  size: number;
+  sha256: string;
+}
+
+/** Everything a download needs, pinned to one commit so a resume days later fetches the same bytes. */
+export interface PullPlan {
+  id: string;
+  name: string;
+  endpoint: string;
+  repo: string;
+  /** What the user asked for (branch, tag or commit). */
+  revision: string;
+  /** The commit it resolved to; downloads use this, never a moving branch. */
+  commit: string;
+  files: PlannedFile[];
+  /** manifest.json's text when it was already fetched to build the plan (written to staging, not re-downloaded). */
+  manifestText?: string;
+}
+
+export interface HubSource {
+  endpoint: string;
+  repo: string;
+  revision: string;
+}
+
+const REPO = /^[A-Za-z0-9][A-Za-z0-9._-]*\/[A-Za-z0-9][A-Za-z0-9._-]*$/;
+
+/**
+ * Reads what the user typed as a hub source: `org/name`, or a URL of a repo page
+ * (`https://hub/org/name`, `…/tree/<rev>`, `…/resolve/<rev>/…`, `…/blob/<rev>/…`). A URL brings its own endpoint.
+ */
+export function parseHubSource(input: string, endpoint: string, revision?: string): HubSource | null {
+  if (REPO.test(input)) return { endpoint, repo: input, revision: revision ?? 'main' };
+  let url: URL;
+  try {
+    url = new URL(input);
+  } catch {
+    return null;
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return null;
+  const parts = url.pathname.split('/').filter(Boolean);
+  const skip = parts[0] === 'models' ? 1 : 0;
+  const [org, name, kind, rev] = parts.slice(skip);
+  if (!org || !name || !REPO.test(`${org}/${name}`)) return null;
+  const urlRevision = kind && ['tree', 'resolve', 'blob'].includes(kind) && rev ? decodeURIComponent(rev) : undefined;
+  return { endpoint: url.origin, repo: `${org}/${name}`, revision: revision ?? urlRevision ?? 'main' };
+}
+
+export const resolveUrl = (endpoint: string, repo: string, commit: string, path: string) =>
+  `${endpoint}/${repo}/resolve/${encodeURIComponent(commit)}/${path.split('/').map(encodeURIComponent).join('/')}`;
+
+export interface HubClient {
+  dispatcher: Dispatcher;
+  token?: string;
+  signal?: AbortSignal;
+}
+
+/** GET a small hub resource (JSON or manifest text), with the token, mapping the hub's statuses to clear errors. */
+async function getText(client: HubClient, url: string, what: string): Promise<{ text: string; headers: Record<string, unknown> }> {
+  let current = url;
+  for (let hop = 0; hop < 5; hop++) {
+    const sameOrigin = new URL(current).origin === new URL(url).origin;
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (client.token && sameOrigin) headers.authorization = `Bearer ${client.token}`;
+    let response: Dispatcher.ResponseData;
+    try {
+      response = await request(current, { dispatcher: client.dispatcher, headers, signal: client.signal });
+    } catch (error) {
+      if (client.signal?.aborted) throw new ApiError('cancelled', 'Cancelled');
+      throw new ApiError('io_error', `Cannot reach ${new URL(url).origin} for ${what}: ${(error as Error).message}`);
+    }
+    const status = response.statusCode;
+    if (status >= 300 && status < 400 && response.headers.location) {
+      await response.body.dump();
+      current = new URL(String(response.headers.location), current).href;
+      continue;
+    }
+    const text = await response.body.text();
+    if (status === 200) return { text, headers: response.headers };
+    if (status === 401 || status === 403)
+      throw new ApiError('forbidden', `${what}: the hub refused access (HTTP ${status}); for a gated or private repo set HF_TOKEN`);
+    if (status === 404) throw new ApiError('not_found', `${what}: not found on ${new URL(url).origin} (HTTP 404)`);
+    throw new ApiError('io_error', `${what}: HTTP ${status} from ${new URL(url).origin}`);
+  }
+  throw new ApiError('io_error', `${what}: too many redirects`);
+}
+
+const RevisionSchema = z.object({ sha: z.string().min(7), siblings: z.array(z.object({ rfilename: z.string() })).optional() });
+const TreeEntrySchema = z.object({
+  type: z.string(),
+  path: z.string(),
+  size: z.number().int().nonnegative(),
+  lfs: z.object({ oid: z.string(), size: z.number().int() }).optional(),
+});
+
+/**
+ * Builds a pull plan from the hub's API: the revision endpoint pins the commit, the tree endpoint gives every file's
+ * size and (for LFS files) SHA-256, and the bundle's own manifest.json gives the SHA-256 of every file. Both must
+ * agree, so a hub that serves something else than the manifest promises is caught before a byte is downloaded.
+ */
+export async function planFromHub(client: HubClient, source: HubSource): Promise<PullPlan> {
+  const { endpoint, repo, revision } = source;
+  const api = `${endpoint}/api/models/${repo}`;
+  const rev = RevisionSchema.safeParse(JSON.parse((await getText(client, `${api}/revision/${encodeURIComponent(revision)}`, `${repo}@${revision}`)).text));
+  if (!rev.success) throw new ApiError('bad_model', `${repo}@${revision}: the hub's answer has no commit`);
+  const commit = rev.data.sha;
+
+  const tree = new Map<string, z.infer<typeof TreeEntrySchema>>();
+  let next: string | undefined = `${api}/tree/${encodeURIComponent(commit)}?recursive=true`;
+  while (next) {
+    const page = await getText(client, next, `${repo} file list`);
+    for (const raw of JSON.parse(page.text) as unknown[]) {
+      const entry = TreeEntrySchema.safeParse(raw);
+      if (entry.success && entry.data.type === 'file') tree.set(entry.data.path, entry.data);
+    }
+    // Big repos are paginated with a Link: <…>; rel="next" header.
+    next = /<([^>]+)>;\s*rel="next"/.exec(String(page.headers.link ?? ''))?.[1];
+  }
+  if (!tree.has('manifest.json')) throw new ApiError('bad_model', `${repo}@${revision} is not a Diffa model bundle: it has no manifest.json`);
+
+  const manifestText = (await getText(client, resolveUrl(endpoint, repo, commit, 'manifest.json'), `${repo} manifest.json`)).text;
+  let manifest: z.infer<typeof BundleManifestSchema>;
+  try {
+    manifest = BundleManifestSchema.parse(JSON.parse(manifestText));
+  } catch (error) {
+    throw new ApiError('bad_model', `${repo}@${revision}: manifest.json is not a valid bundle manifest (${(error as Error).message.split('\n')[0]})`);
+  }
+  for (const file of manifest.files) {
+    const listed = tree.get(file.path);
+    if (!listed) throw new ApiError('bad_model', `${repo}@${commit.slice(0, 8)}: ${file.path} is in the manifest but not in the repo`);
+    if (listed.size !== file.size) throw new ApiError('bad_model', `${repo}: ${file.path} has ${listed.size} bytes on the hub, the manifest says ${file.size}`);
+    if (listed.lfs && listed.lfs.oid !== file.sha256)
+      throw new ApiError('bad_model', `${repo}: ${file.path} has SHA-256 ${listed.lfs.oid} on the hub, the manifest says ${file.sha256}`);
+  }
+  const manifestEntry = { path: 'manifest.json', size: Buffer.byteLength(manifestText), sha256: createHash('sha256').update(manifestText).digest('hex') };
+  return {
+    id: manifest.id,
+    name: manifest.name,
+    endpoint,
+    repo,
+    revision,
+    commit,
+    files: [manifestEntry, ...manifest.files.filter((f) => f.path !== 'manifest.json')],
+    manifestText,
+  };
+}

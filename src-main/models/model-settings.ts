@@ -1,0 +1,73 @@
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { z } from 'zod';
+import type { AppHome } from '../core/app-home';
+
+/**
+ * Model-manager settings, in their own file (`<home>/settings/models.json`) rather than the shared app settings:
+ * they hold paths and URLs the page never needs to see, and the models folder must be known before anything else.
+ */
+export const ModelSettingsSchema = z.object({
+  /** Where installed models live (`models move` sets it); default `<home>/models`. */
+  modelsDir: z.string().optional(),
+  /** A Hugging Face-compatible hub or mirror; `HF_ENDPOINT` wins when set. */
+  hubEndpoint: z.string().url().optional(),
+  /** Proxy URL for every download; the standard proxy variables apply when this is absent. */
+  proxy: z.string().url().optional(),
+  /** Hosts that bypass the proxy (same syntax as NO_PROXY). */
+  noProxy: z.string().optional(),
+  /** PEM file of extra CA certificates (a corporate TLS inspector), added to Node's own roots. */
+  caFile: z.string().optional(),
+});
+export type ModelSettings = z.infer<typeof ModelSettingsSchema>;
+
+const settingsPath = (home: AppHome) => join(home.settings, 'models.json');
+
+export function readModelSettings(home: AppHome): ModelSettings {
+  try {
+    return ModelSettingsSchema.parse(JSON.parse(readFileSync(settingsPath(home), 'utf8')));
+  } catch {
+    return {};
+  }
+}
+
+export function writeModelSettings(home: AppHome, patch: ModelSettings): ModelSettings {
+  const next = ModelSettingsSchema.parse({ ...readModelSettings(home), ...patch });
+  const path = settingsPath(home);
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(`${path}.tmp`, `${JSON.stringify(next, null, 2)}\n`);
+  renameSync(`${path}.tmp`, path);
+  return next;
+}
+
+/** The models folder in effect: the moved one if the user moved it, else `<home>/models`. */
+export function effectiveModelsDir(home: AppHome): string {
+  const moved = readModelSettings(home).modelsDir;
+  return moved ? resolve(moved) : join(home.root, 'models');
+}
+
+/** Points `home.models` at the folder in effect, so every consumer of AppHome sees a moved models folder. */
+export function applyModelsDir(home: AppHome): AppHome {
+  home.models = effectiveModelsDir(home);
+  mkdirSync(home.models, { recursive: true });
+  return home;
+}
+
+export const DEFAULT_HUB = 'https://huggingface.co';
+
+/** `HF_ENDPOINT` (the hub libraries' convention) wins over the setting, which wins over huggingface.co. */
+export function hubEndpoint(settings: ModelSettings, env: NodeJS.ProcessEnv = process.env): string {
+  return (env.HF_ENDPOINT || settings.hubEndpoint || DEFAULT_HUB).replace(/\/+$/, '');
+}
+
+/** `HF_TOKEN`, else the token file `huggingface-cli login` writes, so a logged-in user needs no extra step. */
+export function hubToken(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (env.HF_TOKEN) return env.HF_TOKEN.trim();
+  const file = env.HF_TOKEN_PATH ?? join(env.HF_HOME ?? join(homedir(), '.cache', 'huggingface'), 'token');
+  try {
+    return existsSync(file) ? readFileSync(file, 'utf8').trim() || undefined : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,65 @@
+/** What a pull reports, a few times a second: enough for a progress bar with speed and time left. */
+export interface PullProgress {
+  id: string;
+  name: string;
+  state: 'resolving' | 'downloading' | 'verifying' | 'installing' | 'paused' | 'installed' | 'failed' | 'cancelled';
+  bytesDone: number;
+  bytesTotal: number;
+  /** Bytes per second over the last few seconds (0 until measured). */
+  speedBps: number;
+  /** Seconds left at that speed; null while unknown. */
+  etaSeconds: number | null;
+  filesDone: number;
+  filesTotal: number;
+  /** The files being transferred now. */
+  active: string[];
+  error?: { code: string; message: string };
+}
+
+/**
+ * Speed as an exponentially weighted average of per-tick rates: steadier than the last tick, quicker to follow a
+ * change than the average since the start (which a resume would also distort).
+ */
+export class SpeedMeter {
+  private lastBytes = 0;
+  private lastTime = 0;
+  private rate = 0;
+
+  constructor(private readonly halfLifeMs = 2000) {}
+
+  sample(bytes: number, now = performance.now()): number {
+    if (this.lastTime === 0) {
+      this.lastTime = now;
+      this.lastBytes = bytes;
+      return 0;
+    }
+    const dt = now - this.lastTime;
+    if (dt < 50) return this.rate;
+    const instant = (Math.max(0, bytes - this.lastBytes) * 1000) / dt;
+    const keep = 0.5 ** (dt / this.halfLifeMs);
+    this.rate = this.rate === 0 ? instant : this.rate * keep + instant * (1 - keep);
+    this.lastTime = now;
+    this.lastBytes = bytes;
+    return this.rate;
+  }
+}
+
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+  let value = bytes;
+  let unit = 0;
+  while (Math.abs(value) >= 1000 && unit < units.length - 1) {
+    value /= 1000;
+    unit++;
+  }
+  return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`;
+}
+
+export function formatEta(seconds: number | null): string {
+  if (seconds === null || !Number.isFinite(seconds)) return '--:--';
+  const s = Math.round(seconds);
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return h > 0 ? `${h}:${pad(m)}:${pad(s % 60)}` : `${pad(m)}:${pad(s % 60)}`;
+}

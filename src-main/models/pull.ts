@@ -1,0 +1,185 @@
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { Dispatcher } from 'undici';
+import { ApiError } from '../../src-common/api/errors';
+import { ensureSpace, type FreeSpace, freeSpace } from './disk-space';
+import { downloadFile, HashMismatch, type OpenWrite } from './download-file';
+import { type PlannedFile, type PullPlan, resolveUrl } from './hub';
+import { installBundle } from './install';
+import { type PullProgress, SpeedMeter } from './progress';
+import { bytesOnDisk, partPath, readStagingState, removeStaging, type StagingState, sizeOf, stagingBundle, writeStagingState } from './staging';
+
+export interface PullOptions {
+  modelsDir: string;
+  dispatcher: Dispatcher;
+  token?: string;
+  signal: AbortSignal;
+  onProgress?: (progress: PullProgress) => void;
+  /** Files fetched at once; a hub's CDN serves each connection at a capped rate, so a few in parallel help. */
+  parallel?: number;
+  progressIntervalMs?: number;
+  freeSpace?: FreeSpace;
+  openWrite?: OpenWrite;
+  stallMs?: number;
+  maxRetries?: number;
+  backoffMs?: number;
+  log?: (line: string) => void;
+}
+
+/**
+ * Downloads every file of a plan into the staging folder, verifies each one's SHA-256 as it streams, and installs the
+ * model by renaming the folder once all are good. Safe to call again after any interruption: finished files are
+ * kept, partial ones resumed. A file with a wrong hash is fetched again from zero, alone, once.
+ */
+export async function pullModel(plan: PullPlan, options: PullOptions): Promise<string> {
+  const { modelsDir } = options;
+  const state = prepareStaging(plan, modelsDir);
+  const bundle = stagingBundle(modelsDir, plan.id);
+  const bytesTotal = plan.files.reduce((sum, f) => sum + f.size, 0);
+  let bytesDone = bytesOnDisk(modelsDir, state);
+  await ensureSpace(dirname(bundle), bytesTotal - bytesDone, options.freeSpace ?? freeSpace);
+
+  if (plan.manifestText !== undefined) writeKnownFile(bundle, plan.files[0] as PlannedFile, plan.manifestText);
+
+  const pending = plan.files.filter((f) => sizeOf(join(bundle, f.path)) !== f.size);
+  let filesDone = plan.files.length - pending.length;
+  const active = new Set<string>();
+  const meter = new SpeedMeter();
+  let phase: PullProgress['state'] = 'downloading';
+  const report = () => {
+    const speedBps = meter.sample(bytesDone);
+    const left = bytesTotal - bytesDone;
+    options.onProgress?.({
+      id: plan.id,
+      name: plan.name,
+      state: phase,
+      bytesDone,
+      bytesTotal,
+      speedBps,
+      etaSeconds: speedBps > 0 ? left / speedBps : left === 0 ? 0 : null,
+      filesDone,
+      filesTotal: plan.files.length,
+      active: [...active],
+    });
+  };
+  report();
+  const ticker = setInterval(report, options.progressIntervalMs ?? 250);
+  // One file failing for good stops the others too (their partial bytes stay for the next try).
+  const stopAll = new AbortController();
+  const forward = () => stopAll.abort();
+  options.signal.addEventListener('abort', forward, { once: true });
+  try {
+    await runPool(pending, options.parallel ?? 3, stopAll, async (file) => {
+      active.add(file.path);
+      await fetchVerified(plan, file, bundle, { ...options, signal: stopAll.signal }, (delta) => {
+        bytesDone += delta;
+      });
+      active.delete(file.path);
+      filesDone++;
+    });
+    phase = 'installing';
+    report();
+    const dir = installBundle(bundle, modelsDir, plan.id, {
+      endpoint: plan.endpoint,
+      repo: plan.repo,
+      revision: plan.revision,
+      commit: plan.commit,
+      installedAt: new Date().toISOString(),
+    });
+    removeStaging(modelsDir, plan.id);
+    phase = 'installed';
+    report();
+    return dir;
+  } finally {
+    clearInterval(ticker);
+    options.signal.removeEventListener('abort', forward);
+  }
+}
+
+/** Staging for this plan; a leftover from a different commit or file list is thrown away rather than mixed in. */
+function prepareStaging(plan: PullPlan, modelsDir: string): StagingState {
+  const previous = readStagingState(modelsDir, plan.id);
+  const same =
+    previous?.source?.commit === plan.commit &&
+    previous.files.length === plan.files.length &&
+    previous.files.every((f, i) => f.path === plan.files[i]?.path && f.sha256 === plan.files[i]?.sha256 && f.size === plan.files[i]?.size);
+  if (previous && !same) removeStaging(modelsDir, plan.id);
+  const state: StagingState =
+    previous && same
+      ? previous
+      : {
+          version: 1,
+          id: plan.id,
+          name: plan.name,
+          source: { endpoint: plan.endpoint, repo: plan.repo, revision: plan.revision, commit: plan.commit },
+          files: plan.files,
+          createdAt: new Date().toISOString(),
+        };
+  writeStagingState(modelsDir, state);
+  mkdirSync(stagingBundle(modelsDir, plan.id), { recursive: true });
+  return state;
+}
+
+/** manifest.json was already fetched to build the plan: write it, checked, instead of downloading it again. */
+function writeKnownFile(bundle: string, file: PlannedFile, text: string): void {
+  const path = join(bundle, file.path);
+  if (sizeOf(path) === file.size) return;
+  if (createHash('sha256').update(text).digest('hex') !== file.sha256) throw new ApiError('bad_model', `${file.path} changed while the download was planned`);
+  writeFileSync(path, text);
+}
+
+async function fetchVerified(plan: PullPlan, file: PlannedFile, bundle: string, options: PullOptions, onBytes: (delta: number) => void) {
+  const path = join(bundle, file.path);
+  mkdirSync(dirname(path), { recursive: true });
+  const task = { url: resolveUrl(plan.endpoint, plan.repo, plan.commit, file.path), path, partPath: partPath(path), size: file.size, sha256: file.sha256 };
+  const common = {
+    dispatcher: options.dispatcher,
+    token: options.token,
+    signal: options.signal,
+    onBytes,
+    openWrite: options.openWrite,
+    stallMs: options.stallMs,
+    maxRetries: options.maxRetries,
+    backoffMs: options.backoffMs,
+    log: options.log,
+  };
+  try {
+    await downloadFile(task, common);
+  } catch (error) {
+    if (!(error instanceof HashMismatch)) throw error;
+    // Corrupt bytes somewhere (a proxy, a disk, a bad resume): fetch this one file again from zero, once.
+    options.log?.(`${file.path}: ${error.message}; downloading it again`);
+    onBytes(-file.size);
+    rmSync(task.partPath, { force: true });
+    try {
+      await downloadFile(task, common);
+    } catch (second) {
+      if (second instanceof HashMismatch) rmSync(task.partPath, { force: true });
+      throw second;
+    }
+  }
+  if (!existsSync(path)) throw new ApiError('internal', `${file.path} was not written`);
+}
+
+/** Runs `work` over items with at most `limit` at once; the first failure aborts the rest through `stop`. */
+async function runPool<T>(items: T[], limit: number, stop: AbortController, work: (item: T) => Promise<void>): Promise<void> {
+  const queue = [...items];
+  let failure: unknown;
+  const worker = async () => {
+    while (queue.length > 0 && !stop.signal.aborted) {
+      const item = queue.shift() as T;
+      try {
+        await work(item);
+      } catch (error) {
+        if (failure === undefined) {
+          failure = error;
+          stop.abort();
+        }
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (failure !== undefined) throw failure;
+  if (stop.signal.aborted) throw new ApiError('cancelled', 'Download stopped');
+}
