@@ -54,7 +54,8 @@ test.describe('Electron shell', () => {
     if (home) rmSync(home, { recursive: true, force: true });
   });
 
-  test('opens one window on the app page and renders the shell over the bridge', async ({}, testInfo) => {
+  test('opens one window on the app page and renders the shell over the bridge', async () => {
+    const testInfo = test.info();
     expect(page.url()).toMatch(/^app:\/\/diffa\//);
     await expect(page).toHaveTitle('Diffa Studio');
     await expect(page.getByTestId('app-shell')).toBeVisible();

@@ -181,7 +181,10 @@ async function start(): Promise<void> {
       isPackaged: app.isPackaged,
       recentFiles: settings.get().recentFiles,
       actions: {
+        // The page runs the dialog itself when it is connected (files.openDialog), so it can select what was opened;
+        // before it is, the main side opens the files directly.
         open: () => {
+          if (connections.size > 0) return broadcast('app.command', { command: 'open-file' });
           services
             .showOpenDialog?.()
             .then(openAndReport)
