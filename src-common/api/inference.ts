@@ -38,6 +38,8 @@ export const AskRequestSchema = z
     history: z.array(TurnSchema).max(32).default([]),
     decoding: DecodingSettingsSchema.default({}),
     provider: ProviderPreferenceSchema.default('auto'),
+    /** 'silence' replaces the region's samples with zeros of the same length: does the model listen at all? */
+    ablation: z.enum(['none', 'silence']).default('none'),
   })
   .strict();
 export type AskRequest = z.input<typeof AskRequestSchema>;

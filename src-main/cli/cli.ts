@@ -1,9 +1,11 @@
 import { ApiError } from '../../src-common/api/errors';
+import { askCommand } from './ask';
 import { type Command, parseCommandArgs, UsageError } from './command';
+import { evalCommand } from './eval';
 import { serveCommand } from './serve';
 
 /** Every command of `npm run diffa -- <command>`; later features register theirs here. */
-const commands: Command[] = [serveCommand];
+const commands: Command[] = [serveCommand, askCommand, evalCommand];
 
 function overview(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

@@ -45,6 +45,7 @@ export async function answerQuestion(
   let t = performance.now();
   const decoded = await decodeRegion(request.audioPath, { start: request.start ?? 0, end: request.end });
   const mono = resample(downmix(decoded), decoded.sampleRate, manifest.audio.sample_rate);
+  if (request.ablation === 'silence') mono.fill(0);
   const decodeMs = performance.now() - t;
   const regionSeconds = mono.length / manifest.audio.sample_rate;
   const heardSeconds = Math.min(regionSeconds, manifest.audio.chunk_s);

@@ -1,3 +1,6 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import type { InferenceSession } from 'onnxruntime-node';
 
 export const PROVIDERS = ['cuda', 'tensorrt', 'dml', 'coreml', 'webgpu', 'cpu'] as const;
@@ -9,6 +12,36 @@ export function providerOrder(platform: NodeJS.Platform = process.platform, arch
   if (platform === 'win32') return ['dml', 'webgpu', 'cpu'];
   if (platform === 'darwin') return arch === 'arm64' ? ['coreml', 'webgpu', 'cpu'] : ['webgpu', 'cpu'];
   return ['cpu'];
+}
+
+/** Folder of onnxruntime-node's native binaries for this platform (where the CUDA provider libraries go). */
+export function ortBinaryDir(): string | null {
+  try {
+    const entry = createRequire(import.meta.url).resolve('onnxruntime-node');
+    return join(dirname(entry), '..', 'bin', 'napi-v6', process.platform, process.arch);
+  } catch {
+    return null;
+  }
+}
+
+const VULKAN_ICD_DIRS = ['/usr/share/vulkan/icd.d', '/etc/vulkan/icd.d', '/usr/local/share/vulkan/icd.d'];
+
+/**
+ * Reasons a provider cannot work, found without trying it: trying writes native errors to stderr (a missing CUDA
+ * library, Vulkan complaining it has no driver) that would only alarm the user. Null means "try it".
+ */
+export function knownUnavailable(provider: ProviderName, binaryDir: string | null = ortBinaryDir()): string | null {
+  if (provider === 'cuda' || provider === 'tensorrt') {
+    const library = provider === 'cuda' ? 'libonnxruntime_providers_cuda.so' : 'libonnxruntime_providers_tensorrt.so';
+    if (process.platform === 'linux' && binaryDir && !existsSync(join(binaryDir, library))) {
+      return `the ${provider === 'cuda' ? 'CUDA' : 'TensorRT'} provider is not installed (run \`npm run install:cuda\`)`;
+    }
+  }
+  if (provider === 'webgpu' && process.platform === 'linux') {
+    const hasDriver = VULKAN_ICD_DIRS.some((dir) => existsSync(dir) && readdirSync(dir).some((f) => f.endsWith('.json')));
+    if (!hasDriver) return 'no Vulkan driver is installed, so WebGPU has no adapter';
+  }
+  return null;
 }
 
 export interface ProviderAttempt {
@@ -34,6 +67,11 @@ export async function withFallback<T>(order: readonly ProviderName[], open: (pro
   const attempts: ProviderAttempt[] = [];
   for (const provider of order) {
     const started = performance.now();
+    const skip = order.length > 1 ? knownUnavailable(provider) : null;
+    if (skip) {
+      attempts.push({ provider, ok: false, reason: skip, ms: 0 });
+      continue;
+    }
     try {
       const value = await open(provider);
       attempts.push({ provider, ok: true, ms: performance.now() - started });

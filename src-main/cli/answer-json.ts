@@ -1,0 +1,37 @@
+import type { Answer, StepEventView } from '../../src-common/api/inference';
+
+/** The `--json` shape of an answer: snake_case keys, as the CLI documents them. */
+export function answerJson(answer: Answer, steps?: StepEventView[]) {
+  return {
+    answer: answer.answer,
+    question: answer.question,
+    region: answer.region,
+    truncated: answer.truncated,
+    heard_seconds: answer.heardSeconds,
+    model: { id: answer.model.id, name: answer.model.name, version: answer.model.version, manifest_sha256: answer.model.manifestSha256 },
+    provider: answer.provider,
+    provider_attempts: answer.providerAttempts,
+    forward_passes: answer.forwardPasses,
+    tokens_per_forward: answer.forwardPasses > 0 ? answer.tokens.length / answer.forwardPasses : 0,
+    decoding: {
+      sampler: answer.decoding.sampler,
+      steps: answer.decoding.steps,
+      gen_length: answer.decoding.genLength,
+      block_length: answer.decoding.blockLength,
+      temperature: answer.decoding.temperature,
+      cfg_scale: answer.decoding.cfgScale,
+      factor: answer.decoding.factor,
+      threshold: answer.decoding.threshold,
+      seed: answer.decoding.seed,
+    },
+    tokens: answer.tokens,
+    timings: {
+      decode_ms: answer.timings.decodeMs,
+      features_ms: answer.timings.featuresMs,
+      audio_graph_ms: answer.timings.audioGraphMs,
+      steps_ms: answer.timings.stepsMs,
+      total_ms: answer.timings.totalMs,
+    },
+    ...(steps ? { steps } : {}),
+  };
+}

@@ -1,0 +1,89 @@
+import { openAppHome, resolveHomeRoot } from '../core/app-home';
+import { readEvalSet, scoreAnswers } from '../eval/eval-set';
+import { resolveModelDir } from '../models/resolve-model';
+import { type Command, UsageError } from './command';
+import { DECODING_OPTIONS, DECODING_USAGE, parseDecoding } from './decoding-options';
+import { withEngine } from './engine-session';
+
+export const evalCommand: Command = {
+  name: 'eval',
+  summary: "Measure a model's accuracy on an eval folder (index.jsonl)",
+  usage: `Usage: npm run diffa -- eval --set DIR [--model DIR|ID] [--json] [--limit N] [--ablate silence] [options]
+
+  --set DIR          folder with index.jsonl: {"audio","start","end","task","question","answer"} per line
+  --model DIR|ID     a model bundle folder or an installed model id (default: the bundled diffa-tiny)
+  --limit N          only the first N items
+  --ablate silence   replace every region by silence of the same length (a model that listens falls to chance)
+${DECODING_USAGE}
+  --json             {"tasks": {"<task>": {"n", "accuracy", "word_error_rate"}}, "overall", "answers_per_s", …}`,
+  options: {
+    set: { type: 'string' },
+    model: { type: 'string' },
+    json: { type: 'boolean' },
+    limit: { type: 'string' },
+    ablate: { type: 'string' },
+    ...DECODING_OPTIONS,
+  },
+  async run(values) {
+    if (typeof values.set !== 'string') throw new UsageError('--set DIR is required');
+    const ablation = values.ablate ?? 'none';
+    if (ablation !== 'none' && ablation !== 'silence') throw new UsageError('--ablate must be "silence"');
+    const limit = values.limit === undefined ? Number.POSITIVE_INFINITY : Number(values.limit);
+    if (!(limit > 0)) throw new UsageError('--limit must be a positive number');
+    const { decoding, provider } = parseDecoding(values);
+    const home = openAppHome(resolveHomeRoot(values.home as string | undefined));
+    const modelDir = resolveModelDir(values.model as string | undefined, home);
+    const items = readEvalSet(values.set).slice(0, limit);
+    const json = values.json === true;
+
+    const results: { task: string; expected: string; answer: string; forwardPasses: number; tokens: number }[] = [];
+    let failures = 0;
+    let started = 0;
+    await withEngine(home, async (engine) => {
+      await engine.call('load', { modelDir, provider });
+      started = performance.now();
+      for (const [index, item] of items.entries()) {
+        try {
+          const answer = await engine.call('ask', {
+            modelDir,
+            audioPath: item.path,
+            start: item.start,
+            end: item.end,
+            question: item.question,
+            decoding,
+            provider,
+            ablation: ablation as 'none' | 'silence',
+          });
+          results.push({ task: item.task, expected: item.answer, answer: answer.answer, forwardPasses: answer.forwardPasses, tokens: answer.tokens.length });
+        } catch (error) {
+          failures++;
+          results.push({ task: item.task, expected: item.answer, answer: '', forwardPasses: 0, tokens: 0 });
+          console.error(`item ${index + 1} (${item.audio}): ${(error as Error).message}`);
+        }
+        if (!json && process.stderr.isTTY) process.stderr.write(`\r${index + 1}/${items.length}`);
+      }
+      if (!json && process.stderr.isTTY) process.stderr.write('\n');
+    });
+    const seconds = (performance.now() - started) / 1000;
+    const score = scoreAnswers(results);
+    const passes = results.reduce((s, r) => s + r.forwardPasses, 0);
+    const report = {
+      model: modelDir,
+      n: results.length,
+      failures,
+      ablation,
+      tasks: score.tasks,
+      overall: score.overall,
+      answers_per_s: results.length / seconds,
+      forward_passes_per_answer: passes / Math.max(1, results.length),
+    };
+    if (json) console.log(JSON.stringify(report, null, 2));
+    else {
+      for (const [task, t] of Object.entries(score.tasks)) {
+        console.log(`${task.padEnd(12)} ${(100 * t.accuracy).toFixed(1).padStart(5)} %  (n=${t.n}, word error rate ${(100 * t.word_error_rate).toFixed(1)} %)`);
+      }
+      console.log(`${'overall'.padEnd(12)} ${(100 * score.overall).toFixed(1).padStart(5)} %  (${report.answers_per_s.toFixed(2)} answers/s)`);
+    }
+    return failures === results.length && results.length > 0 ? 1 : 0;
+  },
+};
