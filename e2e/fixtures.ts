@@ -9,7 +9,21 @@ interface WorkerFixtures {
   chromiumCheck: undefined;
 }
 
-export const test = base.extend<object, WorkerFixtures>({
+interface TestFixtures {
+  /** A host of this test's own, with an empty DIFFA_HOME: for tests that need a known starting state. */
+  freshHost: RunningHost;
+}
+
+export const test = base.extend<TestFixtures, WorkerFixtures>({
+  freshHost: [
+    // biome-ignore lint/correctness/noEmptyPattern: Playwright reads a fixture's dependencies from this pattern
+    async ({}, use) => {
+      const host = await startHost();
+      await use(host);
+      await host.stop();
+    },
+    { timeout: 60_000 },
+  ],
   chromiumCheck: [
     // biome-ignore lint/correctness/noEmptyPattern: Playwright reads a fixture's dependencies from this pattern
     async ({}, use) => {
@@ -35,6 +49,11 @@ export { expect };
 /** Opens the page through the URL the host printed (token included) and waits until it talks to the host. */
 export async function openApp(page: Page, url: string): Promise<void> {
   await page.goto(url);
+  await appReady(page);
+}
+
+/** Waits until the page has connected to the host and loaded the settings. */
+export async function appReady(page: Page): Promise<void> {
   await expect(page.getByTestId('app-shell')).toHaveAttribute('data-connection', 'open');
   await expect(page.getByTestId('theme-select')).toBeEnabled();
 }

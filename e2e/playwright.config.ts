@@ -16,7 +16,8 @@ export default defineConfig({
   // Two-core machines: one host subprocess and one browser per worker.
   workers: process.env.CI ? 1 : 2,
   retries: 0,
-  timeout: 30_000,
+  // Generous: each test may start a host (tsx compile, engine start) on a busy two-core machine.
+  timeout: 60_000,
   expect: { timeout: 10_000 },
   forbidOnly: Boolean(process.env.CI),
   reporter: [['list'], ['html', { outputFolder: 'artifacts/report', open: 'never' }]],

@@ -7,7 +7,8 @@ import { writeSineWav } from './support/wav';
 const ARTIFACTS = join(REPO_ROOT, 'e2e', 'artifacts');
 const version = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
-test('the shell renders when opened through the host URL with its token', async ({ page, host }) => {
+test('the shell renders when opened through the host URL with its token', async ({ page, freshHost: host }) => {
+  // A fresh host: the worker's shared one may already have files open from other tests.
   await openApp(page, host.url);
   await expect(page).toHaveTitle('Diffa Studio');
   await expect(page.getByRole('heading', { name: 'Diffa Studio', level: 1 })).toBeVisible();
@@ -22,7 +23,7 @@ test('the shell renders when opened through the host URL with its token', async 
 test('the engine status shows the engine process and its execution providers', async ({ page, host }) => {
   await openApp(page, host.url);
   const status = page.getByTestId('engine-status');
-  await expect(status).toHaveAttribute('data-state', 'ready', { timeout: 20_000 });
+  await expect(status).toHaveAttribute('data-state', 'ready', { timeout: 30_000 });
   await expect(page.getByTestId('engine-backends')).toContainText('cpu');
 });
 
@@ -50,7 +51,7 @@ test('screenshot of the shell with a file open', async ({ page }, testInfo) => {
     await openApp(page, host.url);
     await expect(page.getByTestId('file-name')).toHaveText('tone-440hz.wav');
     await expect(page.getByTestId('file-duration')).not.toHaveText('–');
-    await expect(page.getByTestId('engine-status')).toHaveAttribute('data-state', 'ready', { timeout: 20_000 });
+    await expect(page.getByTestId('engine-status')).toHaveAttribute('data-state', 'ready', { timeout: 30_000 });
     const shot = join(ARTIFACTS, 'shell.png');
     await page.screenshot({ path: shot });
     await testInfo.attach('shell', { path: shot, contentType: 'image/png' });
