@@ -8,6 +8,7 @@ import type { SettingsStore } from '../core/settings';
 import type { EngineClient } from '../engine/engine-client';
 import type { ChosenFiles } from '../files/chosen-files';
 import { listInstalledModels } from '../models/installed-models';
+import type { AppEvents } from './app-events';
 
 export type Handlers = { [M in MethodName]: (params: ParamsOf<M>) => Promise<ResultOf<M>> };
 
@@ -20,6 +21,8 @@ export interface AppServices {
   settings: SettingsStore;
   files: ChosenFiles;
   engine: EngineClient;
+  /** Outgoing events for every connected page (transports forward all of them). */
+  events: AppEvents;
   /** The platform's open dialog; absent in the headless host, where the page uploads files instead. */
   showOpenDialog?: () => Promise<string[]>;
 }

@@ -21,11 +21,13 @@ import {
 import Store from 'electron-store';
 import type { EventData, EventName } from '../../src-common/api/contract';
 import { ApiError } from '../../src-common/api/errors';
+import { AppEvents } from '../api/app-events';
 import { type AppServices, createHandlers, openChosenFile } from '../api/handlers';
 import { openAppHome, resolveHomeRoot } from '../core/app-home';
 import { appRoot, bundledModelsDir, rendererDir } from '../core/resources';
 import { createSettingsStore } from '../core/settings';
 import { EngineClient } from '../engine/engine-client';
+import { engineEnv } from '../engine/fork-engine';
 import { ChosenFiles } from '../files/chosen-files';
 import { AUDIO_EXTENSIONS } from '../files/media-types';
 import { listInstalledModels } from '../models/installed-models';
@@ -83,7 +85,7 @@ async function start(): Promise<void> {
   const store = new Store<Record<string, unknown>>({ cwd: home.settings, name: 'config' });
   const settings = createSettingsStore({ get: (key) => store.get(key), set: (key, value) => store.set(key, value) });
   const files = new ChosenFiles(mediaUrl);
-  const engine = new EngineClient(utilityEngineLauncher());
+  const engine = new EngineClient(utilityEngineLauncher(engineEnv(home.cache)));
   let window: BrowserWindow | null = null;
 
   const services: AppServices = {
@@ -94,6 +96,7 @@ async function start(): Promise<void> {
     settings,
     files,
     engine,
+    events: new AppEvents(),
     showOpenDialog: async () => {
       const options: Electron.OpenDialogOptions = {
         title: 'Open audio',
@@ -132,7 +135,7 @@ async function start(): Promise<void> {
     const contents = event.sender;
     connections.get(contents)?.close();
     const { port1, port2 } = new MessageChannelMain();
-    connections.set(contents, connectRendererPort(portAdapter(port1), handlers, { files, settings, engine }));
+    connections.set(contents, connectRendererPort(portAdapter(port1), handlers, { files, settings, engine, events: services.events }));
     if (!watched.has(contents)) {
       watched.add(contents);
       contents.once('destroyed', () => {

@@ -10,9 +10,9 @@ export const engineScript = () => join(dirname(fileURLToPath(import.meta.url)), 
  * Starts the engine as an Electron utilityProcess: a Node process Chromium supervises, so a crash in onnxruntime (a
  * CUDA driver fault, an out-of-memory kill) ends only the engine; EngineClient reports it and starts a fresh one.
  */
-export function utilityEngineLauncher(script: string = engineScript()): EngineLauncher {
+export function utilityEngineLauncher(env: Record<string, string> = {}, script: string = engineScript()): EngineLauncher {
   return () => {
-    const child = utilityProcess.fork(script, [], { serviceName: 'Diffa Studio Engine', stdio: 'inherit' });
+    const child = utilityProcess.fork(script, [], { serviceName: 'Diffa Studio Engine', stdio: 'inherit', env: { ...process.env, ...env } });
     const channel: EngineChannel = {
       get pid() {
         return child.pid ?? null;

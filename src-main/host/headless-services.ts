@@ -1,3 +1,4 @@
+import { AppEvents } from '../api/app-events';
 import type { AppServices } from '../api/handlers';
 import { type AppHome, openAppHome } from '../core/app-home';
 import { openConfSettings } from '../core/conf-settings';
@@ -17,5 +18,6 @@ export function createHeadlessServices(homeRoot: string): AppServices & { home: 
     settings: openConfSettings(home.settings),
     files: new ChosenFiles((id) => `/media/${id}`),
     engine: new EngineClient(forkEngine(engineEnv(home.cache))),
+    events: new AppEvents(),
   };
 }

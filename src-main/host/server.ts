@@ -137,6 +137,10 @@ export async function startHost(options: HostOptions): Promise<Host> {
     services.files.onChange((files) => broadcast('files.changed', files)),
     services.settings.onChange((settings) => broadcast('settings.changed', settings)),
     services.engine.onStatus((status) => broadcast('engine.status', status)),
+    services.events.onAny((event, data) => {
+      const text = JSON.stringify({ type: 'event', event, data });
+      for (const client of sockets.clients) if (client.readyState === WebSocket.OPEN) client.send(text);
+    }),
   ];
 
   return {

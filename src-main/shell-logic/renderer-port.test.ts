@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { MAX_MESSAGE_BYTES } from '../../src-common/api/contract';
 import type { AudioFileRef, EngineStatus, Settings } from '../../src-common/api/schemas';
+import { AppEvents } from '../api/app-events';
 import { createHandlers } from '../api/handlers';
 import { createSettingsStore } from '../core/settings';
 import { EngineClient } from '../engine/engine-client';
@@ -66,6 +67,7 @@ function setup() {
     settings,
     files,
     engine,
+    events: new AppEvents(),
   });
   return { settings, files, engineSource, statusListeners, handlers };
 }

@@ -19,6 +19,8 @@ export interface EventSources {
   files: { onChange(listener: (files: AudioFileRef[]) => void): () => void };
   settings: { onChange(listener: (settings: Settings) => void): () => void };
   engine: { onStatus(listener: (status: EngineStatus) => void): () => void };
+  /** Every other event the main side emits (chat steps, downloads, peaks, …); absent in tests that need none. */
+  events?: { onAny(listener: (event: EventName, data: unknown) => void): () => void };
 }
 
 export interface RendererConnection {
@@ -52,6 +54,8 @@ export function connectRendererPort(port: PortLike, handlers: Handlers, sources:
     sources.files.onChange((files) => push('files.changed', files)),
     sources.settings.onChange((settings) => push('settings.changed', settings)),
     sources.engine.onStatus((status) => push('engine.status', status)),
+    // Already validated by AppEvents.emit, so forwarded as they are.
+    sources.events?.onAny((event, data) => post({ type: 'event', event, data })) ?? (() => undefined),
   ];
   const shutDown = () => {
     if (closed) return;
