@@ -1,0 +1,204 @@
+import { ApiError } from '../../src-common/api/errors';
+import { managerForHome } from '../models/create-manager';
+import { estimateFit } from '../models/fit';
+import type { ModelManager } from '../models/manager';
+import { formatBytes, formatEta, type PullProgress } from '../models/progress';
+import { type Command, UsageError } from './command';
+
+const USAGE = `Usage: npm run diffa -- models <action> [options]
+
+  list [--json]                          catalog, installed models and unfinished downloads, with memory fit
+  pull <id|org/name|URL> [--revision R]  download (or resume) a model; Ctrl+C pauses, run it again to resume
+  cancel <id>                            stop an unfinished download and delete its partial files
+  import <folder|pack.tar>               install a model from a bundle folder or a model pack (verified first)
+  export <id> <file.tar>                 write an installed model as a model pack (for a machine with no network)
+  verify <id> [--repair]                 check every file's SHA-256; --repair re-downloads only the bad ones
+  rm <id>                                delete an installed model
+  move <dir>                             move the models folder (and remember it)
+  hardware [--json]                      CPU, RAM, GPUs and which execution providers can run here, and why
+
+Environment: HF_ENDPOINT (hub or mirror), HF_TOKEN (gated repos), HTTPS_PROXY/HTTP_PROXY/NO_PROXY,
+NODE_EXTRA_CA_CERTS, DIFFA_HOME (or --home DIR).`;
+
+export const modelsCommand: Command = {
+  name: 'models',
+  summary: 'Model manager: list, pull, import/export packs, verify/repair, rm, move, hardware',
+  usage: USAGE,
+  options: {
+    json: { type: 'boolean' },
+    revision: { type: 'string' },
+    repair: { type: 'boolean' },
+  },
+  async run(values, positionals) {
+    const [action, ...args] = positionals;
+    const manager = managerForHome(values.home as string | undefined);
+    try {
+      switch (action) {
+        case 'list':
+          return await list(manager, values.json === true);
+        case 'hardware':
+          return await hardware(manager, values.json === true);
+        case 'pull':
+          return await pull(manager, need(args, 1, 'pull <id|org/name|URL>')[0] as string, values.revision as string | undefined);
+        case 'cancel':
+          await manager.cancel(need(args, 1, 'cancel <id>')[0] as string);
+          console.log(`Cancelled; partial files deleted.`);
+          return 0;
+        case 'import':
+          return await importPack(manager, need(args, 1, 'import <folder|pack.tar>')[0] as string);
+        case 'export':
+          return await exportPack(manager, ...(need(args, 2, 'export <id> <file.tar>') as [string, string]));
+        case 'verify':
+          return await verify(manager, need(args, 1, 'verify <id>')[0] as string, values.repair === true);
+        case 'rm':
+          manager.remove(need(args, 1, 'rm <id>')[0] as string);
+          console.log(`Deleted ${args[0]}.`);
+          return 0;
+        case 'move': {
+          const result = manager.move(need(args, 1, 'move <dir>')[0] as string);
+          console.log(`Moved ${result.moved.length} entries; the models folder is now ${result.dir}`);
+          return 0;
+        }
+        default:
+          throw new UsageError(action ? `Unknown action "${action}".\n\n${USAGE}` : USAGE);
+      }
+    } finally {
+      await manager.close();
+    }
+  },
+};
+
+function need(args: string[], count: number, form: string): string[] {
+  if (args.length < count) throw new UsageError(`models ${form}: missing argument`);
+  return args;
+}
+
+async function list(manager: ModelManager, json: boolean): Promise<number> {
+  const hw = await manager.hardware();
+  const rows = await manager.listing(hw);
+  if (json) {
+    console.log(JSON.stringify({ models: rows, modelsDir: manager.modelsDir, hardware: hw }, null, 2));
+    return 0;
+  }
+  const table = [
+    ['ID', 'STATUS', 'SIZE', 'FIT', 'NAME'],
+    ...rows.map((r) => [
+      r.id,
+      r.status === 'partial' ? `partial ${Math.floor((100 * r.bytesOnDisk) / Math.max(1, r.sizeBytes))}%` : r.bundled ? 'bundled' : r.status,
+      formatBytes(r.sizeBytes),
+      r.fit?.verdict ?? '?',
+      r.name,
+    ]),
+  ];
+  const widths = table[0]?.map((_, i) => Math.max(...table.map((row) => (row[i] ?? '').length))) ?? [];
+  for (const row of table)
+    console.log(
+      row
+        .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+        .join('  ')
+        .trimEnd(),
+    );
+  console.log(`\nModels folder: ${manager.modelsDir}`);
+  for (const r of rows) if (r.fit) console.log(`  ${r.id}: ${r.fit.reason}`);
+  return 0;
+}
+
+async function hardware(manager: ModelManager, json: boolean): Promise<number> {
+  const hw = await manager.hardware();
+  if (json) {
+    const fits = manager.catalog().map((entry) => ({ id: entry.id, fit: estimateFit(entry, hw) }));
+    console.log(JSON.stringify({ ...hw, fits }, null, 2));
+    return 0;
+  }
+  console.log(`CPU: ${hw.cpu.model} (${hw.cpu.cores} cores, ${hw.platform}/${hw.arch})`);
+  console.log(`RAM: ${formatBytes(hw.ram.totalBytes)} total, ${formatBytes(hw.ram.freeBytes)} free`);
+  if (hw.gpus.length === 0) console.log('GPUs: none found');
+  for (const gpu of hw.gpus) console.log(`GPU: ${gpu.name}${gpu.memoryBytes ? `, ${formatBytes(gpu.memoryBytes)}` : ''} (via ${gpu.source})`);
+  for (const p of hw.providers) console.log(`  ${p.usable ? 'yes' : 'no '}  ${p.name.padEnd(9)} ${p.reason}`);
+  return 0;
+}
+
+/** A progress bar redrawn in place on a terminal; a plain line every few seconds when output is a file or pipe. */
+function progressPrinter(): { update(p: PullProgress): void; end(): void } {
+  const tty = process.stdout.isTTY === true;
+  let lastLine = 0;
+  let drawn = false;
+  const text = (p: PullProgress) => {
+    const pct = p.bytesTotal ? (100 * p.bytesDone) / p.bytesTotal : 0;
+    return `${pct.toFixed(1).padStart(5)}%  ${formatBytes(p.bytesDone)} / ${formatBytes(p.bytesTotal)}  ${formatBytes(p.speedBps)}/s  ETA ${formatEta(p.etaSeconds)}  files ${p.filesDone}/${p.filesTotal}`;
+  };
+  return {
+    update(p) {
+      if (p.state !== 'downloading') return;
+      if (tty) {
+        const width = 24;
+        const filled = Math.round((width * p.bytesDone) / Math.max(1, p.bytesTotal));
+        process.stdout.write(`\r[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${text(p)}\x1b[K`);
+        drawn = true;
+      } else if (Date.now() - lastLine > 2000) {
+        lastLine = Date.now();
+        console.log(text(p));
+      }
+    },
+    end() {
+      if (drawn) process.stdout.write('\n');
+    },
+  };
+}
+
+async function pull(manager: ModelManager, input: string, revision: string | undefined): Promise<number> {
+  const printer = progressPrinter();
+  const off = manager.onProgress((p) => printer.update(p));
+  let paused = false;
+  const { plan, done } = await manager.pull(input, revision);
+  console.log(`Pulling ${plan.name} (${plan.id}) from ${plan.endpoint}/${plan.repo} at ${plan.commit.slice(0, 12)}: ${plan.files.length} files`);
+  // Ctrl+C pauses instead of killing mid-write: partial files stay consistent and the next run resumes.
+  const onSigint = () => {
+    paused = true;
+    manager.pause(plan.id);
+  };
+  process.once('SIGINT', onSigint);
+  try {
+    const dir = await done;
+    printer.end();
+    console.log(`Installed ${plan.id} in ${dir} (every file's SHA-256 verified)`);
+    return 0;
+  } catch (error) {
+    printer.end();
+    if (paused) {
+      console.log(`Paused. Run the same command again to resume.`);
+      return 130;
+    }
+    throw error instanceof ApiError ? error : ApiError.wrap(error);
+  } finally {
+    process.off('SIGINT', onSigint);
+    off();
+  }
+}
+
+async function importPack(manager: ModelManager, path: string): Promise<number> {
+  const result = await manager.importPack(path);
+  console.log(`Imported ${result.id} into ${result.dir} (every file's SHA-256 verified)`);
+  return 0;
+}
+
+async function exportPack(manager: ModelManager, id: string, file: string): Promise<number> {
+  const { bytes } = await manager.exportPack(id, file);
+  console.log(`Wrote ${file} (${formatBytes(bytes)}); install it elsewhere with: npm run diffa -- models import ${file}`);
+  return 0;
+}
+
+async function verify(manager: ModelManager, id: string, repair: boolean): Promise<number> {
+  const report = await manager.verify(id, repair);
+  if (report.problems.length === 0) {
+    console.log(`${id}: all files match their SHA-256`);
+    return 0;
+  }
+  for (const p of report.problems) console.log(`${p.path}: ${p.detail}`);
+  if (report.repaired.length) {
+    console.log(`${id}: repaired ${report.repaired.length} file(s) by downloading only those again`);
+    return 0;
+  }
+  console.error(`${id}: ${report.problems.length} bad file(s); run with --repair to fetch them again`);
+  return 1;
+}
