@@ -37,10 +37,9 @@ export async function pullModel(plan: PullPlan, options: PullOptions): Promise<s
   const state = prepareStaging(plan, modelsDir);
   const bundle = stagingBundle(modelsDir, plan.id);
   const bytesTotal = plan.files.reduce((sum, f) => sum + f.size, 0);
-  let bytesDone = bytesOnDisk(modelsDir, state);
-  await ensureSpace(dirname(bundle), bytesTotal - bytesDone, options.freeSpace ?? freeSpace);
-
+  await ensureSpace(dirname(bundle), bytesTotal - bytesOnDisk(modelsDir, state), options.freeSpace ?? freeSpace);
   if (plan.manifestText !== undefined) writeKnownFile(bundle, plan.files[0] as PlannedFile, plan.manifestText);
+  let bytesDone = bytesOnDisk(modelsDir, state);
 
   const pending = plan.files.filter((f) => sizeOf(join(bundle, f.path)) !== f.size);
   let filesDone = plan.files.length - pending.length;
@@ -69,6 +68,7 @@ export async function pullModel(plan: PullPlan, options: PullOptions): Promise<s
   const stopAll = new AbortController();
   const forward = () => stopAll.abort();
   options.signal.addEventListener('abort', forward, { once: true });
+  if (options.signal.aborted) stopAll.abort();
   try {
     await runPool(pending, options.parallel ?? 3, stopAll, async (file) => {
       active.add(file.path);
@@ -78,6 +78,7 @@ export async function pullModel(plan: PullPlan, options: PullOptions): Promise<s
       active.delete(file.path);
       filesDone++;
     });
+    if (stopAll.signal.aborted) throw new ApiError('cancelled', 'Download stopped');
     phase = 'installing';
     report();
     const dir = installBundle(bundle, modelsDir, plan.id, {
@@ -129,7 +130,8 @@ function writeKnownFile(bundle: string, file: PlannedFile, text: string): void {
   writeFileSync(path, text);
 }
 
-async function fetchVerified(plan: PullPlan, file: PlannedFile, bundle: string, options: PullOptions, onBytes: (delta: number) => void) {
+/** Fetches one file into `bundle` with resume and hash check; a wrong hash gets one fresh attempt. */
+export async function fetchVerified(plan: PullPlan, file: PlannedFile, bundle: string, options: PullOptions, onBytes: (delta: number) => void) {
   const path = join(bundle, file.path);
   mkdirSync(dirname(path), { recursive: true });
   const task = { url: resolveUrl(plan.endpoint, plan.repo, plan.commit, file.path), path, partPath: partPath(path), size: file.size, sha256: file.sha256 };
