@@ -23,7 +23,29 @@ const requireShim = ["import { createRequire as __diffaCreateRequire } from 'nod
   '\n',
 );
 
+/**
+ * Some dependencies import optional packages dynamically (audio-decode registers a decoder per format, and not every
+ * one is installed). esbuild would fail on the missing ones; leave exactly those as runtime imports, which then fail
+ * only if that format is ever asked for — as they would without bundling.
+ */
+const optionalDynamicImports = {
+  name: 'optional-dynamic-imports',
+  setup(build) {
+    build.onResolve({ filter: /^[@\w]/ }, async (args) => {
+      if (args.kind !== 'dynamic-import' || args.pluginData?.retried) return undefined;
+      const result = await build.resolve(args.path, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: { retried: true } });
+      if (result.errors.length === 0) return result;
+      if (!quiet)
+        console.warn(
+          `build-main: optional module ${args.path} (imported dynamically by ${args.importer.replace(`${root}/`, '')}) is not installed; left as a runtime import`,
+        );
+      return { path: args.path, external: true };
+    });
+  },
+};
+
 const common = {
+  plugins: [optionalDynamicImports],
   bundle: true,
   platform: 'node',
   sourcemap: 'linked',
