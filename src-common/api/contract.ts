@@ -1,5 +1,8 @@
 import { z } from 'zod';
 import { ApiErrorSchema } from './errors';
+import { DecodingSettingsSchema, StepEventSchema } from './inference';
+import { ExchangeSchema, LibraryDocSchema, RegionSchema } from './library';
+import { CatalogListingSchema, HardwareInfoSchema, ModelIdSchema, PullProgressSchema, PullStartedSchema, VerifyReportSchema } from './models';
 import { AppInfoSchema, AudioFileRefSchema, EngineStatusSchema, ModelSummarySchema, RecentFileSchema, SettingsPatchSchema, SettingsSchema } from './schemas';
 
 /**
@@ -24,6 +27,40 @@ export const methods = {
   'files.close': { params: FileId, result: Ok },
   'models.list': { params: NoParams, result: z.array(ModelSummarySchema) },
   'engine.status': { params: NoParams, result: EngineStatusSchema },
+  /** Regions and chats saved for an open file (restored from earlier sessions). */
+  'library.get': { params: FileId, result: LibraryDocSchema },
+  'regions.save': { params: z.object({ fileId: z.string().min(1).max(64), region: RegionSchema }).strict(), result: LibraryDocSchema },
+  'regions.delete': { params: z.object({ fileId: z.string().min(1).max(64), regionId: z.string().min(1).max(64) }).strict(), result: LibraryDocSchema },
+  /** Starts a question about a region (null: the whole file); steps then arrive as `chat.step`, the end as `chat.updated`. */
+  'chat.ask': {
+    params: z
+      .object({
+        fileId: z.string().min(1).max(64),
+        regionId: z.string().min(1).max(64).nullable(),
+        question: z.string().trim().min(1).max(2000),
+        decoding: DecodingSettingsSchema.default({}),
+        modelId: z.string().min(1).max(200).optional(),
+      })
+      .strict(),
+    result: ExchangeSchema,
+  },
+  'chat.cancel': { params: z.object({ exchangeId: z.string().min(1).max(64) }).strict(), result: z.object({ cancelled: z.boolean() }) },
+  /** Catalog entries, installed models and unfinished downloads, each with its memory fit on this machine. */
+  'models.catalog': { params: NoParams, result: z.array(CatalogListingSchema) },
+  /** Starts (or resumes) a download: a catalog id, `org/name` or a hub URL. Progress arrives as `models.progress`. */
+  'models.pull': {
+    params: z.object({ source: z.string().min(1).max(500), revision: z.string().min(1).max(200).optional() }).strict(),
+    result: PullStartedSchema,
+  },
+  'models.pause': { params: z.object({ id: ModelIdSchema }).strict(), result: Ok },
+  'models.resume': { params: z.object({ id: ModelIdSchema }).strict(), result: PullStartedSchema },
+  /** Stops a download and deletes its partial files. */
+  'models.cancel': { params: z.object({ id: ModelIdSchema }).strict(), result: Ok },
+  /** Shows the platform's dialog to pick a bundle folder or `.tar` pack (the page never sends paths). */
+  'models.import': { params: NoParams, result: z.array(ModelSummarySchema) },
+  'models.remove': { params: z.object({ id: ModelIdSchema }).strict(), result: Ok },
+  'models.verify': { params: z.object({ id: ModelIdSchema, repair: z.boolean().default(false) }).strict(), result: VerifyReportSchema },
+  'hardware.info': { params: NoParams, result: HardwareInfoSchema },
 } as const;
 
 export const events = {
@@ -32,11 +69,17 @@ export const events = {
   'engine.status': EngineStatusSchema,
   /** The shell asks the page to do something a menu item or shortcut stands for. */
   'app.command': z.object({ command: z.enum(['open-file', 'toggle-theme', 'about']) }),
+  'chat.step': z.object({ fileId: z.string(), exchangeId: z.string(), step: StepEventSchema }),
+  'chat.updated': z.object({ fileId: z.string(), exchange: ExchangeSchema }),
+  /** A download's progress, a few times a second while it runs, and once when it ends (installed/paused/failed/cancelled). */
+  'models.progress': PullProgressSchema,
 } as const;
 
 export type Methods = typeof methods;
 export type MethodName = keyof Methods;
 export type ParamsOf<M extends MethodName> = z.input<Methods[M]['params']>;
+/** Params as a handler receives them: validated, defaults filled in. */
+export type ParsedParamsOf<M extends MethodName> = z.output<Methods[M]['params']>;
 export type ResultOf<M extends MethodName> = z.output<Methods[M]['result']>;
 export type Events = typeof events;
 export type EventName = keyof Events;

@@ -1,16 +1,19 @@
 import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
-import type { MethodName, ParamsOf, ResultOf } from '../../src-common/api/contract';
+import type { MethodName, ParsedParamsOf, ResultOf } from '../../src-common/api/contract';
 import { ApiError } from '../../src-common/api/errors';
 import type { AppInfo, AudioFileRef } from '../../src-common/api/schemas';
+import type { ChatService } from '../chat/chat-service';
 import type { AppHome } from '../core/app-home';
 import type { SettingsStore } from '../core/settings';
 import type { EngineClient } from '../engine/engine-client';
 import type { ChosenFiles } from '../files/chosen-files';
+import { modelHandlers } from '../models/api-handlers';
 import { listInstalledModels } from '../models/installed-models';
+import type { ModelManager } from '../models/manager';
 import type { AppEvents } from './app-events';
 
-export type Handlers = { [M in MethodName]: (params: ParamsOf<M>) => Promise<ResultOf<M>> };
+export type Handlers = { [M in MethodName]: (params: ParsedParamsOf<M>) => Promise<ResultOf<M>> };
 
 /** What the handlers need from the process that hosts them (Electron shell or headless host). */
 export interface AppServices {
@@ -23,6 +26,12 @@ export interface AppServices {
   engine: EngineClient;
   /** Outgoing events for every connected page (transports forward all of them). */
   events: AppEvents;
+  /** Regions, questions and answers per audio file. */
+  chat: ChatService;
+  /** Downloads, packs and verification of models; absent where a host does not manage models. */
+  models?: ModelManager;
+  /** The platform's dialog to pick a model folder or `.tar` pack (Electron only). */
+  showImportDialog?: () => Promise<string[]>;
   /** The platform's open dialog; absent in the headless host, where the page uploads files instead. */
   showOpenDialog?: () => Promise<string[]>;
 }
@@ -62,5 +71,11 @@ export function createHandlers(services: AppServices): Handlers {
     },
     'models.list': async () => listInstalledModels(services.bundledModels, home.models).map(({ dir: _dir, ...summary }) => summary),
     'engine.status': async () => engine.status(),
+    ...modelHandlers(services),
+    'library.get': async ({ id }) => services.chat.library(id),
+    'regions.save': async ({ fileId, region }) => services.chat.saveRegion(fileId, region),
+    'regions.delete': async ({ fileId, regionId }) => services.chat.deleteRegion(fileId, regionId),
+    'chat.ask': async (params) => services.chat.ask(params),
+    'chat.cancel': async ({ exchangeId }) => ({ cancelled: await services.chat.cancel(exchangeId) }),
   };
 }

@@ -23,6 +23,7 @@ import type { EventData, EventName } from '../../src-common/api/contract';
 import { ApiError } from '../../src-common/api/errors';
 import { AppEvents } from '../api/app-events';
 import { type AppServices, createHandlers, openChosenFile } from '../api/handlers';
+import { ChatService } from '../chat/chat-service';
 import { openAppHome, resolveHomeRoot } from '../core/app-home';
 import { appRoot, bundledModelsDir, rendererDir } from '../core/resources';
 import { createSettingsStore } from '../core/settings';
@@ -30,6 +31,7 @@ import { EngineClient } from '../engine/engine-client';
 import { engineEnv } from '../engine/fork-engine';
 import { ChosenFiles } from '../files/chosen-files';
 import { AUDIO_EXTENSIONS } from '../files/media-types';
+import { LibraryStore } from '../library/library-store';
 import { listInstalledModels } from '../models/installed-models';
 import { aboutMessage } from '../shell-logic/about';
 import { parseShellArgs } from '../shell-logic/args';
@@ -88,8 +90,8 @@ async function start(): Promise<void> {
   const engine = new EngineClient(utilityEngineLauncher(engineEnv(home.cache)));
   let window: BrowserWindow | null = null;
 
-  const services: AppServices = {
-    shell: 'electron',
+  const base = {
+    shell: 'electron' as const,
     version: app.getVersion(),
     home,
     bundledModels: bundledModelsDir(),
@@ -110,6 +112,7 @@ async function start(): Promise<void> {
       return result.canceled ? [] : result.filePaths;
     },
   };
+  const services: AppServices = { ...base, chat: new ChatService({ ...base, store: new LibraryStore(home.library) }) };
   const handlers = createHandlers(services);
 
   handleAppProtocol(rendererDir());

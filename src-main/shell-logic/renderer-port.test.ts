@@ -4,9 +4,11 @@ import { MAX_MESSAGE_BYTES } from '../../src-common/api/contract';
 import type { AudioFileRef, EngineStatus, Settings } from '../../src-common/api/schemas';
 import { AppEvents } from '../api/app-events';
 import { createHandlers } from '../api/handlers';
+import { ChatService } from '../chat/chat-service';
 import { createSettingsStore } from '../core/settings';
 import { EngineClient } from '../engine/engine-client';
 import { ChosenFiles } from '../files/chosen-files';
+import { LibraryStore } from '../library/library-store';
 import { connectRendererPort, type PortLike } from './renderer-port';
 
 /** A port double: what the main side posts is collected; `deliver` plays a message from the page. */
@@ -59,8 +61,8 @@ function setup() {
       return () => statusListeners.delete(listener);
     },
   };
-  const handlers = createHandlers({
-    shell: 'electron',
+  const base = {
+    shell: 'electron' as const,
     version: '0.0.0-test',
     home: { root: '/tmp/h', models: '/tmp/h/models', library: '/tmp/h/library', cache: '/tmp/h/cache', uploads: '/tmp/h/uploads', settings: '/tmp/h/settings' },
     bundledModels: '/nonexistent',
@@ -68,7 +70,8 @@ function setup() {
     files,
     engine,
     events: new AppEvents(),
-  });
+  };
+  const handlers = createHandlers({ ...base, chat: new ChatService({ ...base, store: new LibraryStore('/nonexistent/library') }) });
   return { settings, files, engineSource, statusListeners, handlers };
 }
 

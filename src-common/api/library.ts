@@ -1,0 +1,51 @@
+import { z } from 'zod';
+import { AnswerSchema, DecodingSettingsSchema, StepEventSchema } from './inference';
+
+/** What the app keeps per audio file: regions, and the questions asked about them with answers and traces. */
+
+export const LIBRARY_SCHEMA_VERSION = 1;
+
+export const RegionSchema = z.object({
+  id: z.string().min(1).max(64),
+  start: z.number().nonnegative(),
+  end: z.number().positive(),
+  label: z.string().max(200).default(''),
+  color: z
+    .string()
+    .regex(/^#[0-9a-fA-F]{6}$/)
+    .default('#6d5dfc'),
+  /** Tier or group the region belongs to (imported annotation tiers become groups). */
+  group: z.string().max(200).nullable().default(null),
+});
+export type Region = z.infer<typeof RegionSchema>;
+
+export const ExchangeStatusSchema = z.enum(['pending', 'done', 'cancelled', 'failed', 'interrupted']);
+
+/** One question and its answer. `regionId` null means the whole file; follow-ups share their region's thread. */
+export const ExchangeSchema = z.object({
+  id: z.string().min(1).max(64),
+  regionId: z.string().nullable(),
+  /** The span asked about, kept even if the region is later moved or deleted. */
+  span: z.object({ start: z.number().nonnegative(), end: z.number().nullable() }),
+  question: z.string(),
+  askedAt: z.string(),
+  modelId: z.string(),
+  decoding: DecodingSettingsSchema,
+  status: ExchangeStatusSchema,
+  answer: AnswerSchema.nullable(),
+  /** Every denoising step, for replay. */
+  trace: z.array(StepEventSchema),
+  error: z.string().nullable(),
+});
+export type Exchange = z.infer<typeof ExchangeSchema>;
+
+export const LibraryDocSchema = z.object({
+  schema: z.literal(LIBRARY_SCHEMA_VERSION),
+  /** Identifies the audio content (size + head + tail hash), so moving or re-uploading a file finds its library. */
+  fingerprint: z.string(),
+  fileName: z.string(),
+  regions: z.array(RegionSchema),
+  exchanges: z.array(ExchangeSchema),
+  updatedAt: z.string(),
+});
+export type LibraryDoc = z.infer<typeof LibraryDocSchema>;

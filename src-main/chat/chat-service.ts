@@ -1,0 +1,159 @@
+import { randomUUID } from 'node:crypto';
+import { ApiError } from '../../src-common/api/errors';
+import type { DecodingSettings } from '../../src-common/api/inference';
+import type { Exchange, LibraryDoc, Region } from '../../src-common/api/library';
+import type { AppEvents } from '../api/app-events';
+import type { AppHome } from '../core/app-home';
+import type { SettingsStore } from '../core/settings';
+import type { EngineClient } from '../engine/engine-client';
+import type { ChosenFiles } from '../files/chosen-files';
+import { audioFingerprint } from '../library/fingerprint';
+import type { LibraryStore } from '../library/library-store';
+import { DEFAULT_MODEL_ID, resolveModelDir } from '../models/resolve-model';
+
+export interface ChatDeps {
+  files: ChosenFiles;
+  store: LibraryStore;
+  engine: EngineClient;
+  events: AppEvents;
+  settings: SettingsStore;
+  home: AppHome;
+  bundledModels: string;
+}
+
+export interface AskInput {
+  fileId: string;
+  regionId: string | null;
+  question: string;
+  decoding: DecodingSettings;
+  modelId?: string;
+}
+
+/**
+ * Regions and questions for the open files: every question is about a region (or the whole file), follow-ups carry
+ * that region's earlier questions and answers, and every answer is saved with its provenance and its full
+ * denoising trace. The exchange is saved as `pending` before the engine starts, so a crash leaves a record.
+ */
+export class ChatService {
+  private readonly fingerprints = new Map<string, Promise<string>>();
+  private readonly running = new Map<string, { fingerprint: string; callId: number | null; cancelled: boolean }>();
+
+  constructor(private readonly deps: ChatDeps) {}
+
+  private async locate(fileId: string): Promise<{ fingerprint: string; name: string; path: string }> {
+    const file = this.deps.files.get(fileId);
+    let fingerprint = this.fingerprints.get(file.path);
+    if (!fingerprint) {
+      fingerprint = audioFingerprint(file.path);
+      this.fingerprints.set(file.path, fingerprint);
+    }
+    return { fingerprint: await fingerprint, name: file.name, path: file.path };
+  }
+
+  async library(fileId: string): Promise<LibraryDoc> {
+    const { fingerprint, name } = await this.locate(fileId);
+    return this.deps.store.get(fingerprint, name);
+  }
+
+  async saveRegion(fileId: string, region: Region): Promise<LibraryDoc> {
+    if (region.end <= region.start) throw new ApiError('bad_request', 'A region must end after it starts');
+    const { fingerprint, name } = await this.locate(fileId);
+    return this.deps.store.update(fingerprint, name, (doc) => {
+      const index = doc.regions.findIndex((r) => r.id === region.id);
+      if (index >= 0) doc.regions[index] = region;
+      else doc.regions.push(region);
+    });
+  }
+
+  async deleteRegion(fileId: string, regionId: string): Promise<LibraryDoc> {
+    const { fingerprint, name } = await this.locate(fileId);
+    return this.deps.store.update(fingerprint, name, (doc) => {
+      doc.regions = doc.regions.filter((r) => r.id !== regionId);
+    });
+  }
+
+  async ask(input: AskInput): Promise<Exchange> {
+    const { fingerprint, name, path } = await this.locate(input.fileId);
+    const doc = await this.deps.store.get(fingerprint, name);
+    const region = input.regionId === null ? null : doc.regions.find((r) => r.id === input.regionId);
+    if (input.regionId !== null && !region) throw new ApiError('not_found', 'That region no longer exists');
+    const modelId = input.modelId ?? DEFAULT_MODEL_ID;
+    const modelDir = resolveModelDir(modelId, this.deps.home, this.deps.bundledModels);
+    // The thread of this region: earlier finished exchanges about the same region, oldest first.
+    const history = doc.exchanges
+      .filter((e) => e.regionId === input.regionId && e.status === 'done' && e.answer)
+      .map((e) => ({ question: e.question, answer: e.answer?.answer ?? '' }));
+
+    const exchange: Exchange = {
+      id: randomUUID(),
+      regionId: input.regionId,
+      span: { start: region?.start ?? 0, end: region?.end ?? null },
+      question: input.question,
+      askedAt: new Date().toISOString(),
+      modelId,
+      decoding: input.decoding,
+      status: 'pending',
+      answer: null,
+      trace: [],
+      error: null,
+    };
+    this.deps.store.live.add(exchange.id);
+    await this.deps.store.update(fingerprint, name, (d) => d.exchanges.push(exchange));
+    const job = { fingerprint, callId: null as number | null, cancelled: false };
+    this.running.set(exchange.id, job);
+
+    const provider = this.deps.settings.get().provider;
+    void (async () => {
+      try {
+        const call = await this.deps.engine.callWithEvents(
+          'ask',
+          {
+            modelDir,
+            audioPath: path,
+            start: exchange.span.start,
+            end: exchange.span.end,
+            question: input.question,
+            history,
+            decoding: input.decoding,
+            provider,
+          },
+          ({ data }) => {
+            exchange.trace.push(data);
+            this.deps.events.emit('chat.step', { fileId: input.fileId, exchangeId: exchange.id, step: data });
+          },
+        );
+        job.callId = call.id;
+        if (job.cancelled) void this.deps.engine.call('cancel', { callId: call.id });
+        exchange.answer = await call.result;
+        exchange.status = 'done';
+      } catch (error) {
+        const apiError = ApiError.wrap(error);
+        exchange.status = apiError.code === 'cancelled' ? 'cancelled' : 'failed';
+        exchange.error = apiError.message;
+      } finally {
+        this.running.delete(exchange.id);
+        this.deps.store.live.delete(exchange.id);
+        const saved = await this.deps.store
+          .update(fingerprint, name, (d) => {
+            const index = d.exchanges.findIndex((e) => e.id === exchange.id);
+            if (index >= 0) d.exchanges[index] = exchange;
+          })
+          .catch((error: Error) => {
+            exchange.status = 'failed';
+            exchange.error = `The answer could not be saved: ${error.message}`;
+            return null;
+          });
+        if (saved || exchange.status === 'failed') this.deps.events.emit('chat.updated', { fileId: input.fileId, exchange });
+      }
+    })();
+    return exchange;
+  }
+
+  async cancel(exchangeId: string): Promise<boolean> {
+    const job = this.running.get(exchangeId);
+    if (!job) return false;
+    job.cancelled = true;
+    if (job.callId !== null) await this.deps.engine.call('cancel', { callId: job.callId });
+    return true;
+  }
+}
