@@ -1,0 +1,101 @@
+import { type FileHandle, open, stat } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { ApiError } from '../../src-common/api/errors';
+import { sniffAudioContainer } from '../files/sniff';
+import { badAudio } from './bad-audio';
+import { adtsHeader, flacStreamInfo, type HeaderFacts, mp3Header, mp4Header } from './codec/codec-headers';
+import { codecSource, type DecoderFormat, probeCodec } from './codec/codec-source';
+import { readAiffLayout } from './pcm/aiff-header';
+import { PcmHeaderError } from './pcm/pcm-layout';
+import { pcmSource } from './pcm/pcm-source';
+import { readWavLayout } from './pcm/wav-header';
+import type { AudioSource } from './source';
+
+const SUPPORTED = 'WAV, AIFF, FLAC, MP3, Ogg Vorbis, Opus, M4A/AAC, WebM, CAF';
+
+/** Compressed containers, by which audio-decode decoder reads them and the codec name people know. */
+async function compressedFormat(container: string, head: Buffer, header: HeaderFacts): Promise<{ format: DecoderFormat; codec: string }> {
+  switch (container) {
+    case 'flac':
+      return { format: 'flac', codec: 'FLAC' };
+    case 'mp3':
+      return { format: 'mp3', codec: 'MP3' };
+    case 'aac':
+      return { format: 'aac', codec: 'AAC (ADTS)' };
+    case 'mp4':
+      return { format: 'm4a', codec: header.mp4Codec === 'alac' ? 'ALAC' : 'AAC' };
+    case 'webm':
+      return { format: 'webm', codec: 'WebM audio' };
+    case 'caf':
+      return { format: 'caf', codec: 'CAF audio' };
+    default: {
+      // Ogg carries Opus or Vorbis; the first page's packet says which.
+      const opus = head.toString('latin1', 28, 36) === 'OpusHead';
+      return opus ? { format: 'opus', codec: 'Opus' } : { format: 'oga', codec: 'Vorbis' };
+    }
+  }
+}
+
+async function headerFacts(container: string, handle: FileHandle, head: Buffer, size: number): Promise<HeaderFacts> {
+  if (container === 'flac') return flacStreamInfo(head);
+  if (container === 'mp3') return mp3Header(head);
+  if (container === 'aac') return adtsHeader(head);
+  if (container === 'mp4') return mp4Header(handle, size);
+  return { channels: null, sampleRate: null, frames: null, bitDepth: null, mp4Codec: null };
+}
+
+/**
+ * Opens an audio file for streaming reads. Uncompressed WAV/AIFF are described from their headers and read by
+ * seeking; every other format is described from its header plus its first decoded packet. Anything unreadable,
+ * empty, truncated before its first sample, or not audio fails here with an ApiError naming the file.
+ */
+export async function openAudio(path: string): Promise<AudioSource> {
+  const info = await stat(path).catch((error: NodeJS.ErrnoException) => {
+    throw error.code === 'ENOENT'
+      ? new ApiError('not_found', `Cannot read ${basename(path)}: the file does not exist`, { path })
+      : badAudio(path, error.message);
+  });
+  if (!info.isFile()) throw badAudio(path, 'it is not a regular file');
+  if (info.size === 0) throw badAudio(path, 'the file is empty (0 bytes)');
+  const handle = await open(path, 'r').catch((error: Error) => {
+    throw badAudio(path, `the file cannot be opened (${error.message})`);
+  });
+  try {
+    // 64 KiB covers an ID3 tag with a small cover image before the first MP3 frame, and every other header here.
+    const head = Buffer.alloc(Math.min(info.size, 64 << 10));
+    await handle.read(head, 0, head.length, 0);
+    const container = sniffAudioContainer(head);
+    if (!container) throw badAudio(path, `not an audio format Diffa Studio reads (${SUPPORTED})`);
+    try {
+      if (container === 'wav') return pcmSource(path, await readWavLayout(handle, info.size));
+      if (container === 'aiff') return pcmSource(path, await readAiffLayout(handle, info.size));
+    } catch (error) {
+      if (error instanceof PcmHeaderError) throw badAudio(path, error.message);
+      throw error;
+    }
+    const header = await headerFacts(container, handle, head, info.size);
+    const { format, codec } = await compressedFormat(container, head, header);
+    const probe = await probeCodec(path, format).catch((error: Error) => {
+      throw badAudio(path, `the ${codec} data cannot be decoded (${error.message || 'corrupt or truncated'})`);
+    });
+    if (!probe) throw badAudio(path, `no audio could be decoded from it (${codec}: truncated, or not really audio)`);
+    const lossless = codec === 'FLAC' || codec === 'ALAC';
+    return codecSource(
+      path,
+      format,
+      {
+        container,
+        codec,
+        sampleRate: probe.sampleRate,
+        channels: header.channels ?? probe.channels,
+        bitDepth: lossless ? header.bitDepth : null,
+        frames: header.frames,
+        lossless,
+        warning: null,
+      },
+      info.size,
+    );
+  } finally {
+    await handle.close();
+  }
+}
