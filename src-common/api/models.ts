@@ -1,0 +1,79 @@
+import { z } from 'zod';
+
+/** Shapes of the model manager's API (methods `models.*`, `hardware.info`, event `models.progress`). */
+
+export const ModelIdSchema = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9._-]*$/)
+  .max(200);
+
+export const PullProgressSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  state: z.enum(['resolving', 'downloading', 'verifying', 'installing', 'paused', 'installed', 'failed', 'cancelled']),
+  bytesDone: z.number().nonnegative(),
+  bytesTotal: z.number().nonnegative(),
+  speedBps: z.number().nonnegative(),
+  etaSeconds: z.number().nonnegative().nullable(),
+  filesDone: z.number().int().nonnegative(),
+  filesTotal: z.number().int().nonnegative(),
+  active: z.array(z.string()),
+  error: z.object({ code: z.string(), message: z.string() }).optional(),
+});
+export type PullProgressData = z.infer<typeof PullProgressSchema>;
+
+export const PullStartedSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  repo: z.string(),
+  commit: z.string(),
+  bytesTotal: z.number().nonnegative(),
+  filesTotal: z.number().int().nonnegative(),
+});
+
+export const ModelFitSchema = z.object({
+  verdict: z.enum(['gpu', 'cpu', 'too-big']),
+  needRamBytes: z.number().nonnegative(),
+  needVramBytes: z.number().nonnegative(),
+  reason: z.string(),
+});
+
+export const CatalogListingSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  licence: z.string(),
+  description: z.string(),
+  sizeBytes: z.number().nonnegative(),
+  bundled: z.boolean(),
+  origin: z.enum(['catalog', 'user', 'installed']),
+  source: z.string().nullable(),
+  status: z.enum(['installed', 'partial', 'available']),
+  bytesOnDisk: z.number().nonnegative(),
+  recommendedProvider: z.string().nullable(),
+  fit: ModelFitSchema.nullable(),
+});
+
+export const VerifyReportSchema = z.object({
+  id: z.string(),
+  ok: z.boolean(),
+  problems: z.array(z.object({ path: z.string(), problem: z.enum(['missing', 'wrong-size', 'wrong-hash']), detail: z.string() })),
+  repaired: z.array(z.string()),
+});
+
+export const HardwareInfoSchema = z.object({
+  platform: z.string(),
+  arch: z.string(),
+  cpu: z.object({ model: z.string(), cores: z.number().int().nonnegative() }),
+  ram: z.object({ totalBytes: z.number().nonnegative(), freeBytes: z.number().nonnegative() }),
+  gpus: z.array(
+    z.object({
+      name: z.string(),
+      vendor: z.enum(['nvidia', 'amd', 'intel', 'apple', 'other']),
+      memoryBytes: z.number().nonnegative().nullable(),
+      source: z.string(),
+    }),
+  ),
+  providers: z.array(z.object({ name: z.string(), bundled: z.boolean(), usable: z.boolean(), reason: z.string() })),
+  /** Memory fit of every catalog model on this machine. */
+  fits: z.array(z.object({ id: z.string(), name: z.string(), fit: ModelFitSchema })),
+});
