@@ -61,7 +61,10 @@ export const StepEventSchema = z.object({
   committed: z.array(CommittedTokenSchema),
   masked: z.number().int().nonnegative(),
   earlyStop: z.boolean(),
+  /** Wall time of the whole step (inputs, forward pass, sampler, this event). */
   ms: z.number().nonnegative(),
+  /** Of which onnxruntime's session.run: the rest is JavaScript overhead. */
+  runMs: z.number().nonnegative(),
 });
 export type StepEventView = z.infer<typeof StepEventSchema>;
 
@@ -85,6 +88,7 @@ export const AnswerSchema = z.object({
     featuresMs: z.number(),
     audioGraphMs: z.number(),
     stepsMs: z.array(z.number()),
+    stepsRunMs: z.array(z.number()),
     totalMs: z.number(),
   }),
 });

@@ -30,6 +30,7 @@ export function answerJson(answer: Answer, steps?: StepEventView[]) {
       features_ms: answer.timings.featuresMs,
       audio_graph_ms: answer.timings.audioGraphMs,
       steps_ms: answer.timings.stepsMs,
+      steps_run_ms: answer.timings.stepsRunMs,
       total_ms: answer.timings.totalMs,
     },
     ...(steps ? { steps } : {}),

@@ -63,6 +63,7 @@ export async function answerQuestion(
   const params: DenoiseParams = { ...decoding, maskId: manifest.special_tokens.mask, eosId: manifest.special_tokens.eos };
   const forward = model.forward(prompt.ids, audio, prompt.audioOffset);
   const stepsMs: number[] = [];
+  const stepsRunMs: number[] = [];
   let stepStarted = performance.now();
   const pieces = new Map<number, string>();
   const piece = (id: number) => {
@@ -85,17 +86,15 @@ export async function answerQuestion(
         return forward(input);
       },
       (event) => {
+        const committed = event.committed.map((c) => ({
+          ...c,
+          text: piece(c.token),
+          alternatives: c.alternatives.map((a) => ({ ...a, text: piece(a.token) })),
+        }));
         const ms = performance.now() - stepStarted;
         stepsMs.push(ms);
-        onStep({
-          ...event,
-          ms,
-          committed: event.committed.map((c) => ({
-            ...c,
-            text: piece(c.token),
-            alternatives: c.alternatives.map((a) => ({ ...a, text: piece(a.token) })),
-          })),
-        });
+        stepsRunMs.push(model.lastRunMs);
+        onStep({ ...event, committed, ms, runMs: model.lastRunMs });
       },
       signal,
     );
@@ -120,6 +119,6 @@ export async function answerQuestion(
     region: { start, end: start + regionSeconds },
     truncated: regionSeconds > manifest.audio.chunk_s,
     heardSeconds,
-    timings: { decodeMs, featuresMs, audioGraphMs, stepsMs, totalMs: performance.now() - started },
+    timings: { decodeMs, featuresMs, audioGraphMs, stepsMs, stepsRunMs, totalMs: performance.now() - started },
   };
 }

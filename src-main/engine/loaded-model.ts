@@ -57,6 +57,9 @@ export class LoadedModel {
     return new LoadedModel(bundle, choice.provider, choice.attempts, choice.value.audio, choice.value.llm, prompt, mel);
   }
 
+  /** Duration of the latest LLM session.run, to tell inference time from JavaScript overhead. */
+  lastRunMs = 0;
+
   get manifest() {
     return this.bundle.manifest;
   }
@@ -93,6 +96,7 @@ export class LoadedModel {
         for (let i = 0; i < promptLength; i++) ids[r * length + i] = BigInt(r === 0 ? (promptIds[i] ?? mask) : mask);
         for (let i = 0; i < genLength; i++) ids[r * length + promptLength + i] = BigInt(window[i] ?? mask);
       }
+      const runStarted = performance.now();
       const outputs = await this.llmSession.run({
         input_ids: new ort.Tensor('int64', ids, [rows, length]),
         audio_embeds: audio.embeds,
@@ -102,6 +106,7 @@ export class LoadedModel {
         temperature: new ort.Tensor('float32', Float32Array.from([temperature]), [1]),
         uniform: new ort.Tensor('float32', uniform ?? new Float32Array(genLength), [1, genLength]),
       });
+      this.lastRunMs = performance.now() - runStarted;
       const { tokens, confidence, topk_ids: topkIds, topk_probs: topkProbs } = outputs;
       if (!tokens || !confidence || !topkIds || !topkProbs) throw new Error('The LLM graph is missing an output (tokens, confidence, topk_ids, topk_probs)');
       return {
