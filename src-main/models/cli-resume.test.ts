@@ -1,0 +1,101 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { tempDir } from '../test-support/temp-dir';
+import { listInstalledModels } from './installed-models';
+import { partPath, sizeOf, stagingBundle } from './staging';
+import { TestHub } from './testing/hub-server';
+import { makeBundle, repoFiles } from './testing/make-bundle';
+import { checkModel } from './verify';
+
+/**
+ * The whole CLI as a user runs it, killed with SIGKILL in the middle of a download (no chance to clean up) and run
+ * again: the second run must fetch only the bytes that never reached the disk, and install a verified model.
+ */
+const entry = join(import.meta.dirname, '..', 'cli', 'main.ts');
+const hub = new TestHub();
+const bundle = makeBundle('kill-model', { 'audio.onnx': 300_000, 'llm.onnx': 1_500_000, 'tokenizer.json': 5_000 });
+const home = tempDir();
+const models = join(home, 'models');
+
+function diffa(args: string[]) {
+  const child = spawn(process.execPath, ['--import', 'tsx', entry, 'models', ...args], {
+    env: { ...process.env, DIFFA_HOME: home, HF_ENDPOINT: hub.url, HF_TOKEN: '' },
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => {
+    stdout += d;
+  });
+  child.stderr.on('data', (d) => {
+    stderr += d;
+  });
+  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((resolve) =>
+    child.on('exit', (code, signal) => resolve({ code, signal, stdout, stderr })),
+  );
+  return { child, done };
+}
+
+before(async () => {
+  await hub.start();
+  hub.addRepo('org/kill-model', repoFiles(bundle));
+});
+after(() => hub.close());
+
+describe('models pull, killed and restarted', () => {
+  it('resumes after SIGKILL, fetching only the missing bytes, and installs a verified model', async () => {
+    hub.rate = 1_000_000;
+    const first = diffa(['pull', 'org/kill-model']);
+    const deadline = Date.now() + 30_000;
+    while (hub.bytesServed('llm.onnx') < 400_000) {
+      assert.ok(Date.now() < deadline, `no progress: ${(await Promise.race([first.done, Promise.resolve(null)]))?.stderr ?? ''}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    first.child.kill('SIGKILL');
+    assert.equal((await first.done).signal, 'SIGKILL');
+    hub.rate = 0;
+    assert.deepEqual(listInstalledModels(join(home, 'none'), models), [], 'a killed download is not installed');
+
+    // What survived on disk decides what the second run may fetch.
+    const staged = stagingBundle(models, 'kill-model');
+    const expected = new Map(
+      bundle.files.map((f) => {
+        const done = sizeOf(join(staged, f.path)) === f.data.length;
+        return [f.path, done ? 0 : f.data.length - (sizeOf(partPath(join(staged, f.path))) ?? 0)];
+      }),
+    );
+    const llmKept = bundle.files[1] ? bundle.files[1].data.length - (expected.get('llm.onnx') ?? 0) : 0;
+    assert.ok(llmKept > 0, 'some of llm.onnx reached the disk before the kill');
+
+    const listed = diffa(['list', '--json']);
+    const rows = JSON.parse((await listed.done).stdout).models as { id: string; status: string }[];
+    assert.equal(rows.find((r) => r.id === 'kill-model')?.status, 'partial');
+
+    hub.resetCounts();
+    const second = await diffa(['pull', 'org/kill-model']).done;
+    assert.equal(second.code, 0, second.stderr);
+    assert.match(second.stdout, /Installed kill-model .*SHA-256 verified/);
+    for (const [path, bytes] of expected) assert.equal(hub.bytesServed(path), bytes, `${path}: only the missing bytes`);
+    assert.equal(hub.requests.find((r) => r.path === 'llm.onnx')?.range, `bytes=${llmKept}-`);
+
+    const installed = listInstalledModels(join(home, 'none'), models);
+    assert.deepEqual(
+      installed.map((m) => m.id),
+      ['kill-model'],
+    );
+    assert.deepEqual((await checkModel(join(models, 'kill-model'))).problems, []);
+    assert.ok(!existsSync(join(models, '.staging', 'kill-model')));
+  });
+
+  it('fails with one clear line and a non-zero exit', async () => {
+    const missing = await diffa(['pull', 'org/absent']).done;
+    assert.equal(missing.code, 1);
+    assert.equal(missing.stderr.trim().split('\n').length, 1, missing.stderr);
+    assert.match(missing.stderr, /^diffa models: org\/absent@main: not found on http:\/\/127\.0\.0\.1:\d+ \(HTTP 404\)/);
+    const unknown = await diffa(['verify', 'nothing-here']).done;
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.stderr, /No model "nothing-here" is installed/);
+  });
+});
