@@ -26,7 +26,8 @@ export function hardenSession(session: Session): void {
   });
   const csp = shellContentSecurityPolicy();
   session.webRequest.onHeadersReceived((details, callback) => {
-    if (details.resourceType !== 'mainFrame' && details.resourceType !== 'subFrame') return callback({});
+    // Documents only, and not the developer tools' own pages (they come with their own policy).
+    if ((details.resourceType !== 'mainFrame' && details.resourceType !== 'subFrame') || details.url.startsWith('devtools:')) return callback({});
     const headers = Object.fromEntries(Object.entries(details.responseHeaders ?? {}).filter(([name]) => name.toLowerCase() !== 'content-security-policy'));
     callback({ responseHeaders: { ...headers, 'Content-Security-Policy': [csp] } });
   });

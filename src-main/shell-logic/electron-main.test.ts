@@ -277,11 +277,16 @@ describe('Electron shell main process (with a fake electron module)', () => {
 
     let headers: Record<string, string[]> | undefined;
     fake.webRequest.headersReceived?.(
-      { resourceType: 'mainFrame', responseHeaders: { 'content-security-policy': ['default-src *'] } },
+      { resourceType: 'mainFrame', url: 'app://diffa/index.html', responseHeaders: { 'content-security-policy': ['default-src *'] } },
       (response: { responseHeaders?: Record<string, string[]> }) => (headers = response.responseHeaders),
     );
     assert.deepEqual(Object.keys(headers ?? {}), ['Content-Security-Policy']);
     assert.match(headers?.['Content-Security-Policy']?.[0] ?? '', /default-src 'self'/);
+    let untouched: unknown;
+    fake.webRequest.headersReceived?.({ resourceType: 'mainFrame', url: 'devtools://devtools/bundled/inspector.html', responseHeaders: {} }, (r: unknown) => {
+      untouched = r;
+    });
+    assert.deepEqual(untouched, {});
   });
 
   it('remembers the window geometry when the window closes', () => {
