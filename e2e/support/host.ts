@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -37,12 +37,13 @@ const START_TIMEOUT_MS = 30_000;
 export async function startHost(options: HostOptions = {}): Promise<RunningHost> {
   const ownHome = options.home === undefined;
   const home = options.home ?? mkdtempSync(join(tmpdir(), 'diffa-e2e-'));
-  const args = ['--import', 'tsx', join(REPO_ROOT, 'src-main', 'cli', 'main.ts'), 'serve', '--home', home];
+  const watchdog = pathToFileURL(join(REPO_ROOT, 'e2e', 'support', 'exit-with-parent.mjs')).href;
+  const args = ['--import', 'tsx', '--import', watchdog, join(REPO_ROOT, 'src-main', 'cli', 'main.ts'), 'serve', '--home', home];
   for (const file of options.files ?? []) args.push('--file', file);
   if (options.port !== undefined) args.push('--port', String(options.port));
   if (options.token !== undefined) args.push('--token', options.token);
 
-  const child = spawn(process.execPath, args, { cwd: REPO_ROOT, env: { ...process.env, DIFFA_HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, args, { cwd: REPO_ROOT, env: { ...process.env, DIFFA_HOME: home }, stdio: ['pipe', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
     output += chunk;
