@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Render a seeded synthetic corpus and cache its log-mel features for training.
   /usr/bin/python3 tools/build_features.py --seed 1 --n 12000 --out ~/.cache/diffa-tiny/train
-Writes features.npy (float16 [N, n_mels, frames]) and meta.jsonl (item dict + mel_length) in --out."""
+Writes features.npy (float16 [N, n_mels, frames]) and meta.jsonl (item dict + mel_length) in --out.
+More data later: another shard of the same sequence, e.g. --start 6500 --n 5500 --out ~/.cache/diffa-tiny/train-2
+(training reads train, train-2, … together)."""
 import argparse
 import json
 import os
@@ -26,10 +28,11 @@ def main():
     ap.add_argument("--out", default=os.path.expanduser(os.path.join(
         os.environ.get("XDG_CACHE_HOME", "~/.cache"), "diffa-tiny", "train")))
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--start", type=int, default=0, help="skip the first items of the seed's sequence (extra shards)")
     ap.add_argument("--tasks", choices=["train", "even"], default="train")
     a = ap.parse_args()
     os.makedirs(a.out, exist_ok=True)
-    items = sample_items(a.seed, a.n, TRAIN_TASK_CYCLE if a.tasks == "train" else TASK_NAMES)
+    items = sample_items(a.seed, a.start + a.n, TRAIN_TASK_CYCLE if a.tasks == "train" else TASK_NAMES)[a.start:]
     tmp = os.path.join(a.out, "features.tmp.npy")
     arr = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.float16,
                                     shape=(a.n, features.N_MELS, features.CHUNK_FRAMES))

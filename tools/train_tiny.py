@@ -26,7 +26,7 @@ from torch import nn
 from torch.nn import functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from diffa.features import load_cache  # noqa: E402
+from diffa.features import load_cache, load_shards  # noqa: E402
 from diffa.model import DiffaModel, build_sequences  # noqa: E402
 from diffa.prompt import answer_ids, audio_offset, render_prompt  # noqa: E402
 from diffa.sampler import factor_decode  # noqa: E402
@@ -78,7 +78,8 @@ class Trainer:
         torch.manual_seed(a.seed)
         self.model = DiffaModel(self.cfg)
         self.heads = AudioHeads(self.cfg.llm.d_model)
-        self.feats, self.meta = load_cache(os.path.join(CACHE, "train"))
+        self.feats, self.meta, shards = load_shards(CACHE, "train")
+        print(f"training data: {len(self.meta)} items from {shards}", flush=True)
         self.eval_feats, self.eval_meta = load_cache(os.path.join(CACHE, "eval"))
         self.step, self.stage, self.epoch, self.pos, self.nonfinite = 0, 1, 0, 0, 0
         self.rng = random.Random(a.seed)
@@ -146,12 +147,13 @@ class Trainer:
     def next_batch(self):
         n = len(self.meta)
         perm = np.random.RandomState(self.a.seed * 1000 + self.epoch).permutation(n)
-        if self.pos + self.a.batch > n:
+        bs = self.a.batch if self.stage == 1 else self.a.batch2
+        if self.pos + bs > n:
             self.epoch, self.pos = self.epoch + 1, 0
             perm = np.random.RandomState(self.a.seed * 1000 + self.epoch).permutation(n)
-        idx = np.sort(perm[self.pos:self.pos + self.a.batch])
-        self.pos += self.a.batch
-        return self.batch_of(self.feats, self.meta, idx)
+        idx = np.sort(perm[self.pos:self.pos + bs])
+        self.pos += bs
+        return self.batch_of(self.feats, self.meta, idx) + (idx,)
 
     @staticmethod
     def batch_of(feats, meta, idx):
@@ -174,14 +176,56 @@ class Trainer:
         off = audio_offset(self.tok, p)
         return torch.tensor(ids[:off]), torch.tensor(ids[off:])
 
+    # ------------------------------------------------------------ frozen-encoder cache (stage 2)
+    def encoder_needed(self):
+        """hidden_states entries the connectors read: the Q-Former taps and the last one."""
+        return sorted(set(self.cfg.tap_indices()) | {self.cfg.whisper.encoder_layers})
+
+    def build_encoder_cache(self):
+        """Stage 2 keeps the encoder frozen, so its outputs for the training corpus are computed once (fp16 memmap,
+        keyed by a hash of the encoder weights) instead of at every step."""
+        import hashlib
+        import io
+        buf = io.BytesIO()
+        torch.save({k: v for k, v in self.model.whisper_model.state_dict().items()}, buf)
+        buf.write(str(len(self.meta)).encode())  # the cache also depends on the corpus size
+        key = hashlib.sha256(buf.getvalue()).hexdigest()[:16]
+        path = os.path.join(CACHE, "ckpt", f"encoder-cache-{key}.npy")
+        need = self.encoder_needed()
+        if not os.path.exists(path):
+            n, T, d = len(self.meta), self.cfg.whisper.max_source_positions, self.cfg.whisper.d_model
+            tmp = path + ".tmp.npy"
+            arr = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.float16, shape=(n, len(need), T, d))
+            t0 = time.time()
+            with torch.no_grad():
+                for b0 in range(0, n, 64):
+                    idx = np.arange(b0, min(n, b0 + 64))
+                    x, _, _ = self.batch_of(self.feats, self.meta, idx)
+                    hs = self.model.whisper_model(x)
+                    arr[b0:b0 + len(idx)] = torch.stack([hs[i] for i in need], 1).numpy().astype(np.float16)
+                    if b0 % 1280 == 0:
+                        print(f"encoder cache {b0}/{n} ({time.time() - t0:.0f} s)", flush=True)
+                    if self.stop:
+                        raise SystemExit("stopped while building the encoder cache")
+            arr.flush()
+            del arr
+            os.replace(tmp, path)
+        self.enc_cache = np.load(path, mmap_mode="r")
+
+    def cached_hidden_states(self, idx):
+        states = torch.from_numpy(np.asarray(self.enc_cache[idx], dtype=np.float32))
+        hs = [None] * (self.cfg.whisper.encoder_layers + 1)
+        for j, i in enumerate(self.encoder_needed()):
+            hs[i] = states[:, j]
+        return hs
+
     # ------------------------------------------------------------ steps
-    def train_step(self, x, ml, metas):
+    def train_step(self, x, ml, metas, idx):
         m = self.model
         if self.stage == 1:
             hs = m.whisper_model(x)
         else:
-            with torch.no_grad():
-                hs = m.whisper_model(x)
+            hs = self.cached_hidden_states(idx)
         acoustic, semantic, sem_len = m.audio_tower(x, ml, hidden_states=hs)
         logits, ctc = self.heads(acoustic, semantic, sem_len)
         aux = heads_loss(logits, ctc, sem_len, metas)
@@ -288,6 +332,7 @@ class Trainer:
         signal.signal(signal.SIGINT, lambda *_: setattr(self, "stop", True))
         last_save, t_log, window = time.time(), time.time(), []
         self.model.train()
+        self.enc_cache = None
         while not self.stop and self.step < self.a.max_steps:
             if self.stage == 1 and (self.step >= self.a.stage1_steps or self.stage1_done):
                 if not self.stage1_done:
@@ -296,11 +341,14 @@ class Trainer:
                 self.save("stage1.pt")
                 self.stage = 2
                 self.make_optimizer()
+                self.save()
+            if self.stage == 2 and self.enc_cache is None:
+                self.build_encoder_cache()
             t0 = time.time()
             for g in self.opt.param_groups:
                 g["lr"] = g["base_lr"] * self.lr_scale()
-            x, ml, metas = self.next_batch()
-            loss, parts = self.train_step(x, ml, metas)
+            x, ml, metas, idx = self.next_batch()
+            loss, parts = self.train_step(x, ml, metas, idx)
             self.opt.zero_grad()
             if not torch.isfinite(loss):
                 self.nonfinite += 1
@@ -351,15 +399,16 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--resume", action="store_true")
     ap.add_argument("--seed", type=int, default=1234)
-    ap.add_argument("--batch", type=int, default=32)
+    ap.add_argument("--batch", type=int, default=32, help="stage-1 batch")
+    ap.add_argument("--batch2", type=int, default=16, help="stage-2 batch (more updates per CPU second)")
     ap.add_argument("--lr1", type=float, default=1e-3)
     ap.add_argument("--lr2", type=float, default=1e-3)
     ap.add_argument("--warmup", type=int, default=100)
     ap.add_argument("--clip", type=float, default=1.0)
     ap.add_argument("--aux-weight", type=float, default=0.2)
-    ap.add_argument("--stage1-steps", type=int, default=1500, help="at most this many stage-1 steps")
+    ap.add_argument("--stage1-steps", type=int, default=600, help="at most this many stage-1 steps")
     ap.add_argument("--stage1-min-steps", type=int, default=300)
-    ap.add_argument("--stage1-target", type=float, default=0.9, help="mean held-out head accuracy that ends stage 1")
+    ap.add_argument("--stage1-target", type=float, default=0.85, help="mean held-out head accuracy that ends stage 1")
     ap.add_argument("--stage1-eval-every", type=int, default=100)
     ap.add_argument("--max-steps", type=int, default=100000)
     ap.add_argument("--log-every", type=int, default=10)

@@ -33,3 +33,32 @@ def load_cache(folder):
     feats = np.load(os.path.join(folder, "features.npy"), mmap_mode="r")
     meta = [json.loads(l) for l in open(os.path.join(folder, "meta.jsonl"))]
     return feats, meta
+
+
+class ShardedFeatures:
+    """Several feature caches (train, train-2, …) read as one array (indexing by integer arrays only)."""
+
+    def __init__(self, arrays):
+        self.arrays = arrays
+        self.starts = np.cumsum([0] + [len(a) for a in arrays])
+
+    def __len__(self):
+        return int(self.starts[-1])
+
+    def __getitem__(self, idx):
+        idx = np.atleast_1d(np.asarray(idx))
+        shard = np.searchsorted(self.starts, idx, side="right") - 1
+        out = [np.asarray(self.arrays[s][i - self.starts[s]]) for s, i in zip(shard, idx)]
+        return np.stack(out)
+
+
+def load_shards(root, prefix="train"):
+    """All complete caches root/<prefix>, root/<prefix>-2, … in name order (a shard still being built is skipped)."""
+    names = sorted(n for n in os.listdir(root) if (n == prefix or n.startswith(prefix + "-"))
+                   and os.path.exists(os.path.join(root, n, "meta.jsonl")))
+    arrays, meta = [], []
+    for n in names:
+        f, m = load_cache(os.path.join(root, n))
+        arrays.append(f)
+        meta += m
+    return ShardedFeatures(arrays), meta, names
