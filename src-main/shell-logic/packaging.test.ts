@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { appRoot } from '../core/resources';
@@ -29,6 +29,17 @@ describe('electron-builder.yml', () => {
     for (const size of [16, 32, 48, 64, 128, 256, 512]) assert.ok(existsSync(join(root, 'assets', 'icons', `${size}x${size}.png`)), `${size}px icon`);
     const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { main: string };
     assert.equal(manifest.main, 'dist/main/electron-main.js');
+  });
+
+  it("ships the packaged app's command line launchers", () => {
+    assert.match(config, /^extraResources:\n {2}- from: assets\/cli\n {4}to: bin$/m);
+    const script = join(root, 'assets', 'cli', 'diffa');
+    assert.ok((statSync(script).mode & 0o111) !== 0, 'assets/cli/diffa is executable');
+    assert.match(readFileSync(script, 'utf8'), /ELECTRON_RUN_AS_NODE=1 exec "\$app" "\$resources\/app\.asar\/dist\/main\/cli\.js" "\$@"/);
+    assert.match(
+      readFileSync(join(root, 'assets', 'cli', 'diffa.cmd'), 'utf8'),
+      /set ELECTRON_RUN_AS_NODE=1\r\n"%~dp0\.\.\\\.\.\\Diffa Studio\.exe" "%~dp0\.\.\\app\.asar\\dist\\main\\cli\.js" %\*/,
+    );
   });
 
   it('gives every platform the same app files (a platform list replaces the top-level one)', () => {
