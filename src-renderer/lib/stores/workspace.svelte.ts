@@ -1,0 +1,83 @@
+import type { Exchange, LibraryDoc, Region } from '../../../src-common/api/library';
+import { api } from '../api';
+import { files } from './files.svelte';
+import { toasts } from './toasts.svelte';
+
+/**
+ * The selected file's saved state — regions, questions and answers — and which region is selected. The waveform
+ * (regions drawn, created, moved) and the chat (asks about the selected region, shows answers) both work through
+ * this store, so neither knows the other. Answers stream in as `chat.step` events and end with `chat.updated`.
+ */
+class Workspace {
+  doc = $state<LibraryDoc | null>(null);
+  /** null: the whole file. */
+  selectedRegionId = $state<string | null>(null);
+  /** Steps of answers being denoised right now, by exchange id (the saved trace arrives with `chat.updated`). */
+  live = $state<Record<string, Exchange['trace']>>({});
+  regions: Region[] = $derived(this.doc?.regions ?? []);
+  selectedRegion: Region | null = $derived(this.regions.find((r) => r.id === this.selectedRegionId) ?? null);
+  private loadedFor: string | null = null;
+
+  constructor() {
+    api.on('chat.step', ({ fileId, exchangeId, step }) => {
+      if (fileId !== files.selectedId) return;
+      this.live[exchangeId] = [...(this.live[exchangeId] ?? []), step];
+    });
+    api.on('chat.updated', ({ fileId, exchange }) => {
+      if (fileId !== files.selectedId || !this.doc) return;
+      const index = this.doc.exchanges.findIndex((e) => e.id === exchange.id);
+      if (index >= 0) this.doc.exchanges[index] = exchange;
+      else this.doc.exchanges.push(exchange);
+      delete this.live[exchange.id];
+    });
+    api.onConnected(() => void this.load(files.selectedId, true));
+  }
+
+  /** Loads the library of a file (called when the selected file changes). */
+  async load(fileId: string | null, force = false): Promise<void> {
+    if (!force && fileId === this.loadedFor) return;
+    this.loadedFor = fileId;
+    this.doc = null;
+    this.selectedRegionId = null;
+    this.live = {};
+    if (!fileId) return;
+    try {
+      const doc = await api.request('library.get', { id: fileId });
+      if (this.loadedFor === fileId) this.doc = doc;
+    } catch (error) {
+      toasts.error(error, 'Cannot load the saved regions and chats of this file');
+    }
+  }
+
+  selectRegion(id: string | null): void {
+    this.selectedRegionId = id;
+  }
+
+  async saveRegion(region: Region): Promise<void> {
+    const fileId = files.selectedId;
+    if (!fileId) return;
+    try {
+      this.doc = await api.request('regions.save', { fileId, region });
+    } catch (error) {
+      toasts.error(error, 'Cannot save the region');
+    }
+  }
+
+  async deleteRegion(id: string): Promise<void> {
+    const fileId = files.selectedId;
+    if (!fileId) return;
+    try {
+      this.doc = await api.request('regions.delete', { fileId, regionId: id });
+      if (this.selectedRegionId === id) this.selectedRegionId = null;
+    } catch (error) {
+      toasts.error(error, 'Cannot delete the region');
+    }
+  }
+
+  /** The selected region's thread (or the whole file's), oldest first. */
+  thread(regionId: string | null = this.selectedRegionId): Exchange[] {
+    return (this.doc?.exchanges ?? []).filter((e) => e.regionId === regionId);
+  }
+}
+
+export const workspace = new Workspace();
