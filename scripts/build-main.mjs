@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Bundles the main side with esbuild into dist/main/:
 //   electron-main.js  the Electron shell (ESM)             engine-main.js  the engine process (ESM)
-//   cli.js            the command line (ESM, plain Node)   preload.cjs     the window's preload (CommonJS: sandboxed
+//   cli.js            the command line (ESM, plain Node)   analysis-worker.js  audio peaks/facts worker thread
+//                                                          preload.cjs     the window's preload (CommonJS: sandboxed
 //                                                                          preloads cannot load ESM or node_modules)
 // `electron` is provided by Electron itself and `onnxruntime-node` loads a native addon next to its own files, so both
 // stay external (electron-builder ships onnxruntime-node with its binaries unpacked from the asar). Everything else
@@ -82,6 +83,16 @@ const builds = [
     format: 'esm',
     target: 'node20',
     external: ['electron', 'onnxruntime-node'],
+  },
+  {
+    // Worker thread for peaks, facts and sample windows (src-main/audio/run-analysis.ts starts it beside the caller).
+    ...common,
+    entryPoints: { 'analysis-worker': 'src-main/audio/analysis-worker.ts' },
+    outdir,
+    format: 'esm',
+    target: 'node20',
+    external: ['electron', 'onnxruntime-node'],
+    banner: { js: requireShim },
   },
   {
     ...common,

@@ -1,4 +1,15 @@
 import { z } from 'zod';
+import {
+  AudioDescriptionSchema,
+  AudioFactsSchema,
+  DescribeParamsSchema,
+  FactsParamsSchema,
+  PeaksParamsSchema,
+  PeaksProgressSchema,
+  PeaksResultSchema,
+  SamplesParamsSchema,
+  SamplesResultSchema,
+} from '../audio/schemas';
 import { ApiErrorSchema } from './errors';
 import { DecodingSettingsSchema, StepEventSchema } from './inference';
 import { ExchangeSchema, LibraryDocSchema, RegionSchema } from './library';
@@ -61,6 +72,14 @@ export const methods = {
   'models.remove': { params: z.object({ id: ModelIdSchema }).strict(), result: Ok },
   'models.verify': { params: z.object({ id: ModelIdSchema, repair: z.boolean().default(false) }).strict(), result: VerifyReportSchema },
   'hardware.info': { params: NoParams, result: HardwareInfoSchema },
+  /** Duration, sample rate, channels, bit depth, codec of an open file (compressed formats may wait for the peaks pass). */
+  'audio.describe': { params: DescribeParamsSchema, result: AudioDescriptionSchema },
+  /** Min/max peaks of a time window at a level chosen from `width`; computed once per file (progress: audio.peaksProgress). */
+  'audio.peaks': { params: PeaksParamsSchema, result: PeaksResultSchema },
+  /** Native-rate samples of a window of at most 30 s, base64 Float32 per channel: the spectrogram's input. */
+  'audio.samples': { params: SamplesParamsSchema, result: SamplesResultSchema },
+  /** Sample/true peak, RMS, integrated loudness, clipped runs and DC offset of the file or a region. */
+  'audio.facts': { params: FactsParamsSchema, result: AudioFactsSchema },
 } as const;
 
 export const events = {
@@ -73,6 +92,8 @@ export const events = {
   'chat.updated': z.object({ fileId: z.string(), exchange: ExchangeSchema }),
   /** A download's progress, a few times a second while it runs, and once when it ends (installed/paused/failed/cancelled). */
   'models.progress': PullProgressSchema,
+  /** The peaks pass over a file: a few dozen times while it runs, then once with done (and error, if it failed). */
+  'audio.peaksProgress': PeaksProgressSchema,
 } as const;
 
 export type Methods = typeof methods;

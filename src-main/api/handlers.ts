@@ -3,6 +3,7 @@ import { basename } from 'node:path';
 import type { MethodName, ParsedParamsOf, ResultOf } from '../../src-common/api/contract';
 import { ApiError } from '../../src-common/api/errors';
 import type { AppInfo, AudioFileRef } from '../../src-common/api/schemas';
+import { audioHandlers } from '../audio/api-handlers';
 import type { ChatService } from '../chat/chat-service';
 import type { AppHome } from '../core/app-home';
 import type { SettingsStore } from '../core/settings';
@@ -72,6 +73,7 @@ export function createHandlers(services: AppServices): Handlers {
     'models.list': async () => listInstalledModels(services.bundledModels, home.models).map(({ dir: _dir, ...summary }) => summary),
     'engine.status': async () => engine.status(),
     ...modelHandlers(services),
+    ...audioHandlers(services),
     'library.get': async ({ id }) => services.chat.library(id),
     'regions.save': async ({ fileId, region }) => services.chat.saveRegion(fileId, region),
     'regions.delete': async ({ fileId, regionId }) => services.chat.deleteRegion(fileId, regionId),
