@@ -2,11 +2,12 @@ import { ApiError } from '../../src-common/api/errors';
 import { askCommand } from './ask';
 import { type Command, parseCommandArgs, UsageError } from './command';
 import { evalCommand } from './eval';
+import { infoCommand } from './info';
 import { modelsCommand } from './models';
 import { serveCommand } from './serve';
 
 /** Every command of `npm run diffa -- <command>`; later features register theirs here. */
-const commands: Command[] = [serveCommand, askCommand, evalCommand, modelsCommand];
+const commands: Command[] = [serveCommand, askCommand, evalCommand, modelsCommand, infoCommand];
 
 function overview(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
