@@ -55,6 +55,13 @@ export const methods = {
       .strict(),
     result: ExchangeSchema,
   },
+  /** Re-runs the question, keeping the answer's tokens whose confidence is ≥ belowConfidence and denoising the rest. */
+  'chat.redenoise': {
+    params: z
+      .object({ fileId: z.string().min(1).max(64), exchangeId: z.string().min(1).max(64), belowConfidence: z.number().gt(0).lte(1).default(0.5) })
+      .strict(),
+    result: ExchangeSchema,
+  },
   'chat.cancel': { params: z.object({ exchangeId: z.string().min(1).max(64) }).strict(), result: z.object({ cancelled: z.boolean() }) },
   /** Catalog entries, installed models and unfinished downloads, each with its memory fit on this machine. */
   'models.catalog': { params: NoParams, result: z.array(CatalogListingSchema) },

@@ -38,6 +38,8 @@ export const AskRequestSchema = z
     history: z.array(TurnSchema).max(32).default([]),
     decoding: DecodingSettingsSchema.default({}),
     provider: ProviderPreferenceSchema.default('auto'),
+    /** Re-denoise: the window of an earlier answer with the tokens to redo set to the mask id (same gen length). */
+    prefill: z.array(z.number().int().nonnegative()).max(4096).nullable().default(null),
     /** 'silence' replaces the region's samples with zeros of the same length: does the model listen at all? */
     ablation: z.enum(['none', 'silence']).default('none'),
   })

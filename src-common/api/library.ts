@@ -16,6 +16,9 @@ export const RegionSchema = z.object({
     .default('#6d5dfc'),
   /** Tier or group the region belongs to (imported annotation tiers become groups). */
   group: z.string().max(200).nullable().default(null),
+  /** Optional frequency range of the selection (Audacity's spectral selection), in Hz. */
+  lowHz: z.number().nonnegative().optional(),
+  highHz: z.number().nonnegative().optional(),
 });
 export type Region = z.infer<typeof RegionSchema>;
 
@@ -36,6 +39,8 @@ export const ExchangeSchema = z.object({
   /** Every denoising step, for replay. */
   trace: z.array(StepEventSchema),
   error: z.string().nullable(),
+  /** Set when this answer re-denoised the low-confidence span of another one. */
+  redenoiseOf: z.string().nullable().default(null),
 });
 export type Exchange = z.infer<typeof ExchangeSchema>;
 

@@ -182,6 +182,17 @@ describe('Fast-dLLM threshold decoding', () => {
   });
 });
 
+describe('prefill (re-denoising a span)', () => {
+  it('keeps the given tokens and denoises only the masked positions', async () => {
+    const model = fixedModel([10, 11, 12, 13], [0.9, 0.8, 0.7, 0.6]);
+    const events: StepEvent[] = [];
+    const result = await denoise(params({ steps: 2, prefill: [5, MASK, 6, MASK] }), model.forward, (e) => events.push(e));
+    assert.deepEqual([...result.tokens], [5, 11, 6, 13]);
+    assert.deepEqual(order(events), [[1], [3]]);
+    await assert.rejects(denoise(params({ prefill: [1, 2] }), model.forward), /prefill has 2 tokens/);
+  });
+});
+
 describe('control', () => {
   it('cancels between steps', async () => {
     const signal = { aborted: false };

@@ -28,6 +28,11 @@ export interface DenoiseParams {
   threshold: number;
   maskId: number;
   eosId: number;
+  /**
+   * Starting window: committed tokens stay, mask ids are denoised. Used to re-denoise only a low-confidence span of
+   * an earlier answer; absent, everything starts masked.
+   */
+  prefill?: readonly number[];
 }
 
 /** What the model predicts for every position of the window in one forward pass (top-k for display). */
@@ -103,6 +108,10 @@ export async function denoise(
   validateParams(params);
   const { genLength, blockLength, maskId, sampler } = params;
   const window = new Int32Array(genLength).fill(maskId);
+  if (params.prefill) {
+    if (params.prefill.length !== genLength) throw new RangeError(`prefill has ${params.prefill.length} tokens, the window ${genLength}`);
+    window.set(params.prefill);
+  }
   const commitStep = new Int32Array(genLength);
   const random = new SeededRandom(params.seed);
   let forwardPasses = 0;

@@ -78,6 +78,7 @@ export function createHandlers(services: AppServices): Handlers {
     'regions.save': async ({ fileId, region }) => services.chat.saveRegion(fileId, region),
     'regions.delete': async ({ fileId, regionId }) => services.chat.deleteRegion(fileId, regionId),
     'chat.ask': async (params) => services.chat.ask(params),
+    'chat.redenoise': async ({ fileId, exchangeId, belowConfidence }) => services.chat.redenoise(fileId, exchangeId, belowConfidence),
     'chat.cancel': async ({ exchangeId }) => ({ cancelled: await services.chat.cancel(exchangeId) }),
   };
 }

@@ -74,13 +74,34 @@ describe('chat: questions about regions, saved per file', () => {
     assert.match(followUp.answer?.prompt ?? '', /What kind of sound is this\?/, 'the follow-up carries the first question as history');
   });
 
+  it('re-denoises only the low-confidence span of an answer', async () => {
+    const ref = await files.add(wav);
+    const doc = await chat.library(ref.id);
+    const original = doc.exchanges[0];
+    assert.ok(original?.answer);
+    const confidences = original.trace.flatMap((s) => s.committed.map((c) => c.confidence)).sort((a, b) => a - b);
+    const cut = ((confidences[2] ?? 0) + (confidences[3] ?? 0)) / 2; // the three least confident tokens
+    const redo = await chat.redenoise(ref.id, original.id, cut);
+    assert.equal(redo.redenoiseOf, original.id);
+    const done = await finished(seen, redo.id);
+    assert.equal(done.status, 'done');
+    const redone = done.trace.flatMap((s) => s.committed.map((c) => c.position)).sort((a, b) => a - b);
+    const low = original.trace
+      .flatMap((s) => s.committed)
+      .filter((c) => c.confidence < cut)
+      .map((c) => c.position)
+      .sort((a, b) => a - b);
+    assert.deepEqual(redone, low, 'only the low-confidence positions are denoised again');
+    await assert.rejects(chat.redenoise(ref.id, original.id, 1e-9), /No token of this answer/);
+  });
+
   it('restores regions, answers and traces from disk in a new session, keyed by content', async () => {
     const reopened = new LibraryStore(home.library);
     const [file] = readdirSync(home.library).filter((f) => f.endsWith('.json'));
     assert.ok(file);
     const doc = await reopened.get(file.replace('.json', ''), 'tone.wav');
     assert.equal(doc.regions[0]?.label, 'middle');
-    assert.equal(doc.exchanges.length, 2);
+    assert.equal(doc.exchanges.length, 3);
     assert.ok(doc.exchanges.every((e) => e.status === 'done' && e.trace.length > 0));
   });
 

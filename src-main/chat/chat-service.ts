@@ -9,6 +9,7 @@ import type { EngineClient } from '../engine/engine-client';
 import type { ChosenFiles } from '../files/chosen-files';
 import { audioFingerprint } from '../library/fingerprint';
 import type { LibraryStore } from '../library/library-store';
+import { loadBundle } from '../models/bundle';
 import { DEFAULT_MODEL_ID, resolveModelDir } from '../models/resolve-model';
 
 export interface ChatDeps {
@@ -27,6 +28,11 @@ export interface AskInput {
   question: string;
   decoding: DecodingSettings;
   modelId?: string;
+}
+
+interface Redo {
+  of: Exchange;
+  prefill: number[];
 }
 
 /**
@@ -72,7 +78,24 @@ export class ChatService {
     });
   }
 
-  async ask(input: AskInput): Promise<Exchange> {
+  /**
+   * Re-denoises the span of an answer the model was least sure of: tokens committed with confidence below
+   * `belowConfidence` go back to the mask, the rest stay, and the same question runs again on the same history.
+   */
+  async redenoise(fileId: string, exchangeId: string, belowConfidence: number): Promise<Exchange> {
+    const doc = await this.library(fileId);
+    const original = doc.exchanges.find((e) => e.id === exchangeId);
+    if (!original?.answer) throw new ApiError('not_found', 'There is no finished answer to re-denoise');
+    const mask = loadBundle(resolveModelDir(original.modelId, this.deps.home, this.deps.bundledModels)).manifest.special_tokens.mask;
+    const confidence = new Map<number, number>();
+    for (const step of original.trace) for (const c of step.committed) confidence.set(c.position, c.confidence);
+    const prefill = original.answer.tokens.map((token, position) => ((confidence.get(position) ?? 1) < belowConfidence ? mask : token));
+    if (!prefill.includes(mask)) throw new ApiError('bad_request', `No token of this answer has a confidence below ${belowConfidence}`);
+    const decoding = { ...original.decoding, genLength: original.answer.genLength };
+    return this.ask({ fileId, regionId: original.regionId, question: original.question, decoding, modelId: original.modelId }, { of: original, prefill });
+  }
+
+  async ask(input: AskInput, redo?: Redo): Promise<Exchange> {
     const { fingerprint, name, path } = await this.locate(input.fileId);
     const doc = await this.deps.store.get(fingerprint, name);
     const region = input.regionId === null ? null : doc.regions.find((r) => r.id === input.regionId);
@@ -80,8 +103,9 @@ export class ChatService {
     const modelId = input.modelId ?? DEFAULT_MODEL_ID;
     const modelDir = resolveModelDir(modelId, this.deps.home, this.deps.bundledModels);
     // The thread of this region: earlier finished exchanges about the same region, oldest first.
-    const history = doc.exchanges
-      .filter((e) => e.regionId === input.regionId && e.status === 'done' && e.answer)
+    const earlier = redo ? doc.exchanges.slice(0, doc.exchanges.indexOf(redo.of)) : doc.exchanges;
+    const history = earlier
+      .filter((e) => e.regionId === input.regionId && e.status === 'done' && e.answer && e.redenoiseOf === null)
       .map((e) => ({ question: e.question, answer: e.answer?.answer ?? '' }));
 
     const exchange: Exchange = {
@@ -96,6 +120,7 @@ export class ChatService {
       answer: null,
       trace: [],
       error: null,
+      redenoiseOf: redo?.of.id ?? null,
     };
     this.deps.store.live.add(exchange.id);
     await this.deps.store.update(fingerprint, name, (d) => d.exchanges.push(exchange));
@@ -116,6 +141,7 @@ export class ChatService {
             history,
             decoding: input.decoding,
             provider,
+            prefill: redo?.prefill ?? null,
           },
           ({ data }) => {
             exchange.trace.push(data);

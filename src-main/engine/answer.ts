@@ -60,7 +60,12 @@ export async function answerQuestion(
   const audioGraphMs = performance.now() - t;
 
   const prompt = model.prompt.build(request.question, request.history);
-  const params: DenoiseParams = { ...decoding, maskId: manifest.special_tokens.mask, eosId: manifest.special_tokens.eos };
+  const params: DenoiseParams = {
+    ...decoding,
+    maskId: manifest.special_tokens.mask,
+    eosId: manifest.special_tokens.eos,
+    ...(request.prefill ? { prefill: request.prefill } : {}),
+  };
   const forward = model.forward(prompt.ids, audio, prompt.audioOffset);
   const stepsMs: number[] = [];
   const stepsRunMs: number[] = [];
