@@ -7,14 +7,22 @@
 // `electron` is provided by Electron itself and `onnxruntime-node` loads a native addon next to its own files, so both
 // stay external (electron-builder ships onnxruntime-node with its binaries unpacked from the asar). Everything else
 // (zod, conf, electron-store, ws, …) is bundled, so the packaged app needs no other node_modules at run time.
-// Flags: --watch rebuilds on change; --quiet prints nothing but errors.
+// Flags: --watch rebuilds on change; --quiet prints nothing but errors. For tests: --outdir DIR writes elsewhere,
+// --only NAME builds one bundle (e.g. electron-main), --fake-electron FILE resolves `electron` to FILE (the shell test
+// runs the Electron main process in plain Node that way).
 import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const outdir = join(root, 'dist', 'main');
+const flag = (name) => {
+  const index = process.argv.indexOf(name);
+  return index === -1 ? undefined : process.argv[index + 1];
+};
+const outdir = flag('--outdir') ?? join(root, 'dist', 'main');
+const only = flag('--only');
+const fakeElectron = flag('--fake-electron') && resolve(flag('--fake-electron'));
 const watch = process.argv.includes('--watch');
 const quiet = process.argv.includes('--quiet');
 
@@ -29,6 +37,7 @@ const requireShim = ["import { createRequire as __diffaCreateRequire } from 'nod
  * one is installed). esbuild would fail on the missing ones; leave exactly those as runtime imports, which then fail
  * only if that format is ever asked for — as they would without bundling.
  */
+const warned = new Set();
 const optionalDynamicImports = {
   name: 'optional-dynamic-imports',
   setup(build) {
@@ -36,10 +45,11 @@ const optionalDynamicImports = {
       if (args.kind !== 'dynamic-import' || args.pluginData?.retried) return undefined;
       const result = await build.resolve(args.path, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: { retried: true } });
       if (result.errors.length === 0) return result;
-      if (!quiet)
+      if (!quiet && !warned.has(args.path))
         console.warn(
           `build-main: optional module ${args.path} (imported dynamically by ${args.importer.replace(`${root}/`, '')}) is not installed; left as a runtime import`,
         );
+      warned.add(args.path);
       return { path: args.path, external: true };
     });
   },
@@ -106,18 +116,28 @@ const builds = [
   },
 ];
 
+const selected = builds
+  .filter((options) => !only || Object.keys(options.entryPoints).includes(only))
+  .map((options) =>
+    fakeElectron ? { ...options, alias: { electron: fakeElectron }, external: (options.external ?? []).filter((name) => name !== 'electron') } : options,
+  );
+if (selected.length === 0) {
+  console.error(`build-main: no bundle named ${only}`);
+  process.exit(2);
+}
+
 const started = Date.now();
 rmSync(outdir, { recursive: true, force: true });
 mkdirSync(outdir, { recursive: true });
 if (watch) {
-  for (const options of builds) {
+  for (const options of selected) {
     const context = await esbuild.context(options);
     await context.watch();
   }
   console.log(`Watching src-main/ and src-common/; bundles go to ${join('dist', 'main')}. Ctrl+C stops.`);
 } else {
   try {
-    await Promise.all(builds.map((options) => esbuild.build(options)));
+    await Promise.all(selected.map((options) => esbuild.build(options)));
   } catch {
     // esbuild has printed the errors
     process.exit(1);
@@ -125,6 +145,6 @@ if (watch) {
   if (!quiet) {
     const files = readdirSync(outdir).filter((name) => !name.endsWith('.map'));
     const sizes = files.map((name) => `${name} ${(statSync(join(outdir, name)).size / 1024).toFixed(0)} KiB`);
-    console.log(`Built dist/main in ${Date.now() - started} ms: ${sizes.join(', ')}`);
+    console.log(`Built ${relative(root, outdir) || '.'} in ${Date.now() - started} ms: ${sizes.join(', ')}`);
   }
 }

@@ -1,19 +1,20 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
-import * as esbuild from 'esbuild';
 import { appRoot } from '../core/resources';
 import { tempDir } from '../test-support/temp-dir';
 import { writeSineWav } from '../test-support/wav';
 import type { BrowserWindow, fake as Fake, FakeMessagePort, FakeWebContents } from './testing/fake-electron';
 
 /**
- * The Electron shell's main process, run in plain Node: src-main/app/electron-main.ts is bundled with `electron`
- * aliased to a recording fake (./testing/fake-electron.ts), then driven through what it registered. This checks the
- * wiring that type-checking cannot (protocol handlers, the port handshake, ipc validation, window and session rules)
- * on machines where Electron's binary cannot be downloaded. The real thing is covered by e2e/electron.spec.ts.
+ * The Electron shell's main process, run in plain Node: src-main/app/electron-main.ts is bundled by
+ * scripts/build-main.mjs with `electron` aliased to a recording fake (./testing/fake-electron.ts), then driven through
+ * what it registered. This checks the wiring that type-checking cannot (protocol handlers, the port handshake, ipc
+ * validation, window and session rules) on machines where Electron's binary cannot be downloaded. The real thing is
+ * covered by e2e/electron.spec.ts.
  */
 const root = appRoot();
 const home = tempDir('diffa-shell-home-');
@@ -57,23 +58,21 @@ function request(method: string, params: unknown = {}): Promise<{ ok: boolean; r
 before(async () => {
   mkdirSync(join(root, 'dist'), { recursive: true });
   bundleDir = mkdtempSync(join(root, 'dist', '.shell-test-'));
-  await esbuild.build({
-    absWorkingDir: root,
-    entryPoints: ['src-main/app/electron-main.ts'],
-    outfile: join(bundleDir, 'electron-main.mjs'),
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    logLevel: 'error',
-    alias: { electron: join(root, 'src-main', 'shell-logic', 'testing', 'fake-electron.ts') },
-    external: ['onnxruntime-node'],
-    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
-  });
+  // The real build (scripts/build-main.mjs: same entry, format, banner and plugins), with `electron` swapped for the fake.
+  const fakeModule = join(root, 'src-main', 'shell-logic', 'testing', 'fake-electron.ts');
+  const build = spawnSync(
+    process.execPath,
+    ['scripts/build-main.mjs', '--quiet', '--only', 'electron-main', '--outdir', bundleDir, '--fake-electron', fakeModule],
+    {
+      cwd: root,
+      encoding: 'utf8',
+    },
+  );
+  assert.equal(build.status, 0, `build-main failed:\n${build.stderr}`);
   const argv = process.argv;
   process.argv = [process.execPath, root, `--home=${home}`, first, '--inspect=0'];
   try {
-    await import(pathToFileURL(join(bundleDir, 'electron-main.mjs')).href);
+    await import(pathToFileURL(join(bundleDir, 'electron-main.js')).href);
   } finally {
     process.argv = argv;
   }
