@@ -1,0 +1,211 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { Answer } from '../api/inference';
+import { type Exchange, ExchangeSchema, type Region } from '../api/library';
+import { readAudacityLabels } from './audacity';
+import { validateEaf } from './eaf-validate';
+import type { ExportSource } from './export-source';
+import { detectImportFormat, exportText, readAnnotation } from './formats';
+import { readTextGrid } from './textgrid-read';
+import { regionsFromAnnotation, tierIntervals } from './to-regions';
+import { parseXml } from './xml';
+
+const TRICKY = ['say "hi"', '<&> & </ANNOTATION_VALUE>', 'two\nlines', 'ünïcødé ✓ 日本語 🎵', '', '""', 'tab\there'];
+
+const region = (id: string, start: number, end: number, label: string, group: string | null, extra: Partial<Region> = {}): Region => ({
+  id,
+  start,
+  end,
+  label,
+  color: '#6d5dfc',
+  group,
+  ...extra,
+});
+
+function answer(text: string, start: number, end: number): Answer {
+  return {
+    answer: text,
+    tokens: [5, 6],
+    genLength: 8,
+    forwardPasses: 8,
+    provider: 'cpu',
+    providerAttempts: [{ provider: 'cpu', ok: true, ms: 3 }],
+    model: { id: 'diffa-tiny', name: 'DIFFA-Tiny', version: '0.1.0', manifestSha256: 'ab'.repeat(32) },
+    decoding: { sampler: 'factor', steps: 8, genLength: 8, blockLength: 8, temperature: 0, cfgScale: 0, seed: 7, factor: 1, threshold: 0.9 },
+    question: 'q',
+    prompt: '<audio> q',
+    region: { start, end },
+    truncated: false,
+    heardSeconds: end - start,
+    timings: { decodeMs: 1, featuresMs: 2, audioGraphMs: 3, stepsMs: [4, 5], stepsRunMs: [3, 4], totalMs: 15 },
+  };
+}
+
+const exchange = (id: string, regionId: string | null, start: number, end: number | null, question: string, text: string | null): Exchange =>
+  ExchangeSchema.parse({
+    id,
+    regionId,
+    span: { start, end },
+    question,
+    askedAt: '2026-01-01T00:00:00.000Z',
+    modelId: 'diffa-tiny',
+    decoding: {},
+    status: text === null ? 'failed' : 'done',
+    answer: text === null ? null : answer(text, start, end ?? 10),
+    trace: [],
+    error: text === null ? 'engine crashed' : null,
+  });
+
+/** Regions in two groups (overlapping ones, points, a point at 0, frequency ranges) and answers with tricky text. */
+export function sampleSource(): ExportSource {
+  const regions = [
+    ...TRICKY.map((label, i) => region(`w${i}`, 0.1234 + i, 0.9876 + i, label, 'words')),
+    region('o1', 0.5, 1.5, 'overlaps a word region', 'words'),
+    region('p1', 2.25, 2.25, 'click', 'events'),
+    region('p0', 1e-6, 1e-6, 'at zero (a point at 0 s is kept 1 µs later)', 'events'),
+    region('f1', 3, 4, 'bird', null, { lowHz: 2000, highHz: 8000.5 }),
+  ];
+  const exchanges = [
+    ...TRICKY.map((text, i) => exchange(`e${i}`, `w${i}`, 0.1234 + i, 0.9876 + i, 'What is said?', text)),
+    exchange('e-again', 'w0', 0.1234, 0.9876, 'What is said?', 'asked twice'),
+    exchange('e-whole', null, 0, null, 'What kind of sound is this?', 'speech'),
+    exchange('e-failed', 'w1', 1.1234, 1.9876, 'Is it loud?', null),
+  ];
+  return { fileName: 'take 1 & <b>.wav', duration: 10, regions, exchanges, mediaUrl: 'file:///tmp/take%201%20&%20%3Cb%3E.wav', mimeType: 'audio/wav' };
+}
+
+let ids = 0;
+const newId = () => `r${++ids}`;
+
+function assertSameRegions(actual: Region[], expected: Region[], tolerance: number, labels = true) {
+  const key = (r: Region) => `${r.group ?? 'regions'}|${r.start.toFixed(2)}`;
+  const sorted = (list: Region[]) => [...list].sort((a, b) => key(a).localeCompare(key(b)) || a.start - b.start);
+  const [a, e] = [sorted(actual), sorted(expected)];
+  assert.equal(a.length, e.length, `region count: ${a.map(key)} vs ${e.map(key)}`);
+  a.forEach((r, i) => {
+    const x = e[i] as Region;
+    assert.ok(Math.abs(r.start - x.start) <= tolerance && Math.abs(r.end - x.end) <= tolerance, `${key(r)}: ${r.start}–${r.end} vs ${x.start}–${x.end}`);
+    assert.equal(r.group, x.group ?? 'regions');
+    if (labels) assert.equal(r.label, x.label);
+  });
+}
+
+describe('interchange codecs', () => {
+  const source = sampleSource();
+
+  it('TextGrid: long format round trip keeps regions exactly, groups, points, labels with quotes, newlines and non-ASCII', () => {
+    const text = exportText('textgrid', source, '');
+    const back = readTextGrid(text);
+    assert.ok(back.tiers.some((t) => t.kind === 'point'));
+    // Praat's rule: an interval tier covers the whole file without gaps.
+    for (const tier of back.tiers.filter((t) => t.kind === 'interval')) {
+      assert.equal(tier.items[0]?.start, 0);
+      assert.equal(tier.items[tier.items.length - 1]?.end, back.duration);
+      for (let i = 1; i < tier.items.length; i++) assert.equal(tier.items[i]?.start, tier.items[i - 1]?.end);
+    }
+    assertSameRegions(regionsFromAnnotation(back, { newId }), source.regions, 0);
+    const answers = regionsFromAnnotation(back, { newId, includeAnswerTiers: true }).filter((r) => r.group?.startsWith('Q: '));
+    assert.deepEqual(
+      answers
+        .filter((r) => r.group === 'Q: What is said?')
+        .map((r) => r.label)
+        .sort(),
+      [...TRICKY, 'asked twice'].sort(),
+    );
+  });
+
+  it('TextGrid: reads the short text format and files with comments, and asks per interval of a tier', () => {
+    const short = `File type = "ooTextFile"\nObject class = "TextGrid"\n\n0\n2.5\n<exists>\n2\n"IntervalTier"\n"words"\n0\n2.5\n3\n0\n1\n"a ""b"""\n1\n2\n""\n2\n2.5\n"c"\n"TextTier"\n"tones"\n0\n2.5\n1\n1.5\n"H*"\n`;
+    const grid = readTextGrid(short);
+    assert.deepEqual(
+      grid.tiers.map((t) => [t.name, t.kind, t.items.length]),
+      [
+        ['words', 'interval', 3],
+        ['tones', 'point', 1],
+      ],
+    );
+    assert.deepEqual(tierIntervals(grid, 'words'), [
+      { start: 0, end: 1, text: 'a "b"' },
+      { start: 2, end: 2.5, text: 'c' },
+    ]);
+    assert.equal(tierIntervals(grid, 'missing'), null);
+    const regions = regionsFromAnnotation(grid, { newId });
+    assert.deepEqual(
+      regions.map((r) => [r.group, r.start, r.end, r.label]),
+      [
+        ['words', 0, 1, 'a "b"'],
+        ['tones', 1.5, 1.5, 'H*'],
+        ['words', 2, 2.5, 'c'],
+      ],
+    );
+    assert.equal(detectImportFormat('x.txt', short), 'textgrid');
+  });
+
+  it('EAF: valid against the EAF 3.0 structure, escapes text, links media, and reads back within 1 ms', () => {
+    const text = exportText('eaf', source, '2026-01-01T00:00:00.000Z');
+    assert.deepEqual(validateEaf(text), []);
+    const root = parseXml(text);
+    const media = root.children[0]?.children.find((c) => c.name === 'MEDIA_DESCRIPTOR');
+    assert.equal(media?.attributes.MEDIA_URL, source.mediaUrl);
+    assert.equal(media?.attributes.MIME_TYPE, 'audio/wav');
+    const back = readAnnotation('eaf', text, 'x.eaf');
+    assertSameRegions(regionsFromAnnotation(back, { newId }), source.regions, 0.001);
+    const answers = back.tiers.find((t) => t.name === 'Q: What is said?')?.items.map((i) => i.text);
+    for (const tricky of TRICKY) assert.ok(answers?.includes(tricky), `answer ${JSON.stringify(tricky)} survives`);
+  });
+
+  it('EAF validator: finds broken references, order, duplicate ids and malformed XML', () => {
+    const good = exportText('eaf', source, '2026-01-01T00:00:00Z');
+    assert.match(validateEaf(good.replace('TIME_SLOT_REF2="ts2"', 'TIME_SLOT_REF2="ts999"')).join(), /missing time slot/);
+    assert.match(validateEaf(good.replace('TIME_SLOT_ID="ts2"', 'TIME_SLOT_ID="ts1"')).join(), /used twice/);
+    assert.match(validateEaf(good.replace('<TIME_ORDER>', '<TIME_ORDER><TIME_SLOT TIME_SLOT_ID="late" TIME_VALUE="99999"/>')).join(), /out of time order/);
+    assert.match(validateEaf(good.replace(' DATE="2026-01-01T00:00:00Z"', '')).join(), /DATE/);
+    assert.match(validateEaf(good.replace('&amp;', '&')).join(), /bare "&"/);
+    assert.match(validateEaf(good.replace('</TIER>', '')).join(), /does not close/);
+    const moved = good
+      .replace(/(<LINGUISTIC_TYPE [^>]*\/>)/, '')
+      .replace('<TIME_ORDER>', '$&')
+      .replace('</HEADER>', '</HEADER>\n<LINGUISTIC_TYPE LINGUISTIC_TYPE_ID="diffa-default"/>');
+    assert.match(validateEaf(moved).join(), /comes after/);
+  });
+
+  it('Audacity labels: frequency lines, tabs and newlines flattened, round trip within a microsecond', () => {
+    const onlyRegions = { ...source, exchanges: [], regions: source.regions.filter((r) => r.group === null) };
+    const text = exportText('audacity', onlyRegions, '');
+    assert.equal(text, '3.000000\t4.000000\tbird\n\\\t2000.000000\t8000.500000\n');
+    const tier = readAudacityLabels(`${text}1\t2\tx\n\t-1\t300\n5\n`);
+    assert.deepEqual(tier.items, [
+      { start: 3, end: 4, text: 'bird', lowHz: 2000, highHz: 8000.5 },
+      { start: 1, end: 2, text: 'x', highHz: 300 },
+      { start: 5, end: 5, text: '' },
+    ]);
+    const all = exportText('audacity', { ...source, exchanges: [] }, '');
+    assert.ok(all.split('\n').every((line) => line.split('\t').length <= 3));
+  });
+
+  it('SRT and WebVTT: answers as cues in time order, escaped for VTT, never an empty cue', () => {
+    const srt = exportText('srt', source, '');
+    assert.match(srt, /^1\n00:00:00,000 --> 00:00:10,000\nWhat kind of sound is this\?\nspeech\n/);
+    assert.ok(!/\n\n\n/.test(srt), 'no blank line inside a cue');
+    assert.match(srt, /\(empty answer\)/);
+    const vtt = exportText('vtt', source, '');
+    assert.ok(vtt.startsWith('WEBVTT\n\nNOTE '));
+    assert.match(vtt, /&lt;&amp;&gt; &amp; &lt;\/ANNOTATION_VALUE&gt;/);
+    assert.match(vtt, /00:00:00\.123 --> 00:00:00\.988/);
+  });
+
+  it('CSV and JSON: one row per exchange with provenance; quotes, commas and newlines quoted', () => {
+    const csv = exportText('csv', source, '');
+    const header = csv.split('\r\n')[0] ?? '';
+    for (const column of ['model_sha256', 'provider', 'sampler', 'seed', 'prompt', 'total_ms']) assert.ok(header.split(',').includes(column));
+    assert.match(csv, /"two\nlines"/);
+    assert.match(csv, /"say ""hi"""/);
+    const json = JSON.parse(exportText('json', source, ''));
+    assert.equal(json.length, source.exchanges.length);
+    assert.equal(json[0].model_sha256, 'ab'.repeat(32));
+    assert.equal(json[0].seed, 7);
+    assert.equal(json.at(-1).status, 'failed');
+    assert.equal(json.at(-1).error, 'engine crashed');
+    assert.equal(json.at(-2).end, 10);
+  });
+});

@@ -1,0 +1,80 @@
+import type { Exchange, Region } from '../api/library';
+import { type Annotation, laneTiers, type Tier, type TierItem, tierName, uniqueNames } from './tiers';
+
+/** What every exporter needs about one audio file: its regions, its exchanges, and where the media is. */
+export interface ExportSource {
+  fileName: string;
+  /** Length of the audio in seconds; 0 when unknown (then the latest region or answer end is used). */
+  duration: number;
+  regions: Region[];
+  exchanges: Exchange[];
+  /** Absolute `file://` URL of the media, for formats that link it (ELAN). */
+  mediaUrl?: string;
+  mimeType?: string;
+}
+
+/** Tiers holding answers are named after the question with this prefix, so an import can tell them from regions. */
+export const ANSWER_TIER_PREFIX = 'Q: ';
+export const DEFAULT_GROUP = 'regions';
+
+/** A point region: Praat point tiers and Audacity point labels. */
+export const isPoint = (r: { start: number; end: number }) => r.end - r.start < 1e-9;
+
+/** Where an exchange was asked: its saved span, the answer's measured end for whole-file questions, else the file. */
+export function exchangeSpan(exchange: Exchange, duration: number): { start: number; end: number } {
+  const end = exchange.span.end ?? exchange.answer?.region.end ?? duration;
+  return { start: exchange.span.start, end };
+}
+
+/** Exchanges that belong in annotation tiers: finished, with an answer, over a non-empty span. */
+export function answeredExchanges(source: ExportSource): Exchange[] {
+  return source.exchanges.filter((e) => e.status === 'done' && e.answer !== null);
+}
+
+export function sourceDuration(source: ExportSource): number {
+  let end = source.duration;
+  for (const r of source.regions) end = Math.max(end, r.end);
+  for (const e of answeredExchanges(source)) end = Math.max(end, exchangeSpan(e, 0).end);
+  return end;
+}
+
+const regionItem = (r: Region): TierItem => ({
+  start: r.start,
+  end: r.end,
+  text: r.label,
+  ...(r.lowHz !== undefined ? { lowHz: r.lowHz } : {}),
+  ...(r.highHz !== undefined ? { highHz: r.highHz } : {}),
+});
+
+/**
+ * Regions and answers as tiers: one tier per region group (points in a point tier, intervals in an interval tier),
+ * then one interval tier per distinct question, holding each answer over the span it was asked about.
+ */
+export function annotationOf(source: ExportSource, options: { regions?: boolean; answers?: boolean } = {}): Annotation {
+  const duration = sourceDuration(source);
+  const tiers: Tier[] = [];
+  if (options.regions !== false) {
+    const groups = new Map<string, Region[]>();
+    for (const r of source.regions) {
+      const group = tierName(r.group ?? DEFAULT_GROUP, DEFAULT_GROUP);
+      groups.set(group, [...(groups.get(group) ?? []), r]);
+    }
+    for (const [group, regions] of groups) {
+      const intervals = regions.filter((r) => !isPoint(r)).map(regionItem);
+      const points = regions.filter(isPoint).map(regionItem);
+      if (intervals.length) tiers.push(...laneTiers(group, 'interval', intervals));
+      if (points.length) tiers.push(...laneTiers(intervals.length ? `${group} (points)` : group, 'point', points));
+    }
+  }
+  if (options.answers !== false) {
+    const questions = new Map<string, TierItem[]>();
+    for (const e of answeredExchanges(source)) {
+      const span = exchangeSpan(e, duration);
+      if (span.end <= span.start) continue;
+      const key = tierName(e.question, 'question');
+      questions.set(key, [...(questions.get(key) ?? []), { ...span, text: e.answer?.answer ?? '' }]);
+    }
+    for (const [question, items] of questions) tiers.push(...laneTiers(`${ANSWER_TIER_PREFIX}${question}`, 'interval', items));
+  }
+  return { duration, tiers: uniqueNames(tiers) };
+}
