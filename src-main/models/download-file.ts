@@ -1,9 +1,9 @@
-import { createHash, type Hash } from 'node:crypto';
-import { createReadStream, createWriteStream, existsSync, renameSync, statSync, truncateSync } from 'node:fs';
+import { createWriteStream, existsSync, renameSync, statSync, truncateSync } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { type Dispatcher, request } from 'undici';
 import { ApiError } from '../../src-common/api/errors';
+import { createHasher, type StreamHasher } from './stream-hasher';
 
 /** One file to fetch into `<partPath>`, renamed to `<path>` only once its SHA-256 matched. */
 export interface FileDownload {
@@ -37,7 +37,7 @@ export interface DownloadOptions {
 /** Bytes of the file that are on disk and already in the hash. */
 interface Progress {
   have: number;
-  hash: Hash;
+  hasher: StreamHasher;
 }
 
 /** A failure worth another attempt: dropped connection, stall, 5xx, 429. */
@@ -48,14 +48,6 @@ export class HashMismatch extends ApiError {
   constructor(file: string, actual: string, expected: string) {
     super('bad_model', `${file}: SHA-256 ${actual} does not match the expected ${expected}`, { file });
   }
-}
-
-/** SHA-256 state of the bytes already on disk, so a resume continues the hash instead of re-reading at the end. */
-async function hashExisting(path: string, bytes: number): Promise<Hash> {
-  const hash = createHash('sha256');
-  if (bytes === 0) return hash;
-  for await (const chunk of createReadStream(path, { start: 0, end: bytes - 1, highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
-  return hash;
 }
 
 const sleep = (ms: number, signal: AbortSignal) =>
@@ -79,17 +71,25 @@ const sleep = (ms: number, signal: AbortSignal) =>
  * from the expected one, and a full disk are not. Throws HashMismatch when the complete file has the wrong hash.
  */
 export async function downloadFile(file: FileDownload, options: DownloadOptions): Promise<void> {
+  const state: Progress = { have: existsSync(file.partPath) ? statSync(file.partPath).size : 0, hasher: createHasher(file.size) };
+  try {
+    await fetchAll(file, state, options);
+  } finally {
+    state.hasher.close();
+  }
+}
+
+async function fetchAll(file: FileDownload, state: Progress, options: DownloadOptions): Promise<void> {
   const { signal, onBytes = () => {} } = options;
   const maxRetries = options.maxRetries ?? 6;
   const openWrite = options.openWrite ?? defaultOpenWrite;
   const name = file.path.split(/[\\/]/).pop() ?? file.path;
-
-  const state: Progress = { have: existsSync(file.partPath) ? statSync(file.partPath).size : 0, hash: createHash('sha256') };
   if (state.have > file.size) {
     truncateSync(file.partPath, 0);
     state.have = 0;
   }
-  state.hash = await hashExisting(file.partPath, state.have);
+  // The bytes already on disk are hashed once; the rest is hashed as it arrives.
+  await state.hasher.seedFromFile(file.partPath, state.have);
   let failures = 0;
 
   while (state.have < file.size) {
@@ -101,7 +101,7 @@ export async function downloadFile(file: FileDownload, options: DownloadOptions)
         // The server ignored our Range or refused it: the partial bytes cannot be trusted to line up, start over.
         onBytes(-state.have);
         state.have = 0;
-        state.hash = createHash('sha256');
+        state.hasher.reset();
         if (existsSync(file.partPath)) truncateSync(file.partPath, 0);
         continue;
       }
@@ -120,11 +120,11 @@ export async function downloadFile(file: FileDownload, options: DownloadOptions)
       if (onDisk !== state.have) {
         onBytes(onDisk - state.have);
         state.have = onDisk;
-        state.hash = await hashExisting(file.partPath, onDisk);
+        await state.hasher.seedFromFile(file.partPath, onDisk);
       }
     }
   }
-  const actual = state.hash.digest('hex');
+  const actual = await state.hasher.digest();
   if (actual !== file.sha256) throw new HashMismatch(file.path, actual, file.sha256);
   renameSync(file.partPath, file.path);
 }
@@ -161,7 +161,7 @@ async function fetchFrom(file: FileDownload, state: Progress, options: DownloadO
       // The server ignored Range and sends the whole file: take it from byte 0 instead of asking again.
       options.onBytes?.(-have);
       state.have = 0;
-      state.hash = createHash('sha256');
+      state.hasher.reset();
     }
     if (status === 200 || status === 206) {
       checkSize(response, status, state.have, file.size, name);
@@ -184,10 +184,11 @@ async function fetchFrom(file: FileDownload, state: Progress, options: DownloadO
       if (writeError) throw writeError;
       if (state.have + chunk.length > file.size)
         throw new ApiError('bad_model', `${name}: the server sent more than the expected ${file.size} bytes`, { file: file.path });
-      state.hash.update(chunk);
+      const hashing = state.hasher.update(chunk);
       state.have += chunk.length;
       options.onBytes?.(chunk.length);
       if (!out.write(chunk)) await drain(out);
+      if (hashing) await hashing;
     }
     out.end();
     await finished(out);
