@@ -66,7 +66,7 @@ function loopback(
 }
 
 describe('ApiClient', () => {
-  const settings = { theme: 'dark', provider: 'auto', reducedMotion: false, recentFiles: [] };
+  const settings = { theme: 'dark', provider: 'auto', reducedMotion: false, decodingPreset: 'faithful', recentFiles: [] };
 
   it('resolves typed results and routes events', async () => {
     const transport = loopback(({ id }) => ({ type: 'response', id, ok: true, result: settings }));

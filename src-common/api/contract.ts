@@ -13,6 +13,7 @@ import {
 import { ApiErrorSchema } from './errors';
 import { DecodingSettingsSchema, StepEventSchema } from './inference';
 import { ExchangeSchema, LibraryDocSchema, RegionSchema } from './library';
+import { ModelDetailsSchema } from './model-details';
 import { CatalogListingSchema, HardwareInfoSchema, ModelIdSchema, PullProgressSchema, PullStartedSchema, VerifyReportSchema } from './models';
 import { AppInfoSchema, AudioFileRefSchema, EngineStatusSchema, ModelSummarySchema, RecentFileSchema, SettingsPatchSchema, SettingsSchema } from './schemas';
 
@@ -87,6 +88,8 @@ export const methods = {
   'audio.samples': { params: SamplesParamsSchema, result: SamplesResultSchema },
   /** Sample/true peak, RMS, integrated loudness, clipped runs and DC offset of the file or a region. */
   'audio.facts': { params: FactsParamsSchema, result: AudioFactsSchema },
+  /** An installed model's decoding defaults, suggested questions and trained tasks (from its manifest). */
+  'models.details': { params: z.object({ id: z.string().min(1).max(200) }).strict(), result: ModelDetailsSchema },
 } as const;
 
 export const events = {

@@ -9,6 +9,8 @@ export const SettingsSchema = z.object({
   /** Execution provider the engine should use; 'auto' tries the platform's list in order. */
   provider: z.enum(['auto', 'cuda', 'tensorrt', 'dml', 'coreml', 'webgpu', 'cpu']),
   reducedMotion: z.boolean(),
+  /** How the chat decodes unless a question says otherwise: faithful (one token per step) or fast (the model's parallel sampler). */
+  decodingPreset: z.enum(['faithful', 'fast']),
   recentFiles: z.array(z.string()).max(20),
 });
 export type Settings = z.infer<typeof SettingsSchema>;

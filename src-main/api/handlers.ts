@@ -10,6 +10,7 @@ import type { SettingsStore } from '../core/settings';
 import type { EngineClient } from '../engine/engine-client';
 import type { ChosenFiles } from '../files/chosen-files';
 import { modelHandlers } from '../models/api-handlers';
+import { loadBundle } from '../models/bundle';
 import { listInstalledModels } from '../models/installed-models';
 import type { ModelManager } from '../models/manager';
 import type { AppEvents } from './app-events';
@@ -80,5 +81,32 @@ export function createHandlers(services: AppServices): Handlers {
     'chat.ask': async (params) => services.chat.ask(params),
     'chat.redenoise': async ({ fileId, exchangeId, belowConfidence }) => services.chat.redenoise(fileId, exchangeId, belowConfidence),
     'chat.cancel': async ({ exchangeId }) => ({ cancelled: await services.chat.cancel(exchangeId) }),
+    'models.details': async ({ id }) => {
+      // Only the ids of installed models: the page never names a folder (resolveModelDir would accept one).
+      const installed = listInstalledModels(services.bundledModels, home.models).find((m) => m.id === id);
+      if (!installed) throw new ApiError('not_found', `No installed model "${id}"`);
+      const { manifest: m } = loadBundle(installed.dir);
+      const d = m.decoding;
+      return {
+        id: m.id,
+        name: m.name,
+        version: m.version,
+        licence: m.licence,
+        description: m.description,
+        decoding: {
+          sampler: d.sampler,
+          steps: d.steps,
+          genLength: d.gen_length,
+          blockLength: d.block_length,
+          temperature: d.temperature,
+          cfgScale: d.cfg_scale,
+          factor: d.factor,
+          threshold: d.threshold,
+        },
+        suggestedQuestions: m.suggested_questions,
+        tasks: m.tasks,
+        chunkSeconds: m.audio.chunk_s,
+      };
+    },
   };
 }

@@ -1,6 +1,6 @@
 import { type Settings, type SettingsPatch, SettingsSchema } from '../../src-common/api/schemas';
 
-export const DEFAULT_SETTINGS: Settings = { theme: 'system', provider: 'auto', reducedMotion: false, recentFiles: [] };
+export const DEFAULT_SETTINGS: Settings = { theme: 'system', provider: 'auto', reducedMotion: false, decodingPreset: 'faithful', recentFiles: [] };
 
 /** Settings storage as the main side sees it; conf in plain Node, electron-store in the Electron shell. */
 export interface SettingsStore {
