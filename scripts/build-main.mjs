@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 // Bundles the main side with esbuild into dist/main/:
-//   electron-main.js  the Electron shell (ESM)             engine-main.js  the engine process (ESM)
+//   electron-main.js  the Electron shell (ESM)             engine-main.js      the engine process (ESM)
 //   cli.js            the command line (ESM, plain Node)   analysis-worker.js  audio peaks/facts worker thread
-//                                                          preload.cjs     the window's preload (CommonJS: sandboxed
-//                                                                          preloads cannot load ESM or node_modules)
+//   *-HASH.js         code they share, and one lazily      preload.cjs         the window's preload (CommonJS: sandboxed
+//                     loaded chunk per audio decoder                           preloads cannot load ESM or node_modules)
 // `electron` is provided by Electron itself and `onnxruntime-node` loads a native addon next to its own files, so both
 // stay external (electron-builder ships onnxruntime-node with its binaries unpacked from the asar). Everything else
 // (zod, conf, electron-store, ws, …) is bundled, so the packaged app needs no other node_modules at run time.
@@ -26,8 +26,8 @@ const fakeElectron = flag('--fake-electron') && resolve(flag('--fake-electron'))
 const watch = process.argv.includes('--watch');
 const quiet = process.argv.includes('--quiet');
 
-// CommonJS packages bundled into an ESM file call require() for Node built-ins; give them a real one. The name is
-// private so that sources declaring their own `require` (engine-main.ts does) do not collide with it.
+// CommonJS packages bundled into an ESM file call require() for Node built-ins; give them a real one. (esbuild renames
+// a source's own top-level `require`, as in engine-main.ts, so the two do not collide.)
 const requireShim = ["import { createRequire as __diffaCreateRequire } from 'node:module';", 'const require = __diffaCreateRequire(import.meta.url);'].join(
   '\n',
 );
@@ -65,42 +65,27 @@ const common = {
   legalComments: 'none',
 };
 
+/** The Node-side entry points, bundled together so that the code they share is written once. */
+const nodeEntries = {
+  'electron-main': 'src-main/app/electron-main.ts', // the Electron shell's main process
+  cli: 'src-main/cli/main.ts', // the command line (plain Node, or the packaged app's executable as Node)
+  'engine-main': 'src-main/engine/engine-main.ts', // the engine process (utilityProcess or forked child)
+  'analysis-worker': 'src-main/audio/analysis-worker.ts', // peaks/facts worker thread, started beside its caller
+};
+
 /** @type {import('esbuild').BuildOptions[]} */
 const builds = [
   {
     ...common,
-    entryPoints: { 'electron-main': 'src-main/app/electron-main.ts' },
+    entryPoints: nodeEntries,
     outdir,
     format: 'esm',
-    target: 'node22', // Electron 45 runs Node 22
-    external: ['electron', 'onnxruntime-node'],
-    banner: { js: requireShim },
-    outExtension: { '.js': '.js' },
-  },
-  {
-    ...common,
-    entryPoints: { cli: 'src-main/cli/main.ts' },
-    outdir,
-    format: 'esm',
+    // Electron 45 runs Node 22; the CLI and the headless host run on Node >= 20.19.
     target: 'node20',
-    external: ['electron', 'onnxruntime-node'],
-    banner: { js: requireShim },
-  },
-  {
-    ...common,
-    entryPoints: { 'engine-main': 'src-main/engine/engine-main.ts' },
-    outdir,
-    format: 'esm',
-    target: 'node20',
-    external: ['electron', 'onnxruntime-node'],
-  },
-  {
-    // Worker thread for peaks, facts and sample windows (src-main/audio/run-analysis.ts starts it beside the caller).
-    ...common,
-    entryPoints: { 'analysis-worker': 'src-main/audio/analysis-worker.ts' },
-    outdir,
-    format: 'esm',
-    target: 'node20',
+    // Shared code and lazily imported modules (one chunk per audio decoder) go beside the entries, flat: several
+    // modules find their sibling scripts (engine-main.js, analysis-worker.js) next to their own file.
+    splitting: true,
+    chunkNames: '[name]-[hash]',
     external: ['electron', 'onnxruntime-node'],
     banner: { js: requireShim },
   },
@@ -118,6 +103,7 @@ const builds = [
 
 const selected = builds
   .filter((options) => !only || Object.keys(options.entryPoints).includes(only))
+  .map((options) => (only ? { ...options, entryPoints: { [only]: options.entryPoints[only] } } : options))
   .map((options) =>
     fakeElectron ? { ...options, alias: { electron: fakeElectron }, external: (options.external ?? []).filter((name) => name !== 'electron') } : options,
   );
