@@ -3,6 +3,7 @@ import type { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { type Dispatcher, request } from 'undici';
 import { ApiError } from '../../src-common/api/errors';
+import { tlsTrustError } from './network';
 import { createHasher, type StreamHasher } from './stream-hasher';
 
 /** One file to fetch into `<partPath>`, renamed to `<path>` only once its SHA-256 matched. */
@@ -209,6 +210,8 @@ async function fetchFrom(file: FileDownload, state: Progress, options: DownloadO
     if (code === 'EACCES' || code === 'EROFS' || code === 'EPERM')
       throw new ApiError('io_error', `${name}: cannot write ${file.partPath} (${code})`, { file: file.path, code });
     if (options.signal.aborted) throw new ApiError('cancelled', 'Download stopped');
+    const untrusted = tlsTrustError(error, new URL(file.url).host);
+    if (untrusted) throw untrusted;
     throw new Retryable(stalled ? `no data for ${stallMs} ms` : (error as Error).message);
   } finally {
     clearTimeout(timer);

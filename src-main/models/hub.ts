@@ -3,6 +3,7 @@ import { type Dispatcher, request } from 'undici';
 import { z } from 'zod';
 import { ApiError } from '../../src-common/api/errors';
 import { BundleManifestSchema } from './bundle-manifest';
+import { tlsTrustError } from './network';
 
 /** A file to fetch: where it goes in the bundle and what it must be. */
 export interface PlannedFile {
@@ -76,6 +77,8 @@ async function getText(client: HubClient, url: string, what: string): Promise<{ 
       response = await request(current, { dispatcher: client.dispatcher, headers, signal: client.signal });
     } catch (error) {
       if (client.signal?.aborted) throw new ApiError('cancelled', 'Cancelled');
+      const untrusted = tlsTrustError(error, new URL(url).host);
+      if (untrusted) throw untrusted;
       throw new ApiError('io_error', `Cannot reach ${new URL(url).origin} for ${what}: ${(error as Error).message}`);
     }
     const status = response.statusCode;

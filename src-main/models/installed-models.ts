@@ -26,7 +26,8 @@ export function listInstalledModels(bundledDir: string, userDir: string): Instal
   ] as const) {
     if (!existsSync(root)) continue;
     for (const entry of readdirSync(root, { withFileTypes: true })) {
-      if (!entry.isDirectory()) continue;
+      // `.staging` (downloads and imports in progress) and `.trash` (deletes in progress) are never models.
+      if (!entry.isDirectory() || entry.name.startsWith('.')) continue;
       const dir = join(root, entry.name);
       const model = readSummary(dir, bundled);
       if (model && !found.has(model.id)) found.set(model.id, model);

@@ -11,7 +11,7 @@ import { createDispatcher } from './network';
 import { type PullOptions, pullModel } from './pull';
 import { partPath, sizeOf as stagedSize, stagingBundle, writeStagingState } from './staging';
 import { TestHub } from './testing/hub-server';
-import { makeBundle, repoFiles } from './testing/make-bundle';
+import { makeBundle, repoFiles, writeBundle } from './testing/make-bundle';
 
 const hub = new TestHub();
 const dispatcher = createDispatcher({}, {});
@@ -205,6 +205,13 @@ describe('pull from a hub', () => {
     const p = await planFromHub({ dispatcher, token: 'hf_secret' }, gatedSource);
     await pullModel(p, options({ token: 'hf_secret' }));
     assert.deepEqual(installed(), ['gated-model']);
+  });
+
+  it('never lists what is in .staging or .trash, even a complete bundle', () => {
+    writeBundle(bundle, join(models, '.staging', 'test-model'));
+    writeBundle(bundle, join(models, '.staging', 'test-model', 'bundle'));
+    writeBundle(bundle, join(models, '.trash', 'test-model-1'));
+    assert.deepEqual(installed(), []);
   });
 
   it('refuses a repo whose listing disagrees with its manifest', async () => {
