@@ -16,6 +16,11 @@ class Workspace {
   live = $state<Record<string, Exchange['trace']>>({});
   regions: Region[] = $derived(this.doc?.regions ?? []);
   selectedRegion: Region | null = $derived(this.regions.find((r) => r.id === this.selectedRegionId) ?? null);
+  /**
+   * Set when something (a chat message's region chip) asks to hear a span: the waveform watches this, plays
+   * `start`–`end` (end null: to the end of the file) and may set it back to null. `nonce` tells repeated requests apart.
+   */
+  playRequest = $state<{ regionId: string | null; start: number; end: number | null; nonce: number } | null>(null);
   private loadedFor: string | null = null;
 
   constructor() {
@@ -51,6 +56,20 @@ class Workspace {
 
   selectRegion(id: string | null): void {
     this.selectedRegionId = id;
+  }
+
+  /** Selects a region (null: the whole file) and asks the waveform to play it. */
+  playRegion(id: string | null): void {
+    this.selectRegion(id);
+    const region = id === null ? null : this.regions.find((r) => r.id === id);
+    if (id !== null && !region) return;
+    this.playRequest = { regionId: id, start: region?.start ?? 0, end: region?.end ?? null, nonce: (this.playRequest?.nonce ?? 0) + 1 };
+  }
+
+  /** Adds an exchange the page just started (chat.ask's reply), unless its `chat.updated` got here first. */
+  addExchange(exchange: Exchange): void {
+    if (!this.doc || this.doc.exchanges.some((e) => e.id === exchange.id)) return;
+    this.doc.exchanges.push(exchange);
   }
 
   async saveRegion(region: Region): Promise<void> {
