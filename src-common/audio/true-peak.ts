@@ -55,7 +55,7 @@ export class TruePeakMeter {
     this.peaks = Array(channels).fill(0);
   }
 
-  push(block: Float32Array[]): void {
+  push(block: Float32Array[], interpolate = true): void {
     block.forEach((channel, c) => {
       const n = channel.length;
       const history = this.history[c] as Float64Array;
@@ -76,7 +76,7 @@ export class TruePeakMeter {
           // Phase 0 lands on an input sample (the sinc is 1 there and 0 at the others): the sample itself.
           const s = Math.abs(x[k + HALF - 1] as number);
           if (s > peak) peak = s;
-          for (let p = 1; p < FACTOR; p++) {
+          for (let p = 1; interpolate && p < FACTOR; p++) {
             const h = PHASES[p] as Float64Array;
             let y = 0;
             for (let j = 0; j < TAPS; j++) y += (h[j] as number) * (x[k + j] as number);
@@ -90,8 +90,14 @@ export class TruePeakMeter {
     });
   }
 
-  /** Feeds silence past the end, so the points between the last few samples are interpolated too. */
+  /**
+   * Lets the last HALF samples through (they wait in the history for their right-hand neighbours). They are taken as
+   * they are: interpolating against invented silence would add an overshoot the file does not have.
+   */
   finish(): void {
-    this.push(this.history.map(() => new Float32Array(HALF)));
+    this.push(
+      this.history.map(() => new Float32Array(HALF)),
+      false,
+    );
   }
 }

@@ -59,8 +59,6 @@ export async function readAiffLayout(handle: FileHandle, fileSize: number): Prom
     position += 8 + size + (size % 2);
   }
   if (!comm) throw new PcmHeaderError('no COMM chunk (the file is truncated or not an AIFF)');
-  if (!ssnd) throw new PcmHeaderError('no SSND chunk (the file is truncated or has no audio)');
-
   const channels = comm.readUInt16BE(0);
   const declaredFrames = comm.readUInt32BE(2);
   const sampleSize = comm.readUInt16BE(6);
@@ -68,6 +66,7 @@ export async function readAiffLayout(handle: FileHandle, fileSize: number): Prom
   const compression = kind === 'AIFC' && comm.length >= 22 ? comm.toString('latin1', 18, 22) : 'NONE';
   const type = AIFC_TYPES[compression];
   if (!type) throw new PcmHeaderError(`AIFF-C compression "${compression.trim()}" is not supported`);
+  if (!ssnd) throw new PcmHeaderError('no SSND chunk (the file is truncated or has no audio)');
   const containerBits = type.bits ?? Math.ceil(sampleSize / 8) * 8;
   if (type.encoding === 'int' && ![8, 16, 24, 32].includes(containerBits)) throw new PcmHeaderError(`${sampleSize}-bit AIFF samples are not supported`);
   if (channels < 1 || sampleRate < 1) throw new PcmHeaderError(`the header says ${channels} channels at ${sampleRate} Hz`);
