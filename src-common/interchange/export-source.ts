@@ -10,6 +10,8 @@ export interface ExportSource {
   exchanges: Exchange[];
   /** Absolute `file://` URL of the media, for formats that link it (ELAN). */
   mediaUrl?: string;
+  /** The media relative to the exported file (ELAN's fallback when the absolute URL moved). */
+  relativeMediaUrl?: string;
   mimeType?: string;
 }
 

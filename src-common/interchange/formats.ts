@@ -52,7 +52,7 @@ export function exportText(format: ExportFormat, source: ExportSource, date: str
         date,
         author: 'Diffa Studio',
         mediaUrl: source.mediaUrl,
-        relativeMediaUrl: source.mediaUrl ? `./${encodeURIComponent(source.fileName)}` : undefined,
+        relativeMediaUrl: source.relativeMediaUrl ?? (source.mediaUrl ? `./${encodeURIComponent(source.fileName)}` : undefined),
         mimeType: source.mimeType,
         properties,
         annotators,

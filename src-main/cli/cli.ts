@@ -1,5 +1,6 @@
 import { ApiError } from '../../src-common/api/errors';
 import { askCommand } from './ask';
+import { batchCommand } from './batch';
 import { type Command, parseCommandArgs, UsageError } from './command';
 import { evalCommand } from './eval';
 import { infoCommand } from './info';
@@ -7,7 +8,7 @@ import { modelsCommand } from './models';
 import { serveCommand } from './serve';
 
 /** Every command of `npm run diffa -- <command>`; later features register theirs here. */
-const commands: Command[] = [serveCommand, askCommand, evalCommand, modelsCommand, infoCommand];
+const commands: Command[] = [serveCommand, askCommand, evalCommand, modelsCommand, infoCommand, batchCommand];
 
 function overview(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
