@@ -1,7 +1,10 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { ApiError } from '../../src-common/api/errors';
 import { managerForHome } from '../models/create-manager';
 import { estimateFit } from '../models/fit';
 import type { ModelManager } from '../models/manager';
+import type { ModelSettings } from '../models/model-settings';
 import { formatBytes, formatEta, type PullProgress } from '../models/progress';
 import { type Command, UsageError } from './command';
 
@@ -16,6 +19,9 @@ const USAGE = `Usage: npm run diffa -- models <action> [options]
   rm <id>                                delete an installed model
   move <dir>                             move the models folder (and remember it)
   hardware [--json]                      CPU, RAM, GPUs and which execution providers can run here, and why
+  add <org/name|URL> [--revision R]      add a hub repo to your catalog (checked, not downloaded)
+  config [--endpoint URL] [--proxy URL] [--no-proxy HOSTS] [--ca-file PEM]
+                                         show or change the hub mirror, proxy and extra CA certificates
 
 Environment: HF_ENDPOINT (hub or mirror), HF_TOKEN (gated repos), HTTPS_PROXY/HTTP_PROXY/NO_PROXY,
 NODE_EXTRA_CA_CERTS, DIFFA_HOME (or --home DIR).`;
@@ -28,6 +34,10 @@ export const modelsCommand: Command = {
     json: { type: 'boolean' },
     revision: { type: 'string' },
     repair: { type: 'boolean' },
+    endpoint: { type: 'string' },
+    proxy: { type: 'string' },
+    'no-proxy': { type: 'string' },
+    'ca-file': { type: 'string' },
   },
   async run(values, positionals) {
     const [action, ...args] = positionals;
@@ -59,6 +69,13 @@ export const modelsCommand: Command = {
           console.log(`Moved ${result.moved.length} entries; the models folder is now ${result.dir}`);
           return 0;
         }
+        case 'add': {
+          const plan = await manager.add(need(args, 1, 'add <org/name|URL>')[0] as string, values.revision as string | undefined);
+          console.log(`Added ${plan.id} (${plan.repo}@${plan.revision}, ${plan.files.length} files) to your catalog; get it with: models pull ${plan.id}`);
+          return 0;
+        }
+        case 'config':
+          return config(manager, values);
         default:
           throw new UsageError(action ? `Unknown action "${action}".\n\n${USAGE}` : USAGE);
       }
@@ -201,4 +218,27 @@ async function verify(manager: ModelManager, id: string, repair: boolean): Promi
   }
   console.error(`${id}: ${report.problems.length} bad file(s); run with --repair to fetch them again`);
   return 1;
+}
+
+function config(manager: ModelManager, values: Record<string, unknown>): number {
+  const patch = Object.fromEntries(
+    Object.entries({ hubEndpoint: values.endpoint, proxy: values.proxy, noProxy: values['no-proxy'], caFile: values['ca-file'] })
+      .filter(([, v]) => v !== undefined)
+      // An empty value clears the setting.
+      .map(([k, v]) => [k, v === '' ? undefined : k === 'caFile' ? resolve(String(v)) : v]),
+  );
+  if (typeof patch.caFile === 'string' && !existsSync(patch.caFile)) throw new UsageError(`--ca-file ${patch.caFile} does not exist`);
+  let settings: ModelSettings;
+  try {
+    settings = Object.keys(patch).length ? manager.updateSettings(patch) : manager.settings();
+  } catch (error) {
+    const issue = (error as { issues?: { path: string[]; message: string }[] }).issues?.[0];
+    throw new UsageError(issue ? `${issue.path.join('.')}: ${issue.message}` : (error as Error).message);
+  }
+  console.log(`models folder  ${manager.modelsDir}`);
+  console.log(`hub endpoint   ${settings.hubEndpoint ?? '(default)'}${process.env.HF_ENDPOINT ? `  (HF_ENDPOINT=${process.env.HF_ENDPOINT} wins)` : ''}`);
+  console.log(`proxy          ${settings.proxy ?? '(from HTTPS_PROXY/HTTP_PROXY)'}`);
+  console.log(`no proxy       ${settings.noProxy ?? '(from NO_PROXY)'}`);
+  console.log(`extra CA file  ${settings.caFile ?? '(none; NODE_EXTRA_CA_CERTS also works)'}`);
+  return 0;
 }

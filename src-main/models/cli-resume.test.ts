@@ -69,10 +69,6 @@ describe('models pull, killed and restarted', () => {
     const llmKept = bundle.files[1] ? bundle.files[1].data.length - (expected.get('llm.onnx') ?? 0) : 0;
     assert.ok(llmKept > 0, 'some of llm.onnx reached the disk before the kill');
 
-    const listed = diffa(['list', '--json']);
-    const rows = JSON.parse((await listed.done).stdout).models as { id: string; status: string }[];
-    assert.equal(rows.find((r) => r.id === 'kill-model')?.status, 'partial');
-
     hub.resetCounts();
     const second = await diffa(['pull', 'org/kill-model']).done;
     assert.equal(second.code, 0, second.stderr);
@@ -94,8 +90,5 @@ describe('models pull, killed and restarted', () => {
     assert.equal(missing.code, 1);
     assert.equal(missing.stderr.trim().split('\n').length, 1, missing.stderr);
     assert.match(missing.stderr, /^diffa models: org\/absent@main: not found on http:\/\/127\.0\.0\.1:\d+ \(HTTP 404\)/);
-    const unknown = await diffa(['verify', 'nothing-here']).done;
-    assert.equal(unknown.code, 1);
-    assert.match(unknown.stderr, /No model "nothing-here" is installed/);
   });
 });

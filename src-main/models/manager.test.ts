@@ -60,6 +60,20 @@ describe('model manager', () => {
     assert.equal(events.at(-1)?.bytesDone, events.at(-1)?.bytesTotal);
   });
 
+  it('adds a hub repo to the user catalog without downloading it', async () => {
+    const m = manager();
+    hub.resetCounts();
+    const plan = await m.add('org/mgr-model');
+    assert.equal(plan.id, 'mgr-model');
+    const row = (await m.listing()).find((r) => r.id === 'mgr-model');
+    assert.deepEqual([row?.status, row?.origin, row?.source], ['available', 'user', 'org/mgr-model@main']);
+    assert.deepEqual(
+      hub.requests.map((r) => r.path),
+      ['manifest.json'],
+      'only the manifest was read',
+    );
+  });
+
   it('pulls from a hub URL, which brings its own endpoint', async () => {
     const m = manager();
     const { plan, done } = await m.pull(`${hub.url}/org/mgr-model/tree/main`);

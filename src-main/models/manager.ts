@@ -10,7 +10,7 @@ import { type HardwareInfo, type HardwareProbe, hardwareInfo, systemProbe } from
 import { type PullPlan, parseHubSource, planFromHub } from './hub';
 import { removeInstalled } from './install';
 import { type InstalledModel, listInstalledModels } from './installed-models';
-import { hubEndpoint, hubToken, readModelSettings, writeModelSettings } from './model-settings';
+import { hubEndpoint, hubToken, type ModelSettings, readModelSettings, writeModelSettings } from './model-settings';
 import { moveModelsFolder } from './move';
 import { createDispatcher } from './network';
 import { exportModel, importModel, type PackProgress } from './pack';
@@ -189,6 +189,30 @@ export class ModelManager {
     return planFromHub(client, source);
   }
 
+  /** Adds a hub repo (id or URL) to the user's catalog without downloading it; its manifest is checked first. */
+  async add(input: string, revision?: string): Promise<PullPlan> {
+    const plan = await this.plan(input, revision);
+    this.remember(plan);
+    return plan;
+  }
+
+  private remember(plan: PullPlan): void {
+    if (this.catalog().some((e) => e.id === plan.id && e.origin === 'catalog')) return;
+    addUserCatalogEntry(this.modelsDir, {
+      id: plan.id,
+      name: plan.name,
+      licence: 'unknown',
+      description: '',
+      sizeBytes: plan.files.reduce((s, f) => s + f.size, 0),
+      bundled: false,
+      source: {
+        repo: plan.repo,
+        revision: plan.revision,
+        ...(plan.endpoint !== hubEndpoint(readModelSettings(this.options.home), this.env) ? { endpoint: plan.endpoint } : {}),
+      },
+    });
+  }
+
   /**
    * Starts (or resumes) a pull and returns once the plan is known; progress arrives through onProgress and the
    * returned promise settles when the model is installed (or the job fails, pauses or is cancelled).
@@ -196,20 +220,7 @@ export class ModelManager {
   async pull(input: string, revision?: string): Promise<{ plan: PullPlan; done: Promise<string> }> {
     const plan = await this.plan(input, revision);
     if (this.jobs.has(plan.id)) throw new ApiError('bad_request', `${plan.id} is already downloading`);
-    if (!this.catalog().some((e) => e.id === plan.id))
-      addUserCatalogEntry(this.modelsDir, {
-        id: plan.id,
-        name: plan.name,
-        licence: 'unknown',
-        description: '',
-        sizeBytes: plan.files.reduce((s, f) => s + f.size, 0),
-        bundled: false,
-        source: {
-          repo: plan.repo,
-          revision: plan.revision,
-          ...(plan.endpoint !== hubEndpoint(readModelSettings(this.options.home), this.env) ? { endpoint: plan.endpoint } : {}),
-        },
-      });
+    if (!this.catalog().some((e) => e.id === plan.id)) this.remember(plan);
     const controller = new AbortController();
     const job: Job = { controller, reason: null, last: null, done: Promise.resolve('') };
     job.done = pullModel(plan, {
@@ -332,6 +343,19 @@ export class ModelManager {
       return;
     }
     removeInstalled(this.modelsDir, id);
+  }
+
+  settings(): ModelSettings {
+    return readModelSettings(this.options.home);
+  }
+
+  /** Changes network settings; the next request uses them (the HTTP agent is rebuilt). */
+  updateSettings(patch: Partial<ModelSettings>): ModelSettings {
+    const current = readModelSettings(this.options.home);
+    const next = writeModelSettings(this.options.home, { ...current, ...patch }, true);
+    if (this.dispatcherCache && !this.options.dispatcher) void this.dispatcherCache.close();
+    this.dispatcherCache = undefined;
+    return next;
   }
 
   /** Moves every model to `target` and makes it the models folder from now on. */

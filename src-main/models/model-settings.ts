@@ -32,8 +32,9 @@ export function readModelSettings(home: AppHome): ModelSettings {
   }
 }
 
-export function writeModelSettings(home: AppHome, patch: ModelSettings): ModelSettings {
-  const next = ModelSettingsSchema.parse({ ...readModelSettings(home), ...patch });
+/** Merges `patch` into the stored settings (or, with `replace`, stores it as is: keys set to undefined are cleared). */
+export function writeModelSettings(home: AppHome, patch: ModelSettings, replace = false): ModelSettings {
+  const next = ModelSettingsSchema.parse(replace ? patch : { ...readModelSettings(home), ...patch });
   const path = settingsPath(home);
   mkdirSync(dirname(path), { recursive: true });
   writeFileSync(`${path}.tmp`, `${JSON.stringify(next, null, 2)}\n`);
