@@ -10,6 +10,17 @@ import {
   SamplesParamsSchema,
   SamplesResultSchema,
 } from '../audio/schemas';
+import {
+  AskTierParamsSchema,
+  AskTierResultSchema,
+  BatchProgressEventSchema,
+  BatchStartParamsSchema,
+  BatchStartResultSchema,
+  ExportParamsSchema,
+  ExportResultSchema,
+  ImportParamsSchema,
+  ImportResultSchema,
+} from '../interchange/api-schemas';
 import { ApiErrorSchema } from './errors';
 import { DecodingSettingsSchema, StepEventSchema } from './inference';
 import { ExchangeSchema, LibraryDocSchema, RegionSchema } from './library';
@@ -80,6 +91,15 @@ export const methods = {
   'models.remove': { params: z.object({ id: ModelIdSchema }).strict(), result: Ok },
   'models.verify': { params: z.object({ id: ModelIdSchema, repair: z.boolean().default(false) }).strict(), result: VerifyReportSchema },
   'hardware.info': { params: NoParams, result: HardwareInfoSchema },
+  /** A file's regions and answers as TextGrid, EAF, Audacity labels, SRT, WebVTT, CSV or JSON text (the page saves it). */
+  'interchange.export': { params: ExportParamsSchema, result: ExportResultSchema },
+  /** Regions from a TextGrid, EAF or Audacity label file's text; tiers become region groups. */
+  'interchange.import': { params: ImportParamsSchema, result: ImportResultSchema },
+  /** Asks one question about every region of a group (an imported tier); answers arrive as `chat.step`/`chat.updated`. */
+  'interchange.askTier': { params: AskTierParamsSchema, result: AskTierResultSchema },
+  /** Starts a batch over open files; progress arrives as `batch.progress`. */
+  'batch.start': { params: BatchStartParamsSchema, result: BatchStartResultSchema },
+  'batch.cancel': { params: z.object({ batchId: z.string().min(1).max(64) }).strict(), result: z.object({ cancelled: z.boolean() }) },
   /** Duration, sample rate, channels, bit depth, codec of an open file (compressed formats may wait for the peaks pass). */
   'audio.describe': { params: DescribeParamsSchema, result: AudioDescriptionSchema },
   /** Min/max peaks of a time window at a level chosen from `width`; computed once per file (progress: audio.peaksProgress). */
@@ -102,6 +122,8 @@ export const events = {
   'chat.updated': z.object({ fileId: z.string(), exchange: ExchangeSchema }),
   /** A download's progress, a few times a second while it runs, and once when it ends (installed/paused/failed/cancelled). */
   'models.progress': PullProgressSchema,
+  /** A batch's progress after every answer, and once when it ends. */
+  'batch.progress': BatchProgressEventSchema,
   /** The peaks pass over a file: a few dozen times while it runs, then once with done (and error, if it failed). */
   'audio.peaksProgress': PeaksProgressSchema,
 } as const;

@@ -9,6 +9,7 @@ import type { AppHome } from '../core/app-home';
 import type { SettingsStore } from '../core/settings';
 import type { EngineClient } from '../engine/engine-client';
 import type { ChosenFiles } from '../files/chosen-files';
+import { interchangeHandlers } from '../interchange/api-handlers';
 import { modelHandlers } from '../models/api-handlers';
 import { loadBundle } from '../models/bundle';
 import { listInstalledModels } from '../models/installed-models';
@@ -75,6 +76,7 @@ export function createHandlers(services: AppServices): Handlers {
     'engine.status': async () => engine.status(),
     ...modelHandlers(services),
     ...audioHandlers(services),
+    ...interchangeHandlers(services),
     'library.get': async ({ id }) => services.chat.library(id),
     'regions.save': async ({ fileId, region }) => services.chat.saveRegion(fileId, region),
     'regions.delete': async ({ fileId, regionId }) => services.chat.deleteRegion(fileId, regionId),

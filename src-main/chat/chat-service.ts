@@ -71,6 +71,14 @@ export class ChatService {
     });
   }
 
+  /** Changes many regions in one save (an imported tier may hold thousands of intervals). */
+  async updateRegions(fileId: string, change: (regions: Region[]) => Region[]): Promise<LibraryDoc> {
+    const { fingerprint, name } = await this.locate(fileId);
+    return this.deps.store.update(fingerprint, name, (doc) => {
+      doc.regions = change(doc.regions);
+    });
+  }
+
   async deleteRegion(fileId: string, regionId: string): Promise<LibraryDoc> {
     const { fingerprint, name } = await this.locate(fileId);
     return this.deps.store.update(fingerprint, name, (doc) => {

@@ -1,0 +1,39 @@
+import { basename, extname } from 'node:path';
+import { exportText, FORMAT_FILES } from '../../src-common/interchange/formats';
+import type { AppServices, Handlers } from '../api/handlers';
+import { askTier } from './ask-tier';
+import { BatchService } from './batch-service';
+import { exportSourceFor } from './export-file';
+import { importRegions } from './import-regions';
+
+type InterchangeMethods = 'interchange.export' | 'interchange.import' | 'interchange.askTier' | 'batch.start' | 'batch.cancel';
+
+// One batch service per app, however many transports create handlers: a batch started on one can be cancelled on another.
+const batchServices = new WeakMap<AppServices, BatchService>();
+
+/** Export, import, ask-per-tier and batch methods of the contract. */
+export function interchangeHandlers(services: AppServices): Pick<Handlers, InterchangeMethods> {
+  let batches = batchServices.get(services);
+  if (!batches) {
+    batches = new BatchService(services);
+    batchServices.set(services, batches);
+  }
+  const batch = batches;
+  return {
+    'interchange.export': async ({ fileId, format }) => {
+      const file = services.files.get(fileId);
+      const doc = await services.chat.library(fileId);
+      const source = await exportSourceFor(file.path, doc.regions, doc.exchanges);
+      const stem = basename(file.name, extname(file.name));
+      return {
+        fileName: `${stem}${FORMAT_FILES[format].extension}`,
+        mimeType: FORMAT_FILES[format].mimeType,
+        text: exportText(format, source, new Date().toISOString()),
+      };
+    },
+    'interchange.import': async (params) => importRegions(services.chat, params),
+    'interchange.askTier': async (params) => ({ exchanges: await askTier(services.chat, params) }),
+    'batch.start': async (params) => batch.start(params),
+    'batch.cancel': async ({ batchId }) => ({ cancelled: batch.cancel(batchId) }),
+  };
+}
