@@ -40,6 +40,14 @@ export class ApiError extends Error {
     return this.details ? { code: this.code, message: this.message, details: this.details } : { code: this.code, message: this.message };
   }
 
+  /**
+   * What may cross into a page: code and message only. `details` can hold absolute paths and other internals that
+   * the renderer must never see (it knows files only by id).
+   */
+  toPublicJSON(): ApiErrorData {
+    return { code: this.code, message: this.message };
+  }
+
   static from(data: ApiErrorData): ApiError {
     return new ApiError(data.code, data.message, data.details);
   }

@@ -15,6 +15,6 @@ export async function dispatch(handlers: Handlers, raw: unknown): Promise<Respon
     const result = parseResult(request.method, await handler(request.params));
     return { type: 'response', id: request.id, ok: true, result };
   } catch (error) {
-    return { type: 'response', id, ok: false, error: ApiError.wrap(error).toJSON() };
+    return { type: 'response', id, ok: false, error: ApiError.wrap(error).toPublicJSON() };
   }
 }

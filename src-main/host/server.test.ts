@@ -104,6 +104,9 @@ describe('headless host', () => {
     assert.equal(bad.error?.code, 'bad_request');
     const garbage = await call(ws, '{not json');
     assert.equal(garbage.error?.code, 'bad_request');
+    const missing = await call(ws, { type: 'request', id: 4, method: 'files.openRecent', params: { index: 99 } });
+    assert.equal(missing.error?.code, 'not_found');
+    assert.equal((missing.error as { details?: unknown } | undefined)?.details, undefined);
     const dialog = await call(ws, { type: 'request', id: 3, method: 'files.openDialog', params: {} });
     assert.equal(dialog.error?.code, 'unsupported');
     ws.close();
@@ -127,7 +130,9 @@ describe('headless host', () => {
 
     const refused = await fetch(`${base}/upload?name=notes.txt&token=${host.token}`, { method: 'POST', body: 'hello' });
     assert.equal(refused.status, 415);
-    assert.match(((await refused.json()) as { error: { message: string } }).error.message, /notes\.txt: not an audio format/);
+    const refusal = (await refused.json()) as { error: { message: string; details?: unknown } };
+    assert.match(refusal.error.message, /notes\.txt: not an audio format/);
+    assert.equal(refusal.error.details, undefined, 'no paths or other internals reach the page');
     assert.equal(services.files.list().length, 1);
   });
 

@@ -39,7 +39,7 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
 
 function sendError(res: ServerResponse, error: unknown): void {
   const apiError = ApiError.wrap(error);
-  sendJson(res, HTTP_STATUS[apiError.code] ?? 500, { error: apiError.toJSON() });
+  sendJson(res, HTTP_STATUS[apiError.code] ?? 500, { error: apiError.toPublicJSON() });
 }
 
 /**
@@ -122,7 +122,7 @@ export async function startHost(options: HostOptions): Promise<Host> {
           if (isBinary) throw new ApiError('bad_request', 'Binary frames are not part of the API');
           reply = await dispatch(handlers, decodeFrame(data.toString(), MAX_MESSAGE_BYTES));
         } catch (error) {
-          reply = { type: 'response', id: -1, ok: false, error: ApiError.wrap(error).toJSON() };
+          reply = { type: 'response', id: -1, ok: false, error: ApiError.wrap(error).toPublicJSON() };
         }
         if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(reply));
       });
