@@ -171,7 +171,7 @@ export class ModelManager {
     const endpoint = hubEndpoint(settings, this.env);
     const client = { dispatcher: this.dispatcher, token: hubToken(this.env), signal };
     // An unfinished download resumes exactly what it started (same commit), whatever the branch says now.
-    const staged = readStagingState(this.modelsDir, input);
+    const staged = /^[a-z0-9][a-z0-9._-]*$/.test(input) ? readStagingState(this.modelsDir, input) : null;
     if (staged?.source && !revision) return { id: staged.id, name: staged.name, ...staged.source, files: staged.files };
     const entry = this.catalog().find((e) => e.id === input);
     if (entry) {

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Dispatcher } from 'undici';
 import { ApiError } from '../../src-common/api/errors';
+import { loadBundle } from './bundle';
 import { ensureSpace, type FreeSpace, freeSpace } from './disk-space';
 import { downloadFile, HashMismatch, type OpenWrite } from './download-file';
 import { type PlannedFile, type PullPlan, resolveUrl } from './hub';
@@ -79,6 +80,7 @@ export async function pullModel(plan: PullPlan, options: PullOptions): Promise<s
       filesDone++;
     });
     if (stopAll.signal.aborted) throw new ApiError('cancelled', 'Download stopped');
+    checkManifestMatchesPlan(bundle, plan);
     phase = 'installing';
     report();
     const dir = installBundle(bundle, modelsDir, plan.id, {
@@ -95,6 +97,18 @@ export async function pullModel(plan: PullPlan, options: PullOptions): Promise<s
   } finally {
     clearInterval(ticker);
     options.signal.removeEventListener('abort', forward);
+  }
+}
+
+/** The downloaded manifest must promise exactly the bytes we verified (a catalog pin could disagree with it). */
+function checkManifestMatchesPlan(bundle: string, plan: PullPlan): void {
+  const planned = new Map(plan.files.map((f) => [f.path, f.sha256]));
+  for (const file of loadBundle(bundle).manifest.files) {
+    if (planned.get(file.path) !== file.sha256)
+      throw new ApiError(
+        'bad_model',
+        `${plan.id}: manifest.json lists ${file.path} with SHA-256 ${file.sha256}, which is not what was downloaded and verified`,
+      );
   }
 }
 
