@@ -96,13 +96,21 @@ export async function runBatch(plan: BatchPlan, engine: EngineClient, hooks: Bat
   emit();
   if (queue.length) await engine.call('load', { modelDir: options.modelDir, provider: options.provider });
 
+  // Writes one at a time: two workers may finish files together, and csv/jsonl is one file rewritten by both.
+  let writing: Promise<void> = Promise.resolve();
+  const write = (file: PlannedFile) => {
+    writing = writing.then(() =>
+      writeOutputs(plan, state, file, outputs).catch((error: Error) => fail(file, `its output could not be written: ${error.message}`, 0)),
+    );
+    return writing;
+  };
   const settle = async (file: PlannedFile) => {
     const left = (remaining.get(file) ?? 1) - 1;
     remaining.set(file, left);
-    if (left === 0) await writeOutputs(plan, state, file, outputs);
+    if (left === 0) await write(file);
   };
   // Files with nothing left to ask still get their output (a rerun after outputs were deleted, or a finished run).
-  for (const file of plan.files) if (remaining.get(file) === 0 && file.items.length) await writeOutputs(plan, state, file, outputs);
+  for (const file of plan.files) if (remaining.get(file) === 0 && file.items.length) await write(file);
 
   const running = new Set<number>();
   const cancelAll = () => {
@@ -141,7 +149,8 @@ export async function runBatch(plan: BatchPlan, engine: EngineClient, hooks: Bat
     await state.flushed();
   }
   // Interrupted files still get what was answered, so a cancelled run leaves usable partial outputs.
-  if (hooks.signal?.aborted) for (const file of plan.files) if ((remaining.get(file) ?? 0) > 0) await writeOutputs(plan, state, file, outputs);
+  if (hooks.signal?.aborted) for (const file of plan.files) if ((remaining.get(file) ?? 0) > 0) await write(file);
+  await writing;
   progress.current = null;
   progress.state = hooks.signal?.aborted ? 'cancelled' : 'finished';
   emit();
