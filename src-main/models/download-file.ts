@@ -1,4 +1,4 @@
-import { createWriteStream, existsSync, renameSync, statSync, truncateSync } from 'node:fs';
+import { createWriteStream, existsSync, renameSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { type Dispatcher, request } from 'undici';
@@ -92,6 +92,7 @@ async function fetchAll(file: FileDownload, state: Progress, options: DownloadOp
   // The bytes already on disk are hashed once; the rest is hashed as it arrives.
   await state.hasher.seedFromFile(file.partPath, state.have);
   let failures = 0;
+  let restarts = 0;
 
   while (state.have < file.size) {
     if (signal.aborted) throw new ApiError('cancelled', 'Download stopped');
@@ -99,7 +100,8 @@ async function fetchAll(file: FileDownload, state: Progress, options: DownloadOp
     try {
       const result = await fetchFrom(file, state, options, openWrite, name);
       if (result === 'restart') {
-        // The server ignored our Range or refused it: the partial bytes cannot be trusted to line up, start over.
+        // The server refused our Range (416): the partial bytes cannot be trusted to line up, start over.
+        if (++restarts > 3) throw new ApiError('io_error', `${name}: the server keeps refusing to resume (HTTP 416)`, { file: file.path });
         onBytes(-state.have);
         state.have = 0;
         state.hasher.reset();
@@ -127,6 +129,7 @@ async function fetchAll(file: FileDownload, state: Progress, options: DownloadOp
   }
   const actual = await state.hasher.digest();
   if (actual !== file.sha256) throw new HashMismatch(file.path, actual, file.sha256);
+  if (file.size === 0 && !existsSync(file.partPath)) writeFileSync(file.partPath, '');
   renameSync(file.partPath, file.path);
 }
 

@@ -128,6 +128,20 @@ describe('pull from a hub', () => {
     assert.equal(hub.bytesServed('audio.onnx'), sizeOf('audio.onnx'));
   });
 
+  it('gives up when the server keeps answering 416', async () => {
+    const p = await plan();
+    seedPartial(p, 'llm.onnx', 30_000);
+    hub.fault('llm.onnx', ...Array.from({ length: 4 }, () => ({ kind: 'status' as const, status: 416 })));
+    await rejects(pullModel(p, options()), 'io_error', /llm\.onnx: the server keeps refusing to resume \(HTTP 416\)/);
+  });
+
+  it('downloads an empty file', async () => {
+    const empty = makeBundle('empty-file', { 'audio.onnx': 10, 'llm.onnx': 10, 'tokenizer.json': 0 });
+    hub.addRepo('org/empty-file', repoFiles(empty));
+    await pullModel(await planFromHub({ dispatcher }, { endpoint: hub.url, repo: 'org/empty-file', revision: 'main' }), options());
+    assert.deepEqual(installed(), ['empty-file']);
+  });
+
   it('refuses a file whose size differs from the manifest', async () => {
     hub.replaceContent('org/test-model', 'audio.onnx', Buffer.alloc(sizeOf('audio.onnx') + 10));
     await rejects(pullModel(await plan(), options()), 'bad_model', /audio\.onnx: the server has 40010 bytes, the model's file list says 40000/);
