@@ -3,12 +3,14 @@ import { askCommand } from './ask';
 import { batchCommand } from './batch';
 import { type Command, parseCommandArgs, UsageError } from './command';
 import { evalCommand } from './eval';
+import { exportCommand } from './export';
+import { importCommand } from './import';
 import { infoCommand } from './info';
 import { modelsCommand } from './models';
 import { serveCommand } from './serve';
 
 /** Every command of `npm run diffa -- <command>`; later features register theirs here. */
-const commands: Command[] = [serveCommand, askCommand, evalCommand, modelsCommand, infoCommand, batchCommand];
+const commands: Command[] = [serveCommand, askCommand, evalCommand, modelsCommand, infoCommand, batchCommand, exportCommand, importCommand];
 
 function overview(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
