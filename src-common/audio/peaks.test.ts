@@ -31,6 +31,17 @@ describe('peaks', () => {
     }
   });
 
+  it('the interleaved fast path (raw 16-bit frames) builds the same pyramid as planar floats', () => {
+    const n = 100_000;
+    const raw = Int16Array.from({ length: 2 * n }, (_, i) => ((i * 7919) % 65536) - 32768);
+    const planar = [0, 1].map((c) => Float32Array.from({ length: n }, (_, i) => (raw[2 * i + c] as number) / 32768));
+    const a = new PeakBuilder(8000, 2);
+    for (let i = 0; i < n; i += 3000) a.pushInterleaved(raw.subarray(2 * i, 2 * Math.min(i + 3000, n)), Math.min(3000, n - i), 1 / 32768);
+    const b = new PeakBuilder(8000, 2);
+    b.push(planar);
+    assert.deepEqual(a.finish(), b.finish());
+  });
+
   it('chooses the finest level that draws a window in at most about `width` peaks', () => {
     assert.equal(chooseLevel(pyramid, 48000, 1000).samplesPerPeak, 256);
     assert.equal(chooseLevel(pyramid, 480000, 1000).samplesPerPeak, 1024);

@@ -69,6 +69,35 @@ export class PeakBuilder {
     this.frames += n;
   }
 
+  /**
+   * The fast path for uncompressed files: min/max straight from the file's interleaved integers or floats (values
+   * × `scale` = −1…1), with no per-sample conversion or deinterleaved copies. Two hours of 16-bit stereo pass through
+   * here in about the time it takes to read them.
+   */
+  pushInterleaved(data: Int16Array | Int32Array | Float32Array, frames: number, scale: number): void {
+    const channels = this.channels;
+    let i = 0;
+    while (i < frames) {
+      const take = Math.min(BASE_SAMPLES_PER_PEAK - this.phase, frames - i);
+      for (let c = 0; c < channels; c++) {
+        let lo = Number.POSITIVE_INFINITY;
+        let hi = Number.NEGATIVE_INFINITY;
+        const end = (i + take) * channels;
+        for (let j = i * channels + c; j < end; j += channels) {
+          const v = data[j] as number;
+          lo = v < lo ? v : lo;
+          hi = v > hi ? v : hi;
+        }
+        this.min[c] = Math.min(this.min[c] as number, lo * scale);
+        this.max[c] = Math.max(this.max[c] as number, hi * scale);
+      }
+      i += take;
+      this.phase += take;
+      if (this.phase === BASE_SAMPLES_PER_PEAK) this.closePeak();
+    }
+    this.frames += frames;
+  }
+
   private closePeak(): void {
     for (let c = 0; c < this.channels; c++) {
       const current = this.current[c] as Int16Array;

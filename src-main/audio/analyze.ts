@@ -5,7 +5,8 @@ import type { AudioSource } from './source';
 /** One streaming pass over a whole file: its peak pyramid, and its exact length (compressed headers rarely say). */
 export async function computePeaks(source: AudioSource, onProgress?: (fraction: number) => void): Promise<PeakPyramid> {
   const builder = new PeakBuilder(source.info.sampleRate, source.info.channels);
-  for await (const block of source.blocks(0, null, onProgress)) builder.push(block);
+  if (source.interleaved) for await (const { data, frames, scale } of source.interleaved(onProgress)) builder.pushInterleaved(data, frames, scale);
+  else for await (const block of source.blocks(0, null, onProgress)) builder.push(block);
   return builder.finish();
 }
 

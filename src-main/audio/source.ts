@@ -28,4 +28,13 @@ export interface AudioSource {
    * file's bytes consumed so far.
    */
   blocks(start: number, end: number | null, onProgress?: (fraction: number) => void): AsyncGenerator<Block>;
+  /** Uncompressed 16/32-bit integer or 32-bit float files only: the whole file's raw interleaved samples, for speed. */
+  interleaved?(onProgress?: (fraction: number) => void): AsyncGenerator<InterleavedBlock>;
+}
+
+/** Raw interleaved samples as the file stores them; multiply by `scale` for −1…1. Valid only until the next block. */
+export interface InterleavedBlock {
+  data: Int16Array | Int32Array | Float32Array;
+  frames: number;
+  scale: number;
 }
