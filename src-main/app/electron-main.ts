@@ -32,6 +32,7 @@ import { engineEnv } from '../engine/fork-engine';
 import { ChosenFiles } from '../files/chosen-files';
 import { AUDIO_EXTENSIONS } from '../files/media-types';
 import { LibraryStore } from '../library/library-store';
+import { createModelManager } from '../models/create-manager';
 import { listInstalledModels } from '../models/installed-models';
 import { aboutMessage } from '../shell-logic/about';
 import { parseShellArgs } from '../shell-logic/args';
@@ -89,6 +90,10 @@ async function start(): Promise<void> {
   const files = new ChosenFiles(mediaUrl);
   const engine = new EngineClient(utilityEngineLauncher(engineEnv(home.cache)));
   let window: BrowserWindow | null = null;
+  const events = new AppEvents();
+  // Applies a moved models folder to `home` before anything else reads home.models.
+  const models = createModelManager(home);
+  models.onProgress((progress) => events.emit('models.progress', progress));
 
   const base = {
     shell: 'electron' as const,
@@ -98,7 +103,19 @@ async function start(): Promise<void> {
     settings,
     files,
     engine,
-    events: new AppEvents(),
+    events,
+    models,
+    /** One file dialog for both: a `.tar` pack, or a bundle folder picked by its manifest.json (Linux and Windows
+     * cannot show a dialog that selects files and folders at once). */
+    showImportDialog: async () => {
+      const options: Electron.OpenDialogOptions = {
+        title: 'Import a model: a .tar model pack, or the manifest.json of a model folder',
+        properties: ['openFile'],
+        filters: [{ name: 'Model pack or manifest', extensions: ['tar', 'json'] }],
+      };
+      const result = window ? await dialog.showOpenDialog(window, options) : await dialog.showOpenDialog(options);
+      return result.canceled ? [] : result.filePaths.map((path) => (path.endsWith('manifest.json') ? dirname(path) : path));
+    },
     showOpenDialog: async () => {
       const options: Electron.OpenDialogOptions = {
         title: 'Open audio',
@@ -269,7 +286,11 @@ async function start(): Promise<void> {
   app.on('window-all-closed', () => {
     if (process.platform !== 'darwin') app.quit();
   });
-  app.on('will-quit', () => engine.stop());
+  app.on('will-quit', () => {
+    engine.stop();
+    // Pauses running downloads so their partial files are flushed; the next start resumes them.
+    void models.close();
+  });
 
   engine.start().catch((error: Error) => console.error(`The engine failed to start: ${error.message}`));
 }

@@ -54,6 +54,8 @@ export const serveCommand: Command = {
       process.once('SIGTERM', stop);
     });
     services.engine.stop();
+    // Downloads pause with their partial files flushed; the next start resumes them.
+    await services.models?.close();
     await host.close();
     return 0;
   },
