@@ -71,15 +71,16 @@ def heads_loss(heads_out, ctc_logits, sem_len, metas):
 
 
 class Trainer:
-    def __init__(self, a):
+    def __init__(self, a, load_train=True):
         self.a = a
         self.tok = build_tokenizer()
         self.cfg = tiny_config(self.tok)
         torch.manual_seed(a.seed)
         self.model = DiffaModel(self.cfg)
         self.heads = AudioHeads(self.cfg.llm.d_model)
-        self.feats, self.meta, shards = load_shards(CACHE, "train")
-        print(f"training data: {len(self.meta)} items from {shards}", flush=True)
+        if load_train:
+            self.feats, self.meta, shards = load_shards(CACHE, "train")
+            print(f"training data: {len(self.meta)} items from {shards}", flush=True)
         self.eval_feats, self.eval_meta = load_cache(os.path.join(CACHE, "eval"))
         self.step, self.stage, self.epoch, self.pos, self.nonfinite = 0, 1, 0, 0, 0
         self.rng = random.Random(a.seed)
@@ -122,15 +123,16 @@ class Trainer:
         torch.save(state, tmp)
         os.replace(tmp, self.ckpt_path(name))  # atomic: a kill never leaves a half-written checkpoint
 
-    def load(self):
-        s = torch.load(self.ckpt_path(), map_location="cpu")
+    def load(self, path=None, optimizer=True):
+        s = torch.load(path or self.ckpt_path(), map_location="cpu")
         assert s["vocab"] == self.tok.vocab, "tokenizer changed since the checkpoint"
         self.model.load_state_dict(s["model"])
         self.heads.load_state_dict(s["heads"])
         self.step, self.stage, self.epoch, self.pos = s["step"], s["stage"], s["epoch"], s["pos"]
         self.nonfinite = s["nonfinite"]
         self.make_optimizer()
-        self.opt.load_state_dict(s["opt"])
+        if optimizer:
+            self.opt.load_state_dict(s["opt"])
         self.stage_start = s["stage_start"]
         self.rng.setstate(s["rng"]["python"])
         np.random.set_state(s["rng"]["numpy"])
@@ -395,18 +397,18 @@ def edit_distance(a, b):
     return d[len(b)]
 
 
-def main():
+def parse_args(argv=None):
     ap = argparse.ArgumentParser()
     ap.add_argument("--resume", action="store_true")
     ap.add_argument("--seed", type=int, default=1234)
-    ap.add_argument("--batch", type=int, default=32, help="stage-1 batch")
+    ap.add_argument("--batch", type=int, default=16, help="stage-1 batch")
     ap.add_argument("--batch2", type=int, default=16, help="stage-2 batch (more updates per CPU second)")
     ap.add_argument("--lr1", type=float, default=1e-3)
     ap.add_argument("--lr2", type=float, default=1e-3)
     ap.add_argument("--warmup", type=int, default=100)
     ap.add_argument("--clip", type=float, default=1.0)
     ap.add_argument("--aux-weight", type=float, default=0.2)
-    ap.add_argument("--stage1-steps", type=int, default=600, help="at most this many stage-1 steps")
+    ap.add_argument("--stage1-steps", type=int, default=1000, help="at most this many stage-1 steps")
     ap.add_argument("--stage1-min-steps", type=int, default=300)
     ap.add_argument("--stage1-target", type=float, default=0.85, help="mean held-out head accuracy that ends stage 1")
     ap.add_argument("--stage1-eval-every", type=int, default=100)
@@ -414,7 +416,11 @@ def main():
     ap.add_argument("--log-every", type=int, default=10)
     ap.add_argument("--eval-every", type=int, default=250)
     ap.add_argument("--save-every-s", type=float, default=240)
-    a = ap.parse_args()
+    return ap.parse_args(argv)
+
+
+def main():
+    a = parse_args()
     torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "2")))
     tr = Trainer(a)
     if a.resume and os.path.exists(tr.ckpt_path()):

@@ -20,7 +20,7 @@ def build_tokenizer() -> WordTokenizer:
 
 def tiny_config(tok: WordTokenizer) -> DiffaConfig:
     return DiffaConfig(
-        whisper=WhisperEncoderConfig(num_mel_bins=N_MELS, d_model=128, encoder_layers=4, encoder_attention_heads=4,
+        whisper=WhisperEncoderConfig(num_mel_bins=N_MELS, d_model=96, encoder_layers=4, encoder_attention_heads=4,
                                      encoder_ffn_dim=256, max_source_positions=CHUNK_FRAMES // 2),
         acoustic=AcousticAdapterConfig(num_taps=2, prompt_size=16, qformer_layers=1, qformer_heads=4,
                                        qformer_ffn_dim=256),
