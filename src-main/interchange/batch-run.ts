@@ -39,6 +39,8 @@ export interface BatchSummary extends BatchProgress {
 export interface BatchHooks {
   onProgress?: (progress: BatchProgress) => void;
   signal?: AbortSignal;
+  /** Questions kept in the engine's queue at once (default 2; 1 only to measure what the second one buys). */
+  inFlight?: number;
 }
 
 /** Answers run back to back in the engine's queue; a second one waits there so the engine never idles between them. */
@@ -143,7 +145,7 @@ export async function runBatch(plan: BatchPlan, engine: EngineClient, hooks: Bat
     }
   };
   try {
-    await Promise.all(Array.from({ length: IN_FLIGHT }, worker));
+    await Promise.all(Array.from({ length: hooks.inFlight ?? IN_FLIGHT }, worker));
   } finally {
     hooks.signal?.removeEventListener('abort', cancelAll);
     await state.flushed();
