@@ -1,0 +1,107 @@
+/**
+ * Opening a two-hour 48 kHz stereo 16-bit WAV (1.38 GB) to computed peaks, against `ffmpeg -i FILE -f null -`
+ * decoding the same file, in the same run; then a cached reopen, and the memory the peaks pass adds.
+ *
+ *   npm run bench:audio                      # both audio benches
+ *   npx tsx bench/audio-open.bench.ts        # this one; BENCH_ROUNDS=5, BENCH_MINUTES=120 to change
+ *
+ * "Open" is what the app does for a file it has not seen: `audio.describe` + `audio.peaks` for the whole file at a
+ * screen's width, through AudioService (worker thread, cache file written) with an empty cache. Rounds alternate
+ * ffmpeg and ours so page-cache and CPU-contention effects hit both alike; medians are reported. The file is
+ * generated into a temporary folder (60 s of pink noise, looped) and deleted afterwards.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AudioService } from '../src-main/audio/audio-service';
+
+const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+const minutes = Number(process.env.BENCH_MINUTES ?? 120);
+const dir = mkdtempSync(join(tmpdir(), 'diffa-bench-audio-'));
+const file = join(dir, 'two-hours.wav');
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
+
+function run(command: string, args: string[]): void {
+  const result = spawnSync(command, args, { encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')}: ${result.stderr}`);
+}
+
+function ffmpegDecodeSeconds(): number {
+  const started = performance.now();
+  run('ffmpeg', ['-v', 'error', '-nostdin', '-i', file, '-f', 'null', '-']);
+  return (performance.now() - started) / 1000;
+}
+
+/** A cold open with an empty cache; RSS sampled every 20 ms (the worker thread lives in this process). */
+async function openSeconds(cache: string): Promise<{ seconds: number; addedMb: number }> {
+  rmSync(cache, { recursive: true, force: true });
+  global.gc?.();
+  const baseline = process.memoryUsage().rss;
+  let peak = baseline;
+  const sampler = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage().rss);
+  }, 20);
+  const started = performance.now();
+  const service = new AudioService(cache);
+  await service.describe(file);
+  await service.peaks(file, 'bench', { start: 0, width: 2000 });
+  const seconds = (performance.now() - started) / 1000;
+  clearInterval(sampler);
+  return { seconds, addedMb: (peak - baseline) / 1e6 };
+}
+
+async function main(): Promise<void> {
+  const started = performance.now();
+  run('ffmpeg', [
+    '-v',
+    'error',
+    '-nostdin',
+    '-f',
+    'lavfi',
+    '-i',
+    'anoisesrc=color=pink:amplitude=0.25:d=60:seed=5:r=48000',
+    '-af',
+    'pan=stereo|c0=c0|c1=-0.7*c0',
+    '-c:a',
+    'pcm_s16le',
+    join(dir, 'minute.wav'),
+  ]);
+  run('ffmpeg', ['-v', 'error', '-nostdin', '-stream_loop', String(minutes - 1), '-i', join(dir, 'minute.wav'), '-c', 'copy', file]);
+  console.log(
+    `generated ${(statSync(file).size / 1e9).toFixed(2)} GB (${minutes} min, 48 kHz stereo 16-bit) in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+  );
+
+  const cache = join(dir, 'cache');
+  const ffmpegTimes: number[] = [];
+  const ours: { seconds: number; addedMb: number }[] = [];
+  for (let round = 0; round < rounds; round++) {
+    ffmpegTimes.push(ffmpegDecodeSeconds());
+    ours.push(await openSeconds(cache));
+    console.log(
+      `round ${round + 1}: ffmpeg ${ffmpegTimes[round]?.toFixed(2)} s, diffa open ${ours[round]?.seconds.toFixed(2)} s (+${ours[round]?.addedMb.toFixed(0)} MB RSS)`,
+    );
+  }
+  const reopen: number[] = [];
+  for (let round = 0; round < rounds; round++) {
+    const begun = performance.now();
+    const service = new AudioService(cache); // a fresh service: nothing in memory, the cache file on disk
+    await service.describe(file);
+    await service.peaks(file, 'bench', { start: 0, width: 2000 });
+    reopen.push((performance.now() - begun) / 1000);
+  }
+  const ff = median(ffmpegTimes);
+  const open = median(ours.map((o) => o.seconds));
+  console.log('\n| measure | ffmpeg -f null | diffa | ratio | target |');
+  console.log('| --- | --- | --- | --- | --- |');
+  console.log(`| open ${minutes} min WAV → peaks (median of ${rounds}) | ${ff.toFixed(2)} s | ${open.toFixed(2)} s | ${(open / ff).toFixed(2)}× | ≤ 2× |`);
+  console.log(`| cached reopen (median of ${rounds}) | — | ${median(reopen).toFixed(3)} s | — | ≤ 0.5 s |`);
+  console.log(`| RSS added while computing peaks (max of ${rounds}) | — | ${Math.max(...ours.map((o) => o.addedMb)).toFixed(0)} MB | — | ≤ 300 MB |`);
+}
+
+main()
+  .catch((error) => {
+    console.error(error);
+    process.exitCode = 1;
+  })
+  .finally(() => rmSync(dir, { recursive: true, force: true }));
