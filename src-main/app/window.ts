@@ -86,6 +86,8 @@ export function createMainWindow(options: MainWindowOptions): BrowserWindow {
       navigateOnDragDrop: false,
       safeDialogs: true,
       spellcheck: false,
+      // Middle-click opens links through a path will-navigate does not see; the window has no use for it.
+      disableBlinkFeatures: 'Auxclick',
       devTools: options.devTools,
     },
   });

@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { Ajv } from 'ajv';
+import yaml from 'js-yaml';
 import { appRoot } from '../core/resources';
-import { AUDIO_EXTENSIONS } from '../files/media-types';
+import { AUDIO_EXTENSIONS, audioMimeType } from '../files/media-types';
 
 const root = appRoot();
 const config = readFileSync(join(root, 'electron-builder.yml'), 'utf8');
@@ -56,5 +59,65 @@ describe('electron-builder.yml', () => {
     assert.ok(expected.length >= 6, `top-level files: ${expected.join(' ')}`);
     assert.equal(blocks.length, 3);
     for (const block of blocks) assert.deepEqual(entries(block.split(/\n\s{0,2}\S/)[0] ?? ''), expected);
+  });
+});
+
+/** The configuration as electron-builder reads it, validated with its own JSON schema (app-builder-lib/scheme.json). */
+const builderConfig = yaml.load(config) as Record<string, unknown>;
+const require = createRequire(import.meta.url);
+const validateBuilderConfig = new Ajv({ allErrors: true, strict: false }).compile(
+  JSON.parse(readFileSync(require.resolve('app-builder-lib/scheme.json'), 'utf8')) as object,
+);
+const schemaErrors = (value: unknown) =>
+  validateBuilderConfig(value) ? [] : (validateBuilderConfig.errors ?? []).map((e) => `${e.instancePath || '(root)'} ${e.message}`);
+
+/** Width and height of a PNG, from its IHDR chunk. */
+function pngSize(path: string): { width: number; height: number } {
+  const bytes = readFileSync(path);
+  assert.equal(bytes.toString('latin1', 1, 4), 'PNG', `${path} is a PNG`);
+  return { width: bytes.readUInt32BE(16), height: bytes.readUInt32BE(20) };
+}
+
+describe("electron-builder.yml against electron-builder's schema", () => {
+  it('validates against app-builder-lib/scheme.json', () => {
+    assert.deepEqual(schemaErrors(builderConfig), []);
+  });
+
+  it('the schema check catches a misspelt or misplaced option (so the test above means something)', () => {
+    assert.notDeepEqual(schemaErrors({ ...builderConfig, asarUnpak: ['models/**'] }), []);
+    assert.notDeepEqual(schemaErrors({ ...builderConfig, linux: { ...(builderConfig.linux as object), title: 'x' } }), []);
+    assert.notDeepEqual(schemaErrors({ ...builderConfig, fileAssociations: [{ ext: 7 }] }), []);
+  });
+
+  it('parsed: asarUnpack covers onnxruntime-node/bin and models, which every files list ships', () => {
+    const unpack = builderConfig.asarUnpack as string[];
+    assert.ok(unpack.includes('node_modules/onnxruntime-node/bin/**'));
+    assert.ok(unpack.includes('models/**'));
+    assert.equal(builderConfig.asar, true);
+    for (const files of [builderConfig.files, ...['linux', 'win', 'mac'].map((p) => (builderConfig[p] as { files: unknown }).files)]) {
+      assert.ok((files as string[]).includes('models/**/*'));
+    }
+  });
+
+  it('parsed: the associations name every audio extension and a MIME type for each', () => {
+    const [association, ...others] = builderConfig.fileAssociations as { ext: string[]; mimeType: string; role: string }[];
+    assert.equal(others.length, 0);
+    assert.ok(association);
+    assert.deepEqual([...association.ext].sort(), [...AUDIO_EXTENSIONS].sort());
+    assert.equal(association.role, 'Viewer');
+    const mimes = new Set(association.mimeType.split(';'));
+    for (const ext of AUDIO_EXTENSIONS) assert.ok(mimes.has(audioMimeType(`x.${ext}`)), `${ext}: ${audioMimeType(`x.${ext}`)} in mimeType`);
+    assert.deepEqual(new Set((builderConfig.linux as { mimeTypes: string[] }).mimeTypes), mimes);
+  });
+
+  it('parsed: every icon the config names exists, at the sizes the installers need', () => {
+    const linuxIcons = join(root, (builderConfig.linux as { icon: string }).icon);
+    for (const size of [16, 32, 48, 64, 128, 256, 512]) assert.deepEqual(pngSize(join(linuxIcons, `${size}x${size}.png`)), { width: size, height: size });
+    for (const platform of ['win', 'mac']) {
+      const icon = pngSize(join(root, (builderConfig[platform] as { icon: string }).icon));
+      // a 512 px square is the least electron-builder turns into .icns/.ico
+      assert.ok(icon.width === icon.height && icon.width >= 512, `${platform} icon is ${icon.width}x${icon.height}`);
+    }
+    assert.ok(existsSync(join(root, 'assets', 'icon.svg')), 'the icon source');
   });
 });
