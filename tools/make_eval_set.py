@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Write the held-out eval set (seed 1001, 20 items per task) in the engine's eval-set format:
   /usr/bin/python3 tools/make_eval_set.py --out models/diffa-tiny/eval
-The same seed and count give the same items as `build_features.py --seed 1001 --n 160 --tasks even`."""
+The same seed and count give the same items as `build_features.py --seed 1001 --n 160 --tasks even`.
+A small committable sample (same items, re-encoded as 16 kHz mono MP3/Ogg):
+  /usr/bin/python3 tools/make_eval_set.py --small --n 32 --out models/diffa-tiny/eval"""
 import argparse
 import os
 import sys
@@ -18,8 +20,14 @@ def main():
     ap.add_argument("--out", required=True)
     ap.add_argument("--seed", type=int, default=EVAL_SEED)
     ap.add_argument("--n", type=int, default=EVAL_N)
+    ap.add_argument("--small", action="store_true",
+                    help="a committable sample: 16 kHz mono MP3/Ogg files, the first --n items (e.g. --n 32)")
     a = ap.parse_args()
-    write_eval_set(sample_items(a.seed, a.n, TASK_NAMES), a.out)
+    items = sample_items(a.seed, a.n, TASK_NAMES)
+    if a.small:
+        for i, it in enumerate(items):
+            it.update(sr=16000, channels=1, container=["mp3", "ogg"][i % 2])
+    write_eval_set(items, a.out)
     print("wrote", a.out)
 
 

@@ -25,7 +25,7 @@ def tiny_config(tok: WordTokenizer) -> DiffaConfig:
         acoustic=AcousticAdapterConfig(num_taps=2, prompt_size=16, qformer_layers=1, qformer_heads=4,
                                        qformer_ffn_dim=256),
         semantic=SemanticAdapterConfig(downsample_rate=4),
-        llm=LLaDAConfig(d_model=192, n_heads=4, n_kv_heads=4, n_layers=4, mlp_hidden_size=512,
+        llm=LLaDAConfig(d_model=128, n_heads=4, n_kv_heads=4, n_layers=4, mlp_hidden_size=384,
                         vocab_size=len(tok.vocab), rope_theta=10000.0, rms_norm_eps=1e-5,
                         mask_token_id=tok.special_id("<|mdm_mask|>"), eos_token_id=tok.special_id("<|endoftext|>")),
     )
