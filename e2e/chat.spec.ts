@@ -1,0 +1,275 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Locator, Page } from '@playwright/test';
+import { appReady, expect, openApp, test } from './fixtures';
+import type { RunningHost } from './support/host';
+import { REPO_ROOT } from './support/host';
+import { sineWav } from './support/wav';
+
+/**
+ * The region chat against the real headless host and the bundled DIFFA-Tiny: ask about a region, watch the steps
+ * arrive with masked slots, get an answer, replay it, reload and find it restored. Screenshots of the main states go
+ * to e2e/artifacts/chat-*.png.
+ */
+
+const ARTIFACTS = join(REPO_ROOT, 'e2e', 'artifacts');
+mkdirSync(ARTIFACTS, { recursive: true });
+const KIND_QUESTION = 'What kind of sound is this?';
+/** The kind task's answers in DIFFA-Tiny's manifest. */
+const KIND_ANSWERS = ['speech', 'a tone', 'a chirp', 'noise', 'beeps', 'silence'];
+
+/** One request over the host's WebSocket API with the token, as a second client (the page does not see it). */
+async function apiCall<T>(host: RunningHost, method: string, params: object): Promise<T> {
+  const { WebSocket } = await import('ws');
+  const socket = new WebSocket(`${host.origin.replace('http', 'ws')}/api?token=${host.token}`, { origin: host.origin });
+  await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
+  const reply = new Promise<{ ok: boolean; result: T; error?: { message: string } }>((resolve) => {
+    socket.on('message', (data) => {
+      const message = JSON.parse(String(data));
+      if (message.type === 'response' && message.id === 1) resolve(message);
+    });
+  });
+  socket.send(JSON.stringify({ type: 'request', id: 1, method, params }));
+  const message = await reply;
+  socket.close();
+  if (!message.ok) throw new Error(`${method}: ${message.error?.message}`);
+  return message.result;
+}
+
+/** Opens a generated tone; each test uses its own frequency, since the library is keyed by the audio's content. */
+async function openClip(page: Page, host: RunningHost, name: string, seconds: number, frequency: number): Promise<string> {
+  await openApp(page, host.url);
+  const chooser = page.waitForEvent('filechooser');
+  await page.getByTestId('open-file').click();
+  await (await chooser).setFiles([{ name, mimeType: 'audio/wav', buffer: sineWav({ seconds, frequency, sampleRate: 16_000 }) }]);
+  await expect(page.getByTestId('file-name')).toHaveText(name);
+  await expect(page.getByTestId('chat-panel')).toBeVisible();
+  const files = await apiCall<{ id: string; name: string }[]>(host, 'files.list', {});
+  const file = files.filter((f) => f.name === name).at(-1);
+  if (!file) throw new Error(`${name} is not open`);
+  return file.id;
+}
+
+/**
+ * A region from 0.5 s to 1.5 s. Dragged on the waveform when its region UI is there; until then (issue 4 is being
+ * built beside this one) saved through the API and picked in the chat's "About" menu after a reload.
+ */
+async function makeRegion(page: Page, host: RunningHost, fileId: string, name: string): Promise<string> {
+  const regionList = page.getByTestId('region-list');
+  if (await regionList.count()) {
+    const waveform = page.getByTestId('waveform');
+    const box = await waveform.boundingBox();
+    if (!box) throw new Error('the waveform has no box');
+    const y = box.y + box.height / 2;
+    await page.mouse.move(box.x + box.width * 0.25, y);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.5, y, { steps: 8 });
+    await page.mouse.move(box.x + box.width * 0.75, y, { steps: 8 });
+    await page.mouse.up();
+    await expect.poll(async () => (await apiCall<{ regions: { id: string }[] }>(host, 'library.get', { id: fileId })).regions.length).toBeGreaterThan(0);
+    const doc = await apiCall<{ regions: { id: string }[] }>(host, 'library.get', { id: fileId });
+    const id = doc.regions.at(-1)?.id ?? '';
+    // the dragged region is the selected one
+    await expect(page.getByTestId('ask-target')).toHaveValue(id);
+    return id;
+  }
+  test.info().annotations.push({ type: 'note', description: 'waveform region UI not there yet: region created with regions.save' });
+  const id = `e2e-${Date.now()}`;
+  await apiCall(host, 'regions.save', { fileId, region: { id, start: 0.5, end: 1.5, label: 'Middle' } });
+  await reopen(page, name);
+  await page.getByTestId('ask-target').selectOption(id);
+  return id;
+}
+
+/** Reloads the page and selects the file again (the worker's host may hold other tests' files too). */
+async function reopen(page: Page, name: string): Promise<void> {
+  await page.reload();
+  await appReady(page);
+  await page.getByTestId('file-item').filter({ hasText: name }).getByRole('button', { name, exact: true }).click();
+  await expect(page.getByTestId('file-name')).toHaveText(name);
+}
+
+/** Records every (step, masked) the live denoising view shows, from a MutationObserver in the page. */
+async function recordLiveSteps(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    const seen: { step: number; masked: number }[] = [];
+    (window as unknown as { __steps: typeof seen }).__steps = seen;
+    const note = (el: Element) => {
+      if (el.getAttribute('data-live') !== 'true') return;
+      const step = Number(el.getAttribute('data-step'));
+      const masked = Number(el.getAttribute('data-masked'));
+      const last = seen.at(-1);
+      if (!last || last.step !== step || last.masked !== masked) seen.push({ step, masked });
+    };
+    new MutationObserver((records) => {
+      for (const r of records) {
+        if (r.type === 'attributes' && r.target instanceof Element) note(r.target);
+        for (const node of r.addedNodes) if (node instanceof Element) for (const el of node.querySelectorAll('[data-testid="denoise-view"]')) note(el);
+      }
+    }).observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-step', 'data-masked', 'data-live'] });
+  });
+}
+
+const liveSteps = (page: Page) => page.evaluate(() => (window as unknown as { __steps: { step: number; masked: number }[] }).__steps);
+
+async function usePreset(page: Page, preset: 'Faithful' | 'Fast'): Promise<void> {
+  const radio = page.getByTestId('preset').getByLabel(preset);
+  await radio.check();
+  await expect(radio).toBeChecked();
+}
+
+const lastExchange = (page: Page): Locator => page.getByTestId('exchange').last();
+
+test('ask about a dragged region, watch it denoise, replay step 1, reload and find it restored', async ({ page, host }) => {
+  test.setTimeout(120_000);
+  const fileId = await openClip(page, host, 'chat-tone.wav', 2, 440);
+  const regionId = await makeRegion(page, host, fileId, 'chat-tone.wav');
+
+  await expect(page.getByTestId('model-picker')).toHaveValue('diffa-tiny');
+  await usePreset(page, 'Faithful');
+  await page.screenshot({ path: join(ARTIFACTS, 'chat-empty.png') });
+
+  await recordLiveSteps(page);
+  const input = page.getByTestId('ask-input');
+  await input.fill(KIND_QUESTION);
+  await input.press('Enter');
+
+  const exchange = lastExchange(page);
+  await expect(exchange.getByTestId('question')).toHaveText(KIND_QUESTION);
+  await expect(exchange.getByTestId('region-chip')).toContainText('Middle');
+  // a live screenshot, whatever step it catches
+  await exchange.getByTestId('denoise-view').waitFor();
+  await page.screenshot({ path: join(ARTIFACTS, 'chat-live.png') });
+
+  const answer = exchange.getByTestId('answer');
+  await expect(answer).toBeVisible({ timeout: 60_000 });
+  const text = (await answer.textContent())?.trim() ?? '';
+  expect(text.length).toBeGreaterThan(0);
+  // LEAD: tighten once DIFFA-Tiny is trained — replace the non-empty check above with:
+  // expect(KIND_ANSWERS).toContain(text);
+  void KIND_ANSWERS;
+
+  // Faithful: one token per step, so the live view showed at least two intermediate steps with masked slots.
+  const steps = await liveSteps(page);
+  const intermediate = steps.filter((s) => s.step >= 1 && s.masked > 0);
+  expect(new Set(intermediate.map((s) => s.step)).size, JSON.stringify(steps)).toBeGreaterThanOrEqual(2);
+  for (let i = 1; i < intermediate.length; i++) expect(intermediate[i]?.masked).toBeLessThan(intermediate[i - 1]?.masked ?? Infinity);
+
+  // Provenance: model, hash prefix, sampler.
+  const provenance = exchange.getByTestId('provenance');
+  await provenance.locator('summary').click();
+  await expect(provenance.getByTestId('provenance-hash')).toHaveText(/^[0-9a-f]{12}$/);
+  await expect(provenance.getByTestId('provenance-decoding')).toContainText('low-confidence');
+
+  // Alternatives of a token, on hover.
+  const firstToken = exchange.locator('[data-testid="slot"][data-state="committed"]').first();
+  await firstToken.hover();
+  await expect(exchange.getByTestId('alternatives')).toBeVisible();
+  await expect(exchange.getByTestId('alternatives').locator('li')).toHaveCount(5);
+  await page.screenshot({ path: join(ARTIFACTS, 'chat-answer.png') });
+
+  // Replay step 1 with the keyboard: Home on the slider.
+  const view = exchange.getByTestId('denoise-view');
+  const genLength = await view.locator('[data-testid="slot"]').count();
+  const slider = exchange.getByTestId('replay-slider');
+  await slider.focus();
+  await slider.press('Home');
+  await expect(exchange.getByTestId('denoise-step')).toContainText('Step 1');
+  await expect(view).toHaveAttribute('data-masked', String(genLength - 1));
+  await slider.press('ArrowRight');
+  await expect(view).toHaveAttribute('data-step', '2');
+  await slider.press('ArrowLeft');
+  await expect(view).toHaveAttribute('data-step', '1');
+  await page.screenshot({ path: join(ARTIFACTS, 'chat-replay-step1.png') });
+
+  // Reload: the chat, its provenance and its replay come back from the library.
+  await reopen(page, 'chat-tone.wav');
+  const restored = lastExchange(page);
+  await expect(restored.getByTestId('question')).toHaveText(KIND_QUESTION);
+  await expect(restored.getByTestId('answer')).toHaveText(text);
+  await expect(restored.getByTestId('provenance-hash')).toHaveText(/^[0-9a-f]{12}$/, { useInnerText: false });
+  const restoredSlider = restored.getByTestId('replay-slider');
+  await restoredSlider.focus();
+  await restoredSlider.press('Home');
+  await expect(restored.getByTestId('denoise-view')).toHaveAttribute('data-step', '1');
+  await expect(restored.getByTestId('denoise-view')).toHaveAttribute('data-masked', String(genLength - 1));
+
+  // The chip selects its region (the waveform plays it when it watches workspace.playRequest).
+  await page.getByTestId('ask-target').selectOption('');
+  await restored.getByTestId('region-chip').click();
+  await expect(page.getByTestId('ask-target')).toHaveValue(regionId);
+  await page.screenshot({ path: join(ARTIFACTS, 'chat-restored.png') });
+});
+
+test('Esc cancels an answer being denoised; the partial steps stay for replay', async ({ page, host }) => {
+  await openClip(page, host, 'chat-cancel.wav', 1, 330);
+  await usePreset(page, 'Faithful');
+  // A long window (256 one-token steps) so there is time to cancel.
+  await page.getByText('Decoding:').click();
+  const gen = page.getByTestId('decoding-gen');
+  await gen.fill('256');
+  await gen.press('Tab');
+  await expect(page.getByTestId('decoding-steps')).toHaveValue('256');
+
+  const input = page.getByTestId('ask-input');
+  await input.fill('Is the tone low, medium or high?');
+  await input.press('Enter');
+  const exchange = lastExchange(page);
+  await expect(exchange.getByTestId('denoise-view')).toHaveAttribute('data-live', 'true');
+  await expect.poll(async () => Number(await exchange.getByTestId('denoise-view').getAttribute('data-step')), { timeout: 30_000 }).toBeGreaterThan(0);
+  await input.press('Escape');
+  await expect(exchange).toHaveAttribute('data-status', 'cancelled', { timeout: 15_000 });
+  await expect(exchange.getByTestId('exchange-status')).toContainText('Cancelled after');
+  await expect(exchange.getByTestId('replay-slider')).toBeVisible();
+});
+
+test('a question about level shows the measured facts beside the answer; re-denoise runs as a new answer', async ({ page, host }) => {
+  test.setTimeout(90_000);
+  await openClip(page, host, 'chat-level.wav', 1, 550);
+  await usePreset(page, 'Fast');
+  const input = page.getByTestId('ask-input');
+  await input.fill('How loud is the peak level here?');
+  await page.getByTestId('ask-submit').click();
+  const exchange = lastExchange(page);
+  await expect(exchange.getByTestId('answer')).toBeVisible({ timeout: 60_000 });
+  const evidence = exchange.getByTestId('evidence');
+  await expect(evidence).toBeVisible();
+  // sineWav's amplitude 0.5 is −6.0 dBFS
+  await expect(evidence.getByTestId('fact-peak')).toHaveText('-6.0 dBFS');
+  await expect(exchange.getByTestId('provenance').getByTestId('provenance-decoding')).toContainText('factor');
+  await page.screenshot({ path: join(ARTIFACTS, 'chat-evidence.png') });
+
+  // Re-denoise everything below 100%: some tokens must be below that.
+  const threshold = exchange.getByTestId('redenoise-threshold');
+  await threshold.fill('100');
+  await threshold.press('Tab');
+  const redo = exchange.getByTestId('redenoise');
+  await expect(redo).toBeEnabled();
+  await redo.click();
+  const second = lastExchange(page);
+  await expect(second).not.toHaveAttribute('data-exchange-id', (await exchange.getAttribute('data-exchange-id')) ?? '');
+  await expect(second.getByText('re-denoise')).toBeVisible();
+  await expect(second.getByTestId('answer')).toBeVisible({ timeout: 60_000 });
+});
+
+test('suggested questions come from the model; the preset is a setting; the panel width is remembered', async ({ page, host }) => {
+  await openClip(page, host, 'chat-layout.wav', 0.5, 660);
+  await page.getByRole('button', { name: '5 more…' }).click();
+  await page.getByRole('button', { name: 'How many beeps are there?' }).click();
+  await expect(page.getByTestId('ask-input')).toHaveValue('How many beeps are there?');
+  await expect(page.getByTestId('ask-input')).toBeFocused();
+
+  await usePreset(page, 'Fast');
+  await expect.poll(async () => (await apiCall<{ decodingPreset: string }>(host, 'settings.get', {})).decodingPreset).toBe('fast');
+  await usePreset(page, 'Faithful');
+  await expect.poll(async () => (await apiCall<{ decodingPreset: string }>(host, 'settings.get', {})).decodingPreset).toBe('faithful');
+
+  const panel = page.getByTestId('chat-panel');
+  const before = (await panel.boundingBox())?.width ?? 0;
+  await page.getByTestId('chat-resize').focus();
+  await page.keyboard.press('ArrowLeft');
+  await page.keyboard.press('ArrowLeft');
+  await expect.poll(async () => (await panel.boundingBox())?.width ?? 0).toBe(before + 48);
+  await reopen(page, 'chat-layout.wav');
+  await expect.poll(async () => (await page.getByTestId('chat-panel').boundingBox())?.width ?? 0).toBe(before + 48);
+});
