@@ -112,6 +112,10 @@ describe('audio service', () => {
     assert.equal(description.channels, 2);
     assert.equal(description.bitDepth, null);
     assert.equal(description.codec, 'MP3');
+    // Compressed sample windows are decoded in the worker: the same samples as a direct decode of the region.
+    const window = await service.samples(mp3, { start: 1, end: 1.25, channel: 1 });
+    const right = new Float32Array(new Uint8Array(Buffer.from(window.channels[0] ?? '', 'base64')).buffer);
+    assert.deepEqual(right, (await decodeRegion(mp3, { start: 1, end: 1.25 })).channels[1]);
   });
 
   it('through the API handlers: files by id only, facts of a region, bad files with a clear error', async () => {
