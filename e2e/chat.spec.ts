@@ -51,34 +51,34 @@ async function openClip(page: Page, host: RunningHost, name: string, seconds: nu
 }
 
 /**
- * A region from 0.5 s to 1.5 s. Dragged on the waveform when its region UI is there; until then (issue 4 is being
- * built beside this one) saved through the API and picked in the chat's "About" menu after a reload.
+ * A region over the middle of the clip, dragged on the waveform (issue 4's region UI). Where that UI is missing (a
+ * build without it), the region is saved through the API and picked in the chat's "About" menu after a reload.
  */
-async function makeRegion(page: Page, host: RunningHost, fileId: string, name: string): Promise<string> {
-  const regionList = page.getByTestId('region-list');
-  if (await regionList.count()) {
-    const waveform = page.getByTestId('waveform');
-    const box = await waveform.boundingBox();
+async function makeRegion(page: Page, host: RunningHost, fileId: string, name: string): Promise<{ id: string; name: string }> {
+  if (await page.getByTestId('region-list').count()) {
+    await expect(page.getByTestId('workspace')).toHaveAttribute('data-ready', 'true', { timeout: 30_000 });
+    await expect(page.getByTestId('peaks-progress')).toHaveCount(0, { timeout: 60_000 });
+    const box = await page.getByTestId('waveform').boundingBox();
     if (!box) throw new Error('the waveform has no box');
     const y = box.y + box.height / 2;
     await page.mouse.move(box.x + box.width * 0.25, y);
     await page.mouse.down();
-    await page.mouse.move(box.x + box.width * 0.5, y, { steps: 8 });
-    await page.mouse.move(box.x + box.width * 0.75, y, { steps: 8 });
+    for (let i = 1; i <= 8; i++) await page.mouse.move(box.x + box.width * (0.25 + (0.5 * i) / 8), y);
     await page.mouse.up();
-    await expect.poll(async () => (await apiCall<{ regions: { id: string }[] }>(host, 'library.get', { id: fileId })).regions.length).toBeGreaterThan(0);
+    await expect(page.getByTestId('region-row')).toHaveCount(1);
+    await expect.poll(async () => (await apiCall<{ regions: unknown[] }>(host, 'library.get', { id: fileId })).regions.length).toBe(1);
     const doc = await apiCall<{ regions: { id: string }[] }>(host, 'library.get', { id: fileId });
-    const id = doc.regions.at(-1)?.id ?? '';
-    // the dragged region is the selected one
+    const id = doc.regions[0]?.id ?? '';
+    // the dragged region is the one the chat asks about
     await expect(page.getByTestId('ask-target')).toHaveValue(id);
-    return id;
+    return { id, name: 'Region 1' };
   }
-  test.info().annotations.push({ type: 'note', description: 'waveform region UI not there yet: region created with regions.save' });
+  test.info().annotations.push({ type: 'note', description: 'no waveform region UI: region created with regions.save' });
   const id = `e2e-${Date.now()}`;
   await apiCall(host, 'regions.save', { fileId, region: { id, start: 0.5, end: 1.5, label: 'Middle' } });
   await reopen(page, name);
   await page.getByTestId('ask-target').selectOption(id);
-  return id;
+  return { id, name: 'Middle' };
 }
 
 /** Reloads the page and selects the file again (the worker's host may hold other tests' files too). */
@@ -123,7 +123,7 @@ const lastExchange = (page: Page): Locator => page.getByTestId('exchange').last(
 test('ask about a dragged region, watch it denoise, replay step 1, reload and find it restored', async ({ page, host }) => {
   test.setTimeout(120_000);
   const fileId = await openClip(page, host, 'chat-tone.wav', 2, 440);
-  const regionId = await makeRegion(page, host, fileId, 'chat-tone.wav');
+  const region = await makeRegion(page, host, fileId, 'chat-tone.wav');
 
   await expect(page.getByTestId('model-picker')).toHaveValue('diffa-tiny');
   await usePreset(page, 'Faithful');
@@ -136,7 +136,7 @@ test('ask about a dragged region, watch it denoise, replay step 1, reload and fi
 
   const exchange = lastExchange(page);
   await expect(exchange.getByTestId('question')).toHaveText(KIND_QUESTION);
-  await expect(exchange.getByTestId('region-chip')).toContainText('Middle');
+  await expect(exchange.getByTestId('region-chip')).toContainText(region.name);
   // a live screenshot, whatever step it catches
   await exchange.getByTestId('denoise-view').waitFor();
   await page.screenshot({ path: join(ARTIFACTS, 'chat-live.png') });
@@ -197,7 +197,7 @@ test('ask about a dragged region, watch it denoise, replay step 1, reload and fi
   // The chip selects its region (the waveform plays it when it watches workspace.playRequest).
   await page.getByTestId('ask-target').selectOption('');
   await restored.getByTestId('region-chip').click();
-  await expect(page.getByTestId('ask-target')).toHaveValue(regionId);
+  await expect(page.getByTestId('ask-target')).toHaveValue(region.id);
   await page.screenshot({ path: join(ARTIFACTS, 'chat-restored.png') });
 });
 
