@@ -13,7 +13,9 @@ export function readEaf(source: string): Annotation & { mediaUrls: string[] } {
   const slots = new Map<string, number>();
   for (const slot of childrenNamed(childrenNamed(root, 'TIME_ORDER')[0] ?? root, 'TIME_SLOT')) {
     const value = slot.attributes.TIME_VALUE;
-    if (slot.attributes.TIME_SLOT_ID && value !== undefined) slots.set(slot.attributes.TIME_SLOT_ID, Number(value) / 1000);
+    const seconds = Number(value) / 1000;
+    // a slot without a usable time (absent, not a number, out of range) is unaligned: its annotations are left out
+    if (slot.attributes.TIME_SLOT_ID && value !== undefined && Number.isFinite(seconds)) slots.set(slot.attributes.TIME_SLOT_ID, seconds);
   }
   const tiers: Tier[] = [];
   let duration = 0;

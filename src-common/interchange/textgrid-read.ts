@@ -47,6 +47,8 @@ function tokenize(text: string): Token[] {
       let j = i + 1;
       while (j < n && /[0-9eE+\-.]/.test(text[j] as string)) j++;
       const value = Number(text.slice(i, j));
+      // 1e999 is Infinity: no time or count can be that, and a region cannot hold it
+      if (Math.abs(value) === Number.POSITIVE_INFINITY) throw new Error(`TextGrid: the number ${text.slice(i, j)} is out of range`);
       if (!Number.isNaN(value)) tokens.push({ kind: 'number', value });
       i = j;
     } else if (/[A-Za-z_]/.test(c)) {

@@ -26,6 +26,7 @@ export class LibraryStore {
   async get(fingerprint: string, fileName: string): Promise<LibraryDoc> {
     const cached = this.docs.get(fingerprint);
     if (cached) return cached;
+    await this.writes.get(fingerprint)?.catch(() => undefined); // read what was last saved, not what is being replaced
     const doc = (await this.read(fingerprint)) ?? this.empty(fingerprint, fileName);
     for (const exchange of doc.exchanges) {
       if (exchange.status === 'pending' && !this.live.has(exchange.id)) {
@@ -42,7 +43,13 @@ export class LibraryStore {
     const doc = await this.get(fingerprint, fileName);
     change(doc);
     doc.updatedAt = new Date().toISOString();
-    LibraryDocSchema.parse(doc); // never write what could not be read back
+    const checked = LibraryDocSchema.safeParse(doc); // never write what could not be read back
+    if (!checked.success) {
+      // The change stays unsaved, and the edited copy is forgotten: the next read is the last saved document.
+      this.docs.delete(fingerprint);
+      const issue = checked.error.issues[0];
+      throw new ApiError('bad_request', `The library of ${fileName} cannot take this change (${issue?.path.join('.')}: ${issue?.message ?? 'invalid'})`);
+    }
     await this.save(fingerprint, doc);
     return doc;
   }
