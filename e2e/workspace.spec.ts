@@ -114,6 +114,19 @@ test('regions: draw with the mouse, rename, nudge, loop, play, delete with keys;
     await page.keyboard.press('ArrowRight');
     await expect(rows.first().locator('.pick')).not.toHaveText(before);
 
+    // Move it with the mouse: drag its body a tenth of the width to the right.
+    const regionBox = await drawn.boundingBox();
+    const waveBox = await wave.boundingBox();
+    if (!regionBox || !waveBox) throw new Error('no region box');
+    const beforeMove = (await rows.first().locator('.pick').textContent()) ?? '';
+    await page.mouse.move(regionBox.x + regionBox.width / 2, regionBox.y + regionBox.height / 2);
+    await page.mouse.down();
+    for (let i = 1; i <= 6; i++) await page.mouse.move(regionBox.x + regionBox.width / 2 + (waveBox.width * 0.1 * i) / 6, regionBox.y + regionBox.height / 2);
+    await page.mouse.up();
+    await expect(rows.first().locator('.pick')).not.toHaveText(beforeMove);
+    await expect(rows.first().locator('.pick')).toHaveText(/^0:01\.[89]\d{2} – 0:03\.\d{3}$/);
+    await expect(rows).toHaveCount(1);
+
     // Measured facts of the region.
     await expect(page.getByTestId('facts-panel')).toHaveAttribute('data-state', 'ready', { timeout: 30_000 });
     await expect(page.getByTestId('facts-panel')).toContainText('first syllable');

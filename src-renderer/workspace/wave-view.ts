@@ -50,6 +50,9 @@ export class WaveView {
   private pendingFetch = false;
   private readonly known = new Map<string, WsRegion>();
   private selectedId: string | null = null;
+  /** Regions are added once wavesurfer knows the duration (the plugin mispositions regions added before). */
+  private loaded = false;
+  private pendingSync: [readonly Region[], string | null] | null = null;
 
   constructor(
     container: HTMLElement,
@@ -121,7 +124,14 @@ export class WaveView {
     this.ws.on('scroll', () => this.viewChanged());
     this.ws.on('zoom', () => this.viewChanged());
     this.ws.on('resize', () => this.viewChanged());
-    this.ws.on('ready', () => this.viewChanged());
+    this.ws.on('ready', () => {
+      this.viewChanged();
+      if (!this.loaded) {
+        this.loaded = true;
+        if (this.pendingSync) this.syncRegions(...this.pendingSync);
+        this.pendingSync = null;
+      }
+    });
     this.ws.on('timeupdate', (time) => this.hooks.onTime(time, this.ws.isPlaying()));
     this.ws.on('play', () => this.hooks.onTime(this.ws.getCurrentTime(), true));
     this.ws.on('pause', () => this.hooks.onTime(this.ws.getCurrentTime(), false));
@@ -272,6 +282,10 @@ export class WaveView {
 
   /** Makes the drawn regions match the saved ones. */
   syncRegions(regions: readonly Region[], selectedId: string | null): void {
+    if (!this.loaded) {
+      this.pendingSync = [regions, selectedId];
+      return;
+    }
     this.syncing = true;
     try {
       const wanted = new Set(regions.map((r) => r.id));

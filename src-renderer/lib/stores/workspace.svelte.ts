@@ -75,10 +75,18 @@ class Workspace {
   async saveRegion(region: Region): Promise<void> {
     const fileId = files.selectedId;
     if (!fileId) return;
+    // Shown at once (a drag or a nudge must not snap back while the save is on its way); the reply is the truth.
+    if (this.doc) {
+      const index = this.doc.regions.findIndex((r) => r.id === region.id);
+      if (index >= 0) this.doc.regions[index] = region;
+      else this.doc.regions.push(region);
+    }
     try {
-      this.doc = await api.request('regions.save', { fileId, region });
+      const doc = await api.request('regions.save', { fileId, region });
+      if (files.selectedId === fileId) this.doc = doc;
     } catch (error) {
       toasts.error(error, 'Cannot save the region');
+      if (files.selectedId === fileId) await this.load(fileId, true);
     }
   }
 
