@@ -81,7 +81,7 @@ ask; 1 when every item failed; 130 when interrupted (Ctrl-C; rerun to resume).`,
         signal: controller.signal,
         onProgress: (p) => {
           if (p.failure) process.stderr.write(`${tty ? '\r\x1b[2K' : ''}failed: ${p.failure.file}: ${p.failure.message}\n`);
-          if (tty) process.stderr.write(`\r\x1b[2K${progressBar(p, (process.stderr.columns ?? 80) - 1)}`);
+          if (tty) process.stderr.write(`\r\x1b[2K${progressBar(p, Math.max(40, process.stderr.columns || 80) - 1)}`);
           else if (p.state !== 'running' || performance.now() - lastLine > 2000 || p.answered + p.skipped + p.failed === p.total) {
             lastLine = performance.now();
             process.stderr.write(`${progressLine(p)}\n`);
