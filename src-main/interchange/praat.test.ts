@@ -1,12 +1,14 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { exportText } from '../../src-common/interchange/formats';
 import { sampleSource, TRICKY } from '../../src-common/interchange/test-sample';
 import { readTextGrid } from '../../src-common/interchange/textgrid-read';
+import { regionsFromAnnotation } from '../../src-common/interchange/to-regions';
 import { tempDir } from '../test-support/temp-dir';
+import { readAnnotationFile } from './annotation-file';
 
 // Reads a TextGrid the way a linguist would, and prints what Praat sees: tiers, their kinds, counts and labels.
 const SCRIPT = `form Tiers
@@ -54,5 +56,30 @@ describe('exported TextGrids open in Praat', { skip: missing }, () => {
     );
     const labels = lines.filter((l) => l.startsWith('label\t')).map((l) => l.slice(6).replace(/\\n/g, '\n'));
     for (const tricky of TRICKY.filter(Boolean)) assert.ok(labels.includes(tricky), `Praat reads ${JSON.stringify(tricky)}`);
+  });
+
+  it('reads back what Praat itself saves, in its long and short text formats (UTF-16 when not ASCII)', async () => {
+    const dir = tempDir();
+    const source = sampleSource();
+    const path = join(dir, 'ours.TextGrid');
+    writeFileSync(path, exportText('textgrid', source, ''));
+    const script = join(dir, 'resave.praat');
+    writeFileSync(
+      script,
+      `form Resave\n  sentence In\n  sentence Long\n  sentence Short\nendform\nRead from file: in$\nSave as text file: long$\nSave as short text file: short$\n`,
+    );
+    const [long, short] = [join(dir, 'long.TextGrid'), join(dir, 'short.TextGrid')];
+    const run = spawnSync('praat', ['--run', script, path, long, short], { encoding: 'utf8', timeout: 60_000 });
+    assert.equal(run.status, 0, run.stderr);
+    let n = 0;
+    const expected = regionsFromAnnotation(readTextGrid(readFileSync(path, 'utf8')), { newId: () => `${++n}` });
+    for (const file of [long, short]) {
+      const back = regionsFromAnnotation(await readAnnotationFile(file), { newId: () => `${++n}` });
+      assert.deepEqual(
+        back.map((r) => [r.group, r.start, r.end, r.label]),
+        expected.map((r) => [r.group, r.start, r.end, r.label]),
+        file,
+      );
+    }
   });
 });
