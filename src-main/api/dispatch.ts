@@ -8,7 +8,8 @@ import type { Handlers } from './handlers';
  * failure becomes an error reply with a code. The result is validated too, so a handler cannot leak extra fields.
  */
 export async function dispatch(handlers: Handlers, raw: unknown): Promise<ResponseMessage> {
-  const id = typeof raw === 'object' && raw !== null && typeof (raw as { id?: unknown }).id === 'number' ? (raw as { id: number }).id : -1;
+  // Echo the id only when it is one a reply may carry (an integer), so that even the refusal is a well-formed reply.
+  const id = typeof raw === 'object' && raw !== null && Number.isSafeInteger((raw as { id?: unknown }).id) ? (raw as { id: number }).id : -1;
   try {
     const request = parseRequest(raw);
     const handler = handlers[request.method] as (params: unknown) => Promise<unknown>;

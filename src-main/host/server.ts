@@ -116,6 +116,9 @@ export async function startHost(options: HostOptions): Promise<Host> {
       return;
     }
     sockets.handleUpgrade(req, socket, head, (ws) => {
+      // A frame over maxPayload (or a protocol error) makes ws close that connection (1009/1002) and emit 'error':
+      // without a listener that error would be thrown and take the host down.
+      ws.on('error', () => ws.terminate());
       ws.on('message', async (data, isBinary) => {
         let reply: unknown;
         try {

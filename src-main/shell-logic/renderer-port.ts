@@ -67,7 +67,7 @@ export function connectRendererPort(port: PortLike, handlers: Handlers, sources:
     const size = jsonSize(data);
     if (size === null || size > MAX_MESSAGE_BYTES) {
       const reason = size === null ? 'Message cannot be represented as JSON' : `Message too large (${size} bytes, limit ${MAX_MESSAGE_BYTES})`;
-      const id = typeof data === 'object' && data !== null && typeof (data as { id?: unknown }).id === 'number' ? (data as { id: number }).id : -1;
+      const id = typeof data === 'object' && data !== null && Number.isSafeInteger((data as { id?: unknown }).id) ? (data as { id: number }).id : -1;
       const reply: ResponseMessage = { type: 'response', id, ok: false, error: new ApiError('bad_request', reason).toJSON() };
       post(reply);
       return;
