@@ -51,7 +51,7 @@ const FILE_ERRORS = new Set(['bad_audio', 'not_found']);
 /**
  * Runs a planned batch on one engine (the model loads once, before the first answer). Each answer is recorded in
  * the state file as it arrives; a file's output is written as soon as all its items are settled, csv/jsonl are
- * rewritten from every finished answer. A failing item or file is reported and the run goes on.
+ * rewritten from every finished answer (every 2 s at most, and at the end). A failing item or file is reported and the run goes on.
  */
 export async function runBatch(plan: BatchPlan, engine: EngineClient, hooks: BatchHooks = {}): Promise<BatchSummary> {
   const { options } = plan;
@@ -106,13 +106,18 @@ export async function runBatch(plan: BatchPlan, engine: EngineClient, hooks: Bat
     );
     return writing;
   };
+  // csv/jsonl is rewritten from every answer, so at most every 2 s (and once at the end): linear, not quadratic.
+  const perFile = isPerFile(options.format);
+  let lastShared = Number.NEGATIVE_INFINITY;
   const settle = async (file: PlannedFile) => {
     const left = (remaining.get(file) ?? 1) - 1;
     remaining.set(file, left);
-    if (left === 0) await write(file);
+    if (left > 0 || (!perFile && performance.now() - lastShared < 2000)) return;
+    lastShared = performance.now();
+    await write(file);
   };
   // Files with nothing left to ask still get their output (a rerun after outputs were deleted, or a finished run).
-  for (const file of plan.files) if (remaining.get(file) === 0 && file.items.length) await write(file);
+  if (perFile) for (const file of plan.files) if (remaining.get(file) === 0 && file.items.length) await write(file);
 
   const running = new Set<number>();
   const cancelAll = () => {
@@ -151,7 +156,9 @@ export async function runBatch(plan: BatchPlan, engine: EngineClient, hooks: Bat
     await state.flushed();
   }
   // Interrupted files still get what was answered, so a cancelled run leaves usable partial outputs.
-  if (hooks.signal?.aborted) for (const file of plan.files) if ((remaining.get(file) ?? 0) > 0) await write(file);
+  if (perFile && hooks.signal?.aborted) for (const file of plan.files) if ((remaining.get(file) ?? 0) > 0) await write(file);
+  const first = plan.files.find((f) => f.items.length > 0);
+  if (!perFile && first) await write(first);
   await writing;
   progress.current = null;
   progress.state = hooks.signal?.aborted ? 'cancelled' : 'finished';
