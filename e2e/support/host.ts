@@ -14,6 +14,8 @@ export interface HostOptions {
   token?: string;
   /** App data folder; a fresh temporary one (removed on stop) when left out. */
   home?: string;
+  /** Extra environment for the host (e.g. HF_ENDPOINT pointing at a test hub); DIFFA_HOME is always the home above. */
+  env?: Record<string, string>;
 }
 
 export interface RunningHost {
@@ -43,7 +45,7 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
   if (options.port !== undefined) args.push('--port', String(options.port));
   if (options.token !== undefined) args.push('--token', options.token);
 
-  const child = spawn(process.execPath, args, { cwd: REPO_ROOT, env: { ...process.env, DIFFA_HOME: home }, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, args, { cwd: REPO_ROOT, env: { ...process.env, ...options.env, DIFFA_HOME: home }, stdio: ['pipe', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
     output += chunk;

@@ -84,7 +84,7 @@ class Models {
 
   /** Starts a download: a catalog id, a hub repo (`org/name`) or a hub URL. Resolves true once the main side took it. */
   async download(source: string, key = source): Promise<boolean> {
-    const started = await this.act(key, 'download', `Cannot download ${source}`, () => api.request('models.pull', { source }));
+    const started = await this.act(key, 'download', 'Cannot start the download', () => api.request('models.pull', { source }));
     if (!started) return false;
     this.seed(started);
     void this.refresh();

@@ -1,0 +1,224 @@
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Page } from '@playwright/test';
+import { TestHub } from '../src-main/models/testing/hub-server';
+import { makeBundle, repoFiles } from '../src-main/models/testing/make-bundle';
+import { fitLevel, formatEta, type HardwareInfo, lastRun } from '../src-renderer/models/logic';
+import { appReady, expect, openApp, test } from './fixtures';
+import { REPO_ROOT, startHost } from './support/host';
+import { writeSineWav } from './support/wav';
+
+const ARTIFACTS = join(REPO_ROOT, 'e2e', 'artifacts');
+mkdirSync(ARTIFACTS, { recursive: true });
+
+async function openModels(page: Page): Promise<void> {
+  await page.getByTestId('models-button').click();
+  await expect(page.getByTestId('models-panel')).toBeVisible();
+}
+
+test('the models panel lists the bundled DIFFA-Tiny with its licence, verifies it, and explains import in a browser', async ({ page, host }) => {
+  await openApp(page, host.url);
+  await openModels(page);
+  const tiny = page.locator('[data-testid="installed-model"][data-model-id="diffa-tiny"]');
+  await expect(tiny).toContainText('DIFFA-Tiny');
+  await expect(tiny.getByTestId('bundled-tag')).toHaveText('bundled');
+  await expect(tiny.getByTestId('model-licence')).toHaveText('MIT');
+  await expect(tiny.getByTestId('model-size')).not.toBeEmpty();
+  // A bundled model cannot be removed: no Remove button, a sentence saying why.
+  await expect(tiny.getByTestId('model-remove')).toHaveCount(0);
+  await expect(tiny).toContainText('Ships with the app');
+
+  // The catalog's big model is offered with a memory fit and a Download button.
+  const big = page.locator('[data-testid="catalog-model"][data-model-id="diffa-2-8b-fp16"]');
+  await expect(big.getByTestId('fit')).toHaveAttribute('data-fit', /^(fits|tight|no)$/);
+  await expect(big.getByTestId('fit-reason')).not.toBeEmpty();
+  await expect(big.getByTestId('model-download')).toBeEnabled();
+
+  // Verify hashes every file of the bundle.
+  await tiny.getByTestId('model-verify').click();
+  await expect(tiny.getByTestId('verify-report')).toHaveAttribute('data-ok', 'true', { timeout: 30_000 });
+
+  // The headless host cannot browse this machine: the panel shows the API's message with the CLI command.
+  await page.getByTestId('model-import').click();
+  await expect(page.getByTestId('import-note')).toContainText('npm run diffa -- models import');
+
+  // A source that is neither a catalog id, a repo nor a hub URL: the API's message as an error toast.
+  await page.getByTestId('hub-source').fill('not a repo');
+  await page.getByTestId('hub-source').press('Enter');
+  const toast = page.locator('[data-testid="toast"][data-kind="error"]').last();
+  await expect(toast).toContainText('is not a catalog id, a hub repo');
+  await page.screenshot({ path: join(ARTIFACTS, 'models-panel.png') });
+
+  // Escape closes the dialog (keyboard access); the Models button is back in reach.
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('Escape');
+  await expect(page.getByTestId('models-panel')).toBeHidden();
+});
+
+test('the hardware panel shows CPU, RAM, every provider with why it is usable or not, and a fit per catalog model', async ({ page, host }) => {
+  await openApp(page, host.url);
+  await openModels(page);
+  // Keyboard: focus the selected tab and move with the arrow key.
+  await page.getByTestId('models-tab-models').focus();
+  await page.keyboard.press('ArrowRight');
+  await expect(page.getByTestId('models-tab-hardware')).toHaveAttribute('aria-selected', 'true');
+  await expect(page.getByTestId('models-tab-hardware')).toBeFocused();
+
+  const panel = page.getByTestId('hardware-panel');
+  await expect(panel.getByTestId('hw-cpu')).toContainText(/\d+ cores/);
+  await expect(panel.getByTestId('hw-ram')).toContainText(/\d.* (MB|GB|TB) total/);
+  const cpu = panel.locator('[data-testid="hw-provider"][data-provider="cpu"]');
+  await expect(cpu).toHaveAttribute('data-usable', 'true');
+  await expect(cpu.getByTestId('hw-provider-reason')).not.toBeEmpty();
+  const cuda = panel.locator('[data-testid="hw-provider"][data-provider="cuda"]');
+  if ((await cuda.count()) > 0 && (await cuda.getAttribute('data-usable')) === 'false') {
+    // On a machine without a working CUDA setup the reason says what is missing.
+    await expect(cuda.getByTestId('hw-provider-reason')).toHaveText(/\w{3,}/);
+  }
+  await expect(panel.locator('[data-testid="hw-fit"][data-model-id="diffa-tiny"]')).toBeVisible();
+  await expect(panel.locator('[data-testid="hw-fit"][data-model-id="diffa-2-8b-fp16"] [data-testid="fit"]')).toHaveAttribute('data-fit', /^(fits|tight|no)$/);
+  await expect(panel.getByTestId('hw-last-run')).toContainText('No answer yet');
+  await page.screenshot({ path: join(ARTIFACTS, 'hardware-panel.png') });
+  // Colours come from the theme's variables: the same panel in the dark theme (the default theme follows the system).
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await expect(page.locator('html')).toHaveAttribute('data-theme', 'dark');
+  await page.getByTestId('models-tab-models').click();
+  await page.screenshot({ path: join(ARTIFACTS, 'models-panel-dark.png') });
+});
+
+test('after an answer, the hardware panel names the provider that ran it', async ({ page }) => {
+  test.setTimeout(180_000);
+  const dir = mkdtempSync(join(tmpdir(), 'diffa-models-e2e-'));
+  const wav = join(dir, 'tone.wav');
+  writeSineWav(wav, { seconds: 2 });
+  const host = await startHost({ files: [wav] });
+  try {
+    await openApp(page, host.url);
+    // Ask through a second API socket of the page's own origin (the chat panel is another test's subject).
+    const status = await page.evaluate(async () => {
+      const socket = new WebSocket(`ws://${location.host}/api`);
+      await new Promise((resolve, reject) => {
+        socket.onopen = resolve;
+        socket.onerror = reject;
+      });
+      let next = 1;
+      const waiting = new Map<number, (message: { ok: boolean; result?: unknown; error?: { message: string } }) => void>();
+      let done: (status: string) => void = () => {};
+      const finished = new Promise<string>((resolve) => {
+        done = resolve;
+      });
+      socket.onmessage = (event) => {
+        const message = JSON.parse(event.data);
+        if (message.type === 'response') waiting.get(message.id)?.(message);
+        else if (message.type === 'event' && message.event === 'chat.updated' && message.data.exchange.status !== 'pending') done(message.data.exchange.status);
+      };
+      const request = (method: string, params: unknown) =>
+        new Promise<unknown>((resolve, reject) => {
+          const id = next++;
+          waiting.set(id, (m) => (m.ok ? resolve(m.result) : reject(new Error(m.error?.message))));
+          socket.send(JSON.stringify({ type: 'request', id, method, params }));
+        });
+      const files = (await request('files.list', {})) as { id: string }[];
+      await request('chat.ask', { fileId: files[0]?.id, regionId: null, question: 'What kind of sound is this?' });
+      const result = await finished;
+      socket.close();
+      return result;
+    });
+    expect(status).toBe('done');
+    await openModels(page);
+    await page.getByTestId('models-tab-hardware').click();
+    const last = page.getByTestId('hw-last-run');
+    await expect(last.getByTestId('hw-last-provider')).toHaveText(/^(cpu|cuda|tensorrt|dml|coreml|webgpu)$/);
+    await expect(last).toContainText('DIFFA-Tiny');
+    await page.screenshot({ path: join(ARTIFACTS, 'hardware-last-run.png') });
+  } finally {
+    await host.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("fit levels and the last-run summary (the panel's rules)", () => {
+  const hw = { ram: { totalBytes: 16e9, freeBytes: 4e9 }, gpus: [{ memoryBytes: 8e9 }] } as HardwareInfo;
+  const fit = (verdict: 'gpu' | 'cpu' | 'too-big', needRamBytes: number, needVramBytes = 0) =>
+    fitLevel({ verdict, needRamBytes, needVramBytes, reason: '' }, hw).level;
+  expect(fit('too-big', 40e9)).toBe('no');
+  expect(fit('cpu', 1e9)).toBe('fits');
+  expect(fit('cpu', 6e9)).toBe('tight'); // more than is free now
+  expect(fit('cpu', 14e9)).toBe('tight');
+  expect(fit('gpu', 1e9, 2e9)).toBe('fits');
+  expect(fit('gpu', 1e9, 7.5e9)).toBe('tight');
+  const answer = (provider: string, attempts: { provider: string; ok: boolean; reason?: string }[]) => ({
+    status: 'done',
+    answer: { provider, model: { name: 'M' }, providerAttempts: attempts },
+  });
+  expect(lastRun([])).toBeNull();
+  const run = lastRun([
+    answer('cuda', []),
+    answer('cpu', [
+      { provider: 'cuda', ok: false, reason: 'libcudnn missing' },
+      { provider: 'cpu', ok: true },
+    ]),
+    { status: 'pending', answer: null },
+  ]);
+  expect(run).toEqual({ provider: 'cpu', model: 'M', fallbacks: [{ provider: 'cuda', reason: 'libcudnn missing' }] });
+  expect(formatEta(null)).toBe('–');
+  expect(formatEta(200)).toBe('3 min 20 s');
+});
+
+test('a download from a hub shows progress, survives a page reload, pauses, resumes and ends installed', async ({ page }) => {
+  test.setTimeout(120_000);
+  const hub = await new TestHub().start();
+  const bundle = makeBundle('test-model', { 'audio.onnx': 300_000, 'llm.onnx': 900_000, 'tokenizer.json': 2_000 });
+  hub.addRepo('org/test-model', repoFiles(bundle));
+  const total = repoFiles(bundle).reduce((sum, f) => sum + f.data.length, 0);
+  // Slow enough to watch (and to reload the page mid-download), fast enough for a test.
+  hub.rate = 100_000;
+  const host = await startHost({ env: { HF_ENDPOINT: hub.url } });
+  try {
+    await openApp(page, host.url);
+    await openModels(page);
+    await page.getByTestId('hub-source').fill('org/test-model');
+    await page.getByTestId('hub-download').click();
+
+    const row = page.locator('[data-testid="download-row"][data-model-id="test-model"]');
+    await expect(row).toHaveAttribute('data-state', 'downloading');
+    await expect(row.getByTestId('download-speed')).toContainText('/s');
+    await expect(row.getByTestId('download-files')).toContainText('of 4 complete');
+    await expect(row.getByTestId('download-active')).toContainText('llm.onnx');
+    await expect.poll(async () => Number(await row.getByTestId('download-bar').getAttribute('aria-valuenow'))).toBeGreaterThan(5);
+    await page.screenshot({ path: join(ARTIFACTS, 'models-downloading.png') });
+
+    // The job runs on the main side: after a reload the title bar and the panel pick it up from its events.
+    await page.reload();
+    await appReady(page);
+    await expect(page.getByTestId('models-button-progress')).toBeVisible();
+    await openModels(page);
+    await expect(row).toHaveAttribute('data-state', 'downloading');
+    const before = Number(await row.getByTestId('download-bar').getAttribute('aria-valuenow'));
+
+    await row.getByTestId('download-pause').click();
+    await expect(row).toHaveAttribute('data-state', 'paused');
+    const served = [...hub.served.values()].reduce((a, b) => a + b, 0);
+    expect(served).toBeLessThan(total);
+
+    await row.getByTestId('download-resume').click();
+    const installed = page.locator('[data-testid="installed-model"][data-model-id="test-model"]');
+    await expect(installed).toBeVisible({ timeout: 60_000 });
+    await expect(installed.getByTestId('model-licence')).toHaveText('MIT');
+    await expect(row).toHaveCount(0);
+    expect(before).toBeGreaterThan(0);
+    // Resumed with Range: the hub sent each byte about once (a little slack for bytes in flight at the pause).
+    const servedTotal = [...hub.served.values()].reduce((a, b) => a + b, 0);
+    expect(servedTotal).toBeLessThan(total + 64_000);
+    await page.screenshot({ path: join(ARTIFACTS, 'models-installed.png') });
+
+    // A downloaded model can be removed (after a confirmation).
+    await installed.getByTestId('model-remove').click();
+    await installed.getByTestId('model-remove-confirm').click();
+    await expect(installed).toHaveCount(0);
+  } finally {
+    await host.stop();
+    await hub.close();
+  }
+});
