@@ -10,13 +10,17 @@ import { type Exchange, ExchangeSchema } from '../../src-common/api/library';
 export class BatchState {
   private readonly done = new Map<string, Exchange>();
   private chain: Promise<void> = Promise.resolve();
+  private pendingNewline = false;
 
   private constructor(readonly path: string) {}
 
   static async open(path: string): Promise<BatchState> {
     const state = new BatchState(path);
     if (!existsSync(path)) return state;
-    for (const line of (await readFile(path, 'utf8')).split('\n')) {
+    const text = await readFile(path, 'utf8');
+    // After a torn last line, the next record must start on a line of its own.
+    state.pendingNewline = text.length > 0 && !text.endsWith('\n');
+    for (const line of text.split('\n')) {
       if (!line.trim()) continue;
       try {
         const entry = JSON.parse(line) as { key?: unknown; exchange?: unknown };
@@ -36,7 +40,9 @@ export class BatchState {
   /** Records a finished item; appends are serialised so lines never interleave. */
   record(key: string, exchange: Exchange): Promise<void> {
     this.done.set(key, exchange);
-    this.chain = this.chain.then(() => appendFile(this.path, `${JSON.stringify({ key, exchange })}\n`));
+    const line = `${this.pendingNewline ? '\n' : ''}${JSON.stringify({ key, exchange })}\n`;
+    this.pendingNewline = false;
+    this.chain = this.chain.then(() => appendFile(this.path, line));
     return this.chain;
   }
 
