@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
@@ -213,10 +213,44 @@ test('a download from a hub shows progress, survives a page reload, pauses, resu
     expect(servedTotal).toBeLessThan(total + 64_000);
     await page.screenshot({ path: join(ARTIFACTS, 'models-installed.png') });
 
-    // A downloaded model can be removed (after a confirmation).
+    // A damaged file is found by Verify, and Repair re-fetches that file alone.
+    const llm = join(host.home, 'models', 'test-model', 'llm.onnx');
+    const damaged = readFileSync(llm);
+    damaged[1000] = (damaged[1000] ?? 0) ^ 0xff;
+    writeFileSync(llm, damaged);
+    hub.rate = 0;
+    hub.resetCounts();
+    await installed.getByTestId('model-verify').click();
+    const report = installed.getByTestId('verify-report');
+    await expect(report).toHaveAttribute('data-ok', 'false');
+    await expect(report).toContainText('llm.onnx');
+    await installed.getByTestId('model-repair').click();
+    await expect(report).toHaveAttribute('data-ok', 'true');
+    await expect(report).toContainText('Repaired: llm.onnx');
+    expect([...hub.served.entries()]).toEqual([['llm.onnx', 900_000]]);
+    await page.screenshot({ path: join(ARTIFACTS, 'models-repaired.png') });
+
+    // A downloaded model can be removed (after a confirmation); the repo stays in the catalog as added by the user.
     await installed.getByTestId('model-remove').click();
     await installed.getByTestId('model-remove-confirm').click();
     await expect(installed).toHaveCount(0);
+    const offered = page.locator('[data-testid="catalog-model"][data-model-id="test-model"]');
+    await expect(offered).toContainText('added by you');
+
+    // Cancel stops a download and deletes its partial files: the row goes, the catalog offers the model again.
+    hub.rate = 50_000;
+    await offered.getByTestId('model-download').click();
+    await expect(row).toHaveAttribute('data-state', 'downloading');
+    await expect.poll(async () => Number(await row.getByTestId('download-bar').getAttribute('aria-valuenow'))).toBeGreaterThan(0);
+    await row.getByTestId('download-cancel').click();
+    await expect(row).toHaveCount(0);
+    await expect(offered.getByTestId('model-download')).toBeEnabled();
+    expect(existsSync(join(host.home, 'models', '.staging', 'test-model'))).toBe(false);
+
+    // A repo the hub does not have: the API's message as an error toast.
+    await page.getByTestId('hub-source').fill('org/missing');
+    await page.getByTestId('hub-download').click();
+    await expect(page.locator('[data-testid="toast"][data-kind="error"]').last()).toContainText('not found');
   } finally {
     await host.stop();
     await hub.close();
