@@ -148,3 +148,22 @@ describe('audio service', () => {
     );
   });
 });
+
+describe('peaks cache size', () => {
+  it('drops the least recently used peaks files past the limit', async () => {
+    const { prunePeaksCache } = await import('./peaks-cache-prune');
+    const dir = tempDir('diffa-prune-');
+    for (const [name, age] of [
+      ['old.peaks', 300],
+      ['mid.peaks', 200],
+      ['new.peaks', 100],
+    ] as const) {
+      writeFileSync(join(dir, name), Buffer.alloc(1000));
+      const when = new Date(Date.now() - age * 1000);
+      utimesSync(join(dir, name), when, when);
+    }
+    writeFileSync(join(dir, 'notes.txt'), 'not ours');
+    await prunePeaksCache(dir, 2000);
+    assert.deepEqual(readdirSync(dir).sort(), ['mid.peaks', 'new.peaks', 'notes.txt']);
+  });
+});

@@ -16,6 +16,7 @@ import {
 } from '../../src-common/audio/schemas';
 import { readSamples } from './analyze';
 import { openAudio } from './open-audio';
+import { prunePeaksCache, touch } from './peaks-cache-prune';
 import { type CachedPeaks, readPeaksFile } from './peaks-file';
 import { runAnalysis } from './run-analysis';
 import type { AudioInfo } from './source';
@@ -96,7 +97,8 @@ export class AudioService {
       }
       cached = await readPeaksFile(file);
       if (!cached) throw new ApiError('io_error', `The peaks of ${basename(path)} could not be written to ${this.cacheDir}`);
-    }
+      await prunePeaksCache(join(this.cacheDir, 'peaks'));
+    } else await touch(file);
     progress(1, true);
     this.loaded.set(key, cached);
     while (this.loaded.size > KEEP_LOADED) this.loaded.delete(this.loaded.keys().next().value as string);
