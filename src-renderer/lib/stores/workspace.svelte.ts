@@ -12,8 +12,11 @@ class Workspace {
   doc = $state<LibraryDoc | null>(null);
   /** null: the whole file. */
   selectedRegionId = $state<string | null>(null);
-  /** Steps of answers being denoised right now, by exchange id (the saved trace arrives with `chat.updated`). */
-  live = $state<Record<string, Exchange['trace']>>({});
+  /**
+   * Steps of answers being denoised right now, by exchange id (the saved trace arrives with `chat.updated`). Raw
+   * state: replaced, never mutated, so the steps' tokens and alternatives are not wrapped in proxies one by one.
+   */
+  live = $state.raw<Record<string, Exchange['trace']>>({});
   regions: Region[] = $derived(this.doc?.regions ?? []);
   selectedRegion: Region | null = $derived(this.regions.find((r) => r.id === this.selectedRegionId) ?? null);
   /**
@@ -26,14 +29,15 @@ class Workspace {
   constructor() {
     api.on('chat.step', ({ fileId, exchangeId, step }) => {
       if (fileId !== files.selectedId) return;
-      this.live[exchangeId] = [...(this.live[exchangeId] ?? []), step];
+      this.live = { ...this.live, [exchangeId]: [...(this.live[exchangeId] ?? []), step] };
     });
     api.on('chat.updated', ({ fileId, exchange }) => {
       if (fileId !== files.selectedId || !this.doc) return;
       const index = this.doc.exchanges.findIndex((e) => e.id === exchange.id);
       if (index >= 0) this.doc.exchanges[index] = exchange;
       else this.doc.exchanges.push(exchange);
-      delete this.live[exchange.id];
+      const { [exchange.id]: _done, ...rest } = this.live;
+      this.live = rest;
     });
     api.onConnected(() => void this.load(files.selectedId, true));
   }

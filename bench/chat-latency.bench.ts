@@ -1,0 +1,186 @@
+/**
+ * The chat's latency as a person sees it, in Chromium against the real headless host and DIFFA-Tiny on CPU:
+ *   - first step on screen: from the Ask click to the frame that paints the first denoising step (target ≤ 300 ms);
+ *   - renderer long tasks (> 50 ms, PerformanceObserver 'longtask') while steps stream (target: none).
+ * The reference, in the same run: a second API client (Node, WebSocket) asking the same question and timing its own
+ * first `chat.step` event, i.e. what the host and engine need before the renderer has anything to draw.
+ *
+ *   npm run bench:chat                          # 10 questions per window size (8 and 64 tokens, faithful)
+ *   BENCH_ROUNDS=20 BENCH_GEN=8,32,128 npm run bench:chat
+ *
+ * The first question of a host loads the model and is reported apart ("cold").
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+import { CHROMIUM_ARGS, locateChromium } from '../e2e/support/browser';
+import { startHost } from '../e2e/support/host';
+import { writeSineWav } from '../e2e/support/wav';
+
+const rounds = Number(process.env.BENCH_ROUNDS ?? 10);
+const gens = (process.env.BENCH_GEN ?? '8,64').split(',').map(Number);
+const QUESTION = 'What kind of sound is this?';
+
+interface PageRound {
+  firstStepMs: number;
+  appFirstStepMs: number | null;
+  totalMs: number;
+  steps: number;
+  longTasks: number[];
+}
+
+/**
+ * In the page (a string: this file is type-checked for Node, without the DOM): long tasks, the Ask click, and the
+ * first frame after the live view shows step ≥ 1 (the requestAnimationFrame callback of the frame that paints it).
+ */
+const INSTRUMENT = `(() => {
+  const b = (window.__bench = { longTasks: [], click: 0, first: 0 });
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) b.longTasks.push({ start: e.startTime, duration: e.duration });
+  }).observe({ type: 'longtask', buffered: true });
+  document.addEventListener('click', (event) => {
+    if (event.target.closest('[data-testid="ask-submit"]')) { b.click = performance.now(); b.first = 0; }
+  }, true);
+  new MutationObserver(() => {
+    if (!b.click || b.first) return;
+    const live = document.querySelector('[data-testid="denoise-view"][data-live="true"]');
+    if (live && Number(live.getAttribute('data-step')) >= 1) {
+      b.first = -1;
+      requestAnimationFrame(() => { b.first = performance.now(); });
+    }
+  }).observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-step', 'data-live'] });
+})()`;
+
+/** The round just finished, read in the page; the app's own mark (`diffa:first-step`) beside the observer's time. */
+const READ = `(() => {
+  const b = window.__bench;
+  const end = performance.now();
+  const mark = performance.getEntriesByName('diffa:first-step').at(-1);
+  const view = [...document.querySelectorAll('[data-testid="denoise-view"]')].at(-1);
+  return {
+    firstStepMs: b.first > 0 ? b.first - b.click : NaN,
+    appFirstStepMs: mark && mark.detail ? mark.detail.ms : null,
+    totalMs: end - b.click,
+    steps: Number(view ? view.getAttribute('data-step') : 0),
+    longTasks: b.longTasks.filter((t) => t.start + t.duration >= b.click).map((t) => t.duration),
+  };
+})()`;
+
+const quantile = (values: number[], q: number) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? Number.NaN;
+};
+const ms = (v: number) => (Number.isFinite(v) ? `${Math.round(v)} ms` : '–');
+
+async function apiCall<T>(origin: string, token: string, method: string, params: object): Promise<T> {
+  const { WebSocket } = await import('ws');
+  const socket = new WebSocket(`${origin.replace('http', 'ws')}/api?token=${token}`, { origin });
+  await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
+  const reply = new Promise<{ result: T }>((resolve) =>
+    socket.on('message', (data) => {
+      const m = JSON.parse(String(data));
+      if (m.type === 'response' && m.id === 1) resolve(m);
+    }),
+  );
+  socket.send(JSON.stringify({ type: 'request', id: 1, method, params }));
+  const { result } = await reply;
+  socket.close();
+  return result;
+}
+
+/** A second API client: asks and times its own first chat.step and the end (chat.updated), over the WebSocket. */
+async function referenceRound(origin: string, token: string, fileId: string, genLength: number): Promise<{ firstStepMs: number; totalMs: number }> {
+  const { WebSocket } = await import('ws');
+  const socket = new WebSocket(`${origin.replace('http', 'ws')}/api?token=${token}`, { origin });
+  await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
+  const started = performance.now();
+  let first = Number.NaN;
+  let exchangeId = '';
+  const done = new Promise<number>((resolve) => {
+    socket.on('message', (data) => {
+      const m = JSON.parse(String(data));
+      if (m.type === 'response' && m.id === 1) exchangeId = m.result?.id ?? '';
+      if (m.type === 'event' && m.event === 'chat.step' && Number.isNaN(first)) first = performance.now() - started;
+      if (m.type === 'event' && m.event === 'chat.updated' && m.data.exchange.id === exchangeId && m.data.exchange.status !== 'pending')
+        resolve(performance.now() - started);
+    });
+  });
+  const decoding = { sampler: 'low-confidence', steps: genLength, genLength, blockLength: genLength };
+  socket.send(JSON.stringify({ type: 'request', id: 1, method: 'chat.ask', params: { fileId, regionId: null, question: QUESTION, decoding } }));
+  const totalMs = await done;
+  socket.close();
+  return { firstStepMs: first, totalMs };
+}
+
+async function main(): Promise<void> {
+  const browserPath = locateChromium();
+  if (!browserPath.path) throw new Error(browserPath.error);
+  const dir = mkdtempSync(join(tmpdir(), 'diffa-bench-chat-'));
+  const wav = writeSineWav(join(dir, 'bench-tone.wav'), { seconds: 3, frequency: 440, sampleRate: 16_000 });
+  const host = await startHost({ files: [wav] });
+  const browser = await chromium.launch({ executablePath: browserPath.path, args: CHROMIUM_ARGS, headless: true });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await page.goto(host.url);
+    await page.locator('[data-testid="app-shell"][data-connection="open"]').waitFor();
+    await page.getByTestId('ask-input').waitFor();
+    await page.getByTestId('preset').getByLabel('Faithful').check();
+
+    await page.evaluate(INSTRUMENT);
+
+    const askInPage = async (genLength: number): Promise<PageRound> => {
+      const before = await page.getByTestId('answer').count();
+      await page.getByText('Decoding:').click();
+      const gen = page.getByTestId('decoding-gen');
+      await gen.fill(String(genLength));
+      await gen.press('Tab');
+      await page.getByText('Decoding:').click();
+      await page.getByTestId('ask-input').fill(QUESTION);
+      await page.getByTestId('ask-submit').click();
+      await page.getByTestId('answer').nth(before).waitFor({ timeout: 120_000 });
+      return (await page.evaluate(READ)) as PageRound;
+    };
+
+    const fileId = (await apiCall<{ id: string }[]>(host.origin, host.token, 'files.list', {}))[0]?.id ?? '';
+    const cold = await askInPage(8);
+    console.log(`cold (engine start + model load): first step on screen ${ms(cold.firstStepMs)}, answer ${ms(cold.totalMs)}\n`);
+    console.log(
+      '| gen (steps) | rounds | first step on screen: median / p90 / max | app mark median | reference first chat.step median | renderer + transport | long tasks > 50 ms while streaming (count, max) | answer median |',
+    );
+    console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
+    for (const gen of gens) {
+      const pageRounds: PageRound[] = [];
+      const refRounds: { firstStepMs: number; totalMs: number }[] = [];
+      for (let i = 0; i < rounds; i++) {
+        pageRounds.push(await askInPage(gen));
+        refRounds.push(await referenceRound(host.origin, host.token, fileId, gen));
+        // let the page take the reference's chat.updated before the next round counts answers
+        await new Promise((resolve) => setTimeout(resolve, 300));
+      }
+      const first = pageRounds.map((r) => r.firstStepMs).filter(Number.isFinite);
+      const app = pageRounds.map((r) => r.appFirstStepMs).filter((v): v is number => v !== null);
+      const ref = refRounds.map((r) => r.firstStepMs).filter(Number.isFinite);
+      const long = pageRounds.flatMap((r) => r.longTasks);
+      const med = quantile(first, 0.5);
+      const refMed = quantile(ref, 0.5);
+      console.log(
+        `| ${gen} (${pageRounds[0]?.steps ?? '?'}) | ${rounds} | ${ms(med)} / ${ms(quantile(first, 0.9))} / ${ms(Math.max(...first))} | ${ms(quantile(app, 0.5))} | ${ms(refMed)} | ${ms(med - refMed)} | ${long.length}, ${long.length ? ms(Math.max(...long)) : '–'} | ${ms(
+          quantile(
+            pageRounds.map((r) => r.totalMs),
+            0.5,
+          ),
+        )} |`,
+      );
+    }
+  } finally {
+    await browser.close();
+    await host.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exitCode = 1;
+});
