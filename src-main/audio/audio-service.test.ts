@@ -5,6 +5,7 @@ import { describe, it } from 'node:test';
 import { ApiError } from '../../src-common/api/errors';
 import type { PeaksProgress } from '../../src-common/audio/schemas';
 import { AppEvents } from '../api/app-events';
+import { dispatch } from '../api/dispatch';
 import type { AppServices } from '../api/handlers';
 import { ChosenFiles } from '../files/chosen-files';
 import { tempDir } from '../test-support/temp-dir';
@@ -146,6 +147,27 @@ describe('audio service', () => {
       seen.some((e) => JSON.stringify(e).includes('"error":"Cannot read broken.wav')),
       'a failed peaks pass says so in its progress event',
     );
+  });
+});
+
+describe('audio methods through the contract', () => {
+  it('params and results of every audio.* method pass the contract schemas (as every transport checks them)', async () => {
+    const files = new ChosenFiles((id) => `/media/${id}`);
+    const services = { home: { cache: cacheDir }, files, events: new AppEvents() } as unknown as AppServices;
+    const handlers = audioHandlers(services) as unknown as Parameters<typeof dispatch>[0];
+    const { id } = await files.add(stereoWav(join(userDir, 'contract.wav'), 3));
+    let n = 0;
+    const call = async (method: string, params: unknown) => {
+      const reply = await dispatch(handlers, { type: 'request', id: ++n, method, params });
+      assert.ok(reply.ok, `${method}: ${JSON.stringify(reply)}`);
+      return reply.result as Record<string, unknown>;
+    };
+    assert.equal((await call('audio.describe', { id })).duration, 3);
+    assert.equal((await call('audio.peaks', { id, start: 1, end: 2, width: 100 })).samplesPerPeak, 256);
+    assert.equal((await call('audio.samples', { id, start: 0, end: 0.5, channel: 'mix' })).frames, 4000);
+    assert.equal((await call('audio.facts', { id })).channels, 2);
+    const refused = await dispatch(handlers, { type: 'request', id: 99, method: 'audio.samples', params: { id, start: 0 } });
+    assert.equal(refused.ok, false);
   });
 });
 
