@@ -110,6 +110,16 @@ describe("electron-builder.yml against electron-builder's schema", () => {
     assert.deepEqual(new Set((builderConfig.linux as { mimeTypes: string[] }).mimeTypes), mimes);
   });
 
+  it('parsed: fuses turn off NODE_OPTIONS, --inspect and loading the app from outside the asar; runAsNode stays for the CLI', () => {
+    assert.deepEqual(builderConfig.electronFuses, {
+      runAsNode: true,
+      enableNodeOptionsEnvironmentVariable: false,
+      enableNodeCliInspectArguments: false,
+      onlyLoadAppFromAsar: true,
+      grantFileProtocolExtraPrivileges: false,
+    });
+  });
+
   it('parsed: every icon the config names exists, at the sizes the installers need', () => {
     const linuxIcons = join(root, (builderConfig.linux as { icon: string }).icon);
     for (const size of [16, 32, 48, 64, 128, 256, 512]) assert.deepEqual(pngSize(join(linuxIcons, `${size}x${size}.png`)), { width: size, height: size });
