@@ -1,0 +1,275 @@
+import type { Exchange } from '../../src-common/api/library';
+import type { ModelDetails } from '../../src-common/api/model-details';
+import type { ModelSummary } from '../../src-common/api/schemas';
+import type { BatchProgressEvent } from '../../src-common/interchange/api-schemas';
+import type { ExportFormat } from '../../src-common/interchange/formats';
+import { api } from '../lib/api';
+import { files } from '../lib/stores/files.svelte';
+import { toasts } from '../lib/stores/toasts.svelte';
+import { workspace } from '../lib/stores/workspace.svelte';
+import { type BatchFormat, downloadText } from './logic';
+
+/** The chat remembers the model it asks under this key; the interchange forms start from the same one. */
+const CHAT_MODEL_KEY = 'diffa.chat.model';
+
+export type InterchangeDialog = 'import' | 'askTier' | 'batch';
+
+export interface AskTierRun {
+  fileId: string;
+  fileName: string;
+  group: string | null;
+  question: string;
+  /** Status of each exchange the request queued, by id. */
+  statuses: Record<string, Exchange['status']>;
+  total: number;
+  done: number;
+  failed: number;
+}
+
+export interface BatchRun {
+  batchId: string;
+  outPath: string;
+  total: number;
+  fileCount: number;
+  format: BatchFormat;
+  progress: BatchProgressEvent | null;
+  failures: { file: string; message: string }[];
+  state: BatchProgressEvent['state'];
+}
+
+function storedModel(): string | null {
+  try {
+    return localStorage.getItem(CHAT_MODEL_KEY);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Export, import, "ask per tier" and batch from the page. Long-running work (an ask-per-tier run, a batch) lives
+ * here rather than in a dialog, so its progress stays visible in the sidebar after the dialog is closed.
+ */
+class Interchange {
+  dialog = $state<InterchangeDialog | null>(null);
+  exporting = $state<ExportFormat | null>(null);
+  models = $state<ModelSummary[]>([]);
+  modelId = $state<string | null>(null);
+  details = $state<ModelDetails | null>(null);
+  askRun = $state<AskTierRun | null>(null);
+  batch = $state<BatchRun | null>(null);
+  batchStarting = $state(false);
+  /** Progress events that arrived before `batch.start` replied (the reply names the batch). */
+  private early: BatchProgressEvent[] = [];
+  /** Exchanges finished before `interchange.askTier` replied with their ids. */
+  private finishedEarly = new Map<string, Exchange['status']>();
+
+  constructor() {
+    api.on('chat.updated', ({ exchange }) => this.exchangeUpdated(exchange));
+    api.on('batch.progress', (event) => this.batchProgress(event));
+  }
+
+  open(dialog: InterchangeDialog): void {
+    this.dialog = dialog;
+    if (dialog !== 'import' && this.models.length === 0) void this.loadModels();
+  }
+
+  close(): void {
+    this.dialog = null;
+  }
+
+  // ——— export ———
+
+  async exportAs(format: ExportFormat): Promise<void> {
+    const file = files.selected;
+    if (!file || this.exporting) return;
+    this.exporting = format;
+    try {
+      const result = await api.request('interchange.export', { fileId: file.id, format });
+      downloadText(result.fileName, result.mimeType, result.text);
+      toasts.show('info', `Saved ${result.fileName}`);
+    } catch (error) {
+      toasts.error(error, `Cannot export ${file.name}`);
+    } finally {
+      this.exporting = null;
+    }
+  }
+
+  // ——— import ———
+
+  /** Imports an annotation file's chosen tiers as regions of a file; true when it worked. */
+  async importAnnotations(input: {
+    fileId: string;
+    fileName: string;
+    text: string;
+    tiers: string[];
+    includeAnswerTiers: boolean;
+    replace: boolean;
+  }): Promise<boolean> {
+    try {
+      const result = await api.request('interchange.import', input);
+      if (files.selectedId === input.fileId) await workspace.load(input.fileId, true);
+      const groups = input.tiers.length === 1 ? `tier ${input.tiers[0]}` : `${input.tiers.length} tiers`;
+      toasts.show('info', `Imported ${result.imported} region${result.imported === 1 ? '' : 's'} (${groups}) from ${input.fileName}`);
+      return true;
+    } catch (error) {
+      toasts.error(error, `Cannot import ${input.fileName}`);
+      return false;
+    }
+  }
+
+  // ——— models (for ask-per-tier and batch) ———
+
+  async loadModels(): Promise<void> {
+    try {
+      this.models = await api.request('models.list');
+      const wanted = [this.modelId, storedModel(), 'diffa-tiny'].find((id) => id && this.models.some((m) => m.id === id)) ?? this.models[0]?.id;
+      await this.chooseModel(wanted ?? null);
+    } catch (error) {
+      toasts.error(error, 'Cannot list the installed models');
+    }
+  }
+
+  async chooseModel(id: string | null): Promise<void> {
+    this.modelId = id;
+    this.details = null;
+    if (!id) return;
+    try {
+      const details = await api.request('models.details', { id });
+      if (this.modelId === id) this.details = details;
+    } catch (error) {
+      // Suggestions are a convenience: free text still works.
+      console.error('models.details failed:', error);
+    }
+  }
+
+  // ——— ask per tier ———
+
+  askRunning: boolean = $derived(this.askRun !== null && this.askRun.done + this.askRun.failed < this.askRun.total);
+
+  async askTier(fileId: string, group: string | null, question: string): Promise<boolean> {
+    const file = files.open.find((f) => f.id === fileId);
+    this.finishedEarly.clear();
+    const run: AskTierRun = { fileId, fileName: file?.name ?? '', group, question, statuses: {}, total: 0, done: 0, failed: 0 };
+    this.askRun = run;
+    try {
+      const { exchanges } = await api.request('interchange.askTier', {
+        fileId,
+        group,
+        question,
+        ...(this.modelId ? { modelId: this.modelId } : {}),
+      });
+      const statuses: Record<string, Exchange['status']> = {};
+      for (const e of exchanges) statuses[e.id] = this.finishedEarly.get(e.id) ?? e.status;
+      this.finishedEarly.clear();
+      this.askRun = { ...run, statuses, total: exchanges.length };
+      this.recount();
+      if (files.selectedId === fileId) for (const e of exchanges) workspace.addExchange(e);
+      if (exchanges.length === 0) toasts.show('info', `Tier ${group ?? '(no group)'} has no intervals to ask about`);
+      return true;
+    } catch (error) {
+      this.askRun = null;
+      toasts.error(error, 'Cannot ask about the tier');
+      return false;
+    }
+  }
+
+  async cancelAsk(): Promise<void> {
+    const run = this.askRun;
+    if (!run) return;
+    const pending = Object.entries(run.statuses).filter(([, s]) => s === 'pending');
+    try {
+      await Promise.all(pending.map(([exchangeId]) => api.request('chat.cancel', { exchangeId })));
+    } catch (error) {
+      toasts.error(error, 'Cannot cancel the questions');
+    }
+  }
+
+  dismissAsk(): void {
+    if (!this.askRunning) this.askRun = null;
+  }
+
+  private exchangeUpdated(exchange: Exchange): void {
+    const run = this.askRun;
+    if (!run || exchange.status === 'pending') return;
+    if (run.total === 0) {
+      // The request has not replied yet: remember, the reply lists the ids.
+      this.finishedEarly.set(exchange.id, exchange.status);
+      return;
+    }
+    if (!(exchange.id in run.statuses)) return;
+    run.statuses[exchange.id] = exchange.status;
+    this.recount();
+  }
+
+  private recount(): void {
+    const run = this.askRun;
+    if (!run) return;
+    const values = Object.values(run.statuses);
+    run.done = values.filter((s) => s === 'done').length;
+    run.failed = values.filter((s) => s !== 'done' && s !== 'pending').length;
+  }
+
+  // ——— batch ———
+
+  batchRunning: boolean = $derived(this.batch?.state === 'running');
+
+  async startBatch(input: { fileIds: string[]; questions: string[]; tier?: string; format: BatchFormat }): Promise<boolean> {
+    if (this.batchStarting || this.batchRunning) return false;
+    this.batchStarting = true;
+    this.early = [];
+    try {
+      const result = await api.request('batch.start', { ...input, ...(this.modelId ? { modelId: this.modelId } : {}) });
+      this.batch = {
+        ...result,
+        fileCount: input.fileIds.length,
+        format: input.format,
+        progress: null,
+        failures: [],
+        state: 'running',
+      };
+      for (const event of this.early.splice(0)) this.batchProgress(event);
+      return true;
+    } catch (error) {
+      toasts.error(error, 'Cannot start the batch');
+      return false;
+    } finally {
+      this.batchStarting = false;
+    }
+  }
+
+  async cancelBatch(): Promise<void> {
+    const run = this.batch;
+    if (run?.state !== 'running') return;
+    try {
+      await api.request('batch.cancel', { batchId: run.batchId });
+    } catch (error) {
+      toasts.error(error, 'Cannot cancel the batch');
+    }
+  }
+
+  dismissBatch(): void {
+    if (!this.batchRunning) this.batch = null;
+  }
+
+  private batchProgress(event: BatchProgressEvent): void {
+    const run = this.batch;
+    if (!run) {
+      if (this.batchStarting) this.early.push(event);
+      return;
+    }
+    if (event.batchId !== run.batchId) return;
+    run.progress = event;
+    run.total = event.total;
+    run.outPath = event.outPath;
+    if (event.failure && !run.failures.some((f) => f.file === event.failure?.file && f.message === event.failure.message)) {
+      run.failures.push(event.failure);
+    }
+    if (run.state === 'running' && event.state !== 'running') {
+      run.state = event.state;
+      if (event.state === 'finished') toasts.show('info', `Batch finished: ${event.answered + event.skipped} answers in ${event.outPath}`);
+      else if (event.state === 'failed') toasts.show('error', `The batch failed${event.failure ? `: ${event.failure.message}` : ''}`);
+    }
+  }
+}
+
+export const interchange = new Interchange();
