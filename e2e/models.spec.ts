@@ -126,10 +126,13 @@ test('after an answer, the hardware panel names the provider that ran it', async
       return result;
     });
     expect(status).toBe('done');
+    // The answer is saved with the file's library on the main side: a reload loads it from there.
+    await page.reload();
+    await appReady(page);
     await openModels(page);
     await page.getByTestId('models-tab-hardware').click();
     const last = page.getByTestId('hw-last-run');
-    await expect(last.getByTestId('hw-last-provider')).toHaveText(/^(cpu|cuda|tensorrt|dml|coreml|webgpu)$/);
+    await expect(last.getByTestId('hw-last-provider')).toHaveText(/^(cpu|cuda|tensorrt|dml|coreml|webgpu)$/, { timeout: 30_000 });
     await expect(last).toContainText('DIFFA-Tiny');
     await page.screenshot({ path: join(ARTIFACTS, 'hardware-last-run.png') });
   } finally {
@@ -197,8 +200,11 @@ test('a download from a hub shows progress, survives a page reload, pauses, resu
     await expect(row).toHaveAttribute('data-state', 'downloading');
     const before = Number(await row.getByTestId('download-bar').getAttribute('aria-valuenow'));
 
-    await row.getByTestId('download-pause').click();
+    // By keyboard: the same button turns into Resume and keeps the focus.
+    await row.getByTestId('download-pause').focus();
+    await page.keyboard.press('Enter');
     await expect(row).toHaveAttribute('data-state', 'paused');
+    await expect(row.getByTestId('download-resume')).toBeFocused();
     const served = [...hub.served.values()].reduce((a, b) => a + b, 0);
     expect(served).toBeLessThan(total);
 
