@@ -253,6 +253,17 @@ test('a download from a hub shows progress, survives a page reload, pauses, resu
     await expect(offered.getByTestId('model-download')).toBeEnabled();
     expect(existsSync(join(host.home, 'models', '.staging', 'test-model'))).toBe(false);
 
+    // A file the hub cannot find fails the download: the row says why and offers Retry, the toast carries the message.
+    hub.rate = 0;
+    hub.fault('llm.onnx', { kind: 'status', status: 404 });
+    await offered.getByTestId('model-download').click();
+    await expect(row).toHaveAttribute('data-state', 'failed');
+    await expect(row.getByTestId('download-error')).toContainText('llm.onnx: not found on the server (HTTP 404)');
+    await expect(page.locator('[data-testid="toast"][data-kind="error"]').last()).toContainText('HTTP 404');
+    await page.screenshot({ path: join(ARTIFACTS, 'models-failed.png') });
+    await row.getByTestId('download-resume').click();
+    await expect(installed).toBeVisible({ timeout: 30_000 });
+
     // A repo the hub does not have: the API's message as an error toast.
     await page.getByTestId('hub-source').fill('org/missing');
     await page.getByTestId('hub-download').click();
