@@ -54,7 +54,7 @@ describe('fuzz: model bundle manifest', () => {
           assert.equal(BundleManifestSchema.safeParse(loaded.manifest).success, true);
         }
       }),
-      fuzzParameters(300),
+      fuzzParameters(200),
     );
   });
 
@@ -85,7 +85,7 @@ describe('fuzz: model bundle manifest', () => {
           expectLoadedOrApiError(manifest(bytes), ['bad_model'], () => JSON.stringify(bytes.toString()).slice(0, 400));
         },
       ),
-      fuzzParameters(300),
+      fuzzParameters(200),
     );
   });
 });
@@ -109,7 +109,7 @@ describe('fuzz: model catalogs', () => {
         );
         if (entries) assert.ok(Array.isArray(entries));
       }),
-      fuzzParameters(300),
+      fuzzParameters(200),
     );
   });
 
@@ -129,7 +129,7 @@ describe('fuzz: model catalogs', () => {
           );
         },
       ),
-      fuzzParameters(300),
+      fuzzParameters(200),
     );
   });
 });
