@@ -273,3 +273,44 @@ test('a download from a hub shows progress, survives a page reload, pauses, resu
     await hub.close();
   }
 });
+
+test('a download left unfinished when the host stopped is offered on the next start and resumes with Range', async ({ page }) => {
+  test.setTimeout(120_000);
+  const hub = await new TestHub().start();
+  const bundle = makeBundle('big-model', { 'audio.onnx': 200_000, 'llm.onnx': 1_000_000, 'tokenizer.json': 2_000 });
+  hub.addRepo('org/big-model', repoFiles(bundle));
+  const total = repoFiles(bundle).reduce((sum, f) => sum + f.data.length, 0);
+  hub.rate = 100_000;
+  const home = mkdtempSync(join(tmpdir(), 'diffa-models-home-'));
+  const env = { HF_ENDPOINT: hub.url };
+  let host = await startHost({ home, env });
+  try {
+    await openApp(page, host.url);
+    await openModels(page);
+    await page.getByTestId('hub-source').fill(`${hub.url}/org/big-model`);
+    await page.getByTestId('hub-download').click();
+    const row = page.locator('[data-testid="download-row"][data-model-id="big-model"]');
+    await expect.poll(async () => Number(await row.getByTestId('download-bar').getAttribute('aria-valuenow'))).toBeGreaterThan(10);
+
+    // Quit the app mid-download; start it again on the same data folder.
+    await host.stop();
+    const before = hub.bytesServed('llm.onnx');
+    host = await startHost({ home, env });
+    await openApp(page, host.url);
+    await openModels(page);
+    await expect(row).toHaveAttribute('data-state', 'unfinished');
+    await expect(row.getByTestId('download-state')).toContainText('resumes where it stopped');
+    await expect(row.getByTestId('download-bytes')).not.toContainText(/^0 bytes/);
+    await page.screenshot({ path: join(ARTIFACTS, 'models-unfinished.png') });
+    await row.getByTestId('download-resume').click();
+    await expect(page.locator('[data-testid="installed-model"][data-model-id="big-model"]')).toBeVisible({ timeout: 60_000 });
+    // The resumed transfer asked for the missing bytes only.
+    expect(before).toBeGreaterThan(0);
+    expect([...hub.served.values()].reduce((a, b) => a + b, 0)).toBeLessThan(total + 64_000);
+    expect(hub.requests.some((r) => r.path === 'llm.onnx' && r.range !== undefined && r.range !== 'bytes=0-')).toBe(true);
+  } finally {
+    await host.stop();
+    await hub.close();
+    rmSync(home, { recursive: true, force: true });
+  }
+});
