@@ -7,7 +7,7 @@ import { api } from '../lib/api';
 import { files } from '../lib/stores/files.svelte';
 import { toasts } from '../lib/stores/toasts.svelte';
 import { workspace } from '../lib/stores/workspace.svelte';
-import { type BatchFormat, downloadText } from './logic';
+import { type BatchFormat, downloadText, plural } from './logic';
 
 /** The chat remembers the model it asks under this key; the interchange forms start from the same one. */
 const CHAT_MODEL_KEY = 'diffa.chat.model';
@@ -109,7 +109,7 @@ class Interchange {
       const result = await api.request('interchange.import', input);
       if (files.selectedId === input.fileId) await workspace.load(input.fileId, true);
       const groups = input.tiers.length === 1 ? `tier ${input.tiers[0]}` : `${input.tiers.length} tiers`;
-      toasts.show('info', `Imported ${result.imported} region${result.imported === 1 ? '' : 's'} (${groups}) from ${input.fileName}`);
+      toasts.show('info', `Imported ${plural(result.imported, 'region')} (${groups}) from ${input.fileName}`);
       return true;
     } catch (error) {
       toasts.error(error, `Cannot import ${input.fileName}`);
@@ -266,7 +266,7 @@ class Interchange {
     }
     if (run.state === 'running' && event.state !== 'running') {
       run.state = event.state;
-      if (event.state === 'finished') toasts.show('info', `Batch finished: ${event.answered + event.skipped} answers in ${event.outPath}`);
+      if (event.state === 'finished') toasts.show('info', `Batch finished: ${plural(event.answered + event.skipped, 'answer')} in ${event.outPath}`);
       else if (event.state === 'failed') toasts.show('error', `The batch failed${event.failure ? `: ${event.failure.message}` : ''}`);
     }
   }

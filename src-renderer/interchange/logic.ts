@@ -5,14 +5,14 @@ import { groupOf } from '../../src-common/interchange/to-regions';
 
 /** Pure helpers of the interchange UI (no Svelte state), so they can be tested on their own. */
 
-export const EXPORT_FORMATS: { id: ExportFormat; label: string; hint: string }[] = [
-  { id: 'textgrid', label: 'Praat TextGrid', hint: '.TextGrid' },
-  { id: 'eaf', label: 'ELAN EAF', hint: '.eaf' },
-  { id: 'audacity', label: 'Audacity labels', hint: '.txt' },
-  { id: 'srt', label: 'SRT subtitles', hint: '.srt' },
-  { id: 'vtt', label: 'WebVTT subtitles', hint: '.vtt' },
-  { id: 'csv', label: 'CSV (answers, provenance)', hint: '.csv' },
-  { id: 'json', label: 'JSON (answers, provenance)', hint: '.json' },
+export const EXPORT_FORMATS: { id: ExportFormat; label: string; hint: string; title: string }[] = [
+  { id: 'textgrid', label: 'Praat TextGrid', hint: '.TextGrid', title: 'Tiers of regions and one tier per question, for Praat' },
+  { id: 'eaf', label: 'ELAN EAF', hint: '.eaf', title: 'ELAN 3.0 tiers linked to the audio, with the model as provenance' },
+  { id: 'audacity', label: 'Audacity labels', hint: '.txt', title: 'A label track, with frequency ranges where regions have them' },
+  { id: 'srt', label: 'SRT subtitles', hint: '.srt', title: 'Every answer as a cue over the span it was asked about' },
+  { id: 'vtt', label: 'WebVTT subtitles', hint: '.vtt', title: 'Every answer as a cue, with the model named in notes' },
+  { id: 'csv', label: 'CSV table', hint: '.csv', title: 'One row per question and answer, with full provenance' },
+  { id: 'json', label: 'JSON', hint: '.json', title: 'One object per question and answer, with full provenance' },
 ];
 
 export type BatchFormat = 'textgrid' | 'eaf' | 'audacity' | 'srt' | 'vtt' | 'csv' | 'jsonl';
@@ -117,6 +117,11 @@ export function parseQuestions(text: string): string[] {
 /** Items handled so far (answered, skipped as done before, or failed). */
 export function batchDone(p: Pick<BatchProgressEvent, 'answered' | 'skipped' | 'failed'>): number {
   return p.answered + p.skipped + p.failed;
+}
+
+/** "2 answers", "1 answer". */
+export function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
 /** "1m02s", "12s": for elapsed times and estimates. */
