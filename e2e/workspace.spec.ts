@@ -1,7 +1,13 @@
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Locator, Page } from '@playwright/test';
 import { expect, openApp, test } from './fixtures';
 import { startHost } from './support/host';
+
+/** Generated audio lives in a folder of its own: test-results/ is shared with (and cleaned by) other runs. */
+const scratch = mkdtempSync(join(tmpdir(), 'diffa-workspace-e2e-'));
+test.afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 /** A 16-bit PCM WAV whose samples come from `sample(frame, channel)`, written in chunks (bounded memory). */
 function writeWav(path: string, seconds: number, sampleRate: number, channels: number, sample: (frame: number, channel: number) => number): string {
@@ -78,11 +84,14 @@ async function drag(page: Page, wave: Locator, from: number, to: number): Promis
   await page.mouse.up();
 }
 
+// The long-task numbers must be the page's own: Playwright's trace recorder snapshots the DOM inside the page.
+test.use({ trace: 'off' });
+
 const mediaTime = (page: Page) => page.getByTestId('audio-player').evaluate((el: HTMLAudioElement) => el.currentTime);
 
-test('regions: draw with the mouse, rename, nudge, loop, play, delete with keys; saved across reloads; spectrogram presets', async ({ page }, testInfo) => {
+test('regions: draw with the mouse, rename, nudge, loop, play, delete with keys; saved across reloads; spectrogram presets', async ({ page }) => {
   test.setTimeout(120_000);
-  const path = writeWav(testInfo.outputPath('voice.wav'), 6, 16_000, 2, voiceLike(16_000));
+  const path = writeWav(join(scratch, 'voice.wav'), 6, 16_000, 2, voiceLike(16_000));
   const host = await startHost({ files: [path] });
   try {
     await openApp(page, host.url);
@@ -107,6 +116,13 @@ test('regions: draw with the mouse, rename, nudge, loop, play, delete with keys;
     await name.fill('first syllable');
     await name.press('Enter');
     await expect(drawn).toContainText('first syllable');
+
+    // Recolour it.
+    await rows
+      .first()
+      .getByLabel(/^Colour of/)
+      .fill('#1f9d6b');
+    await expect.poll(() => drawn.evaluate((el) => getComputedStyle(el).backgroundColor)).toBe('rgba(31, 157, 107, 0.38)');
 
     // Arrow keys nudge the selected region (focus on the page, not in a field).
     await rows.first().locator('.pick').focus();
@@ -197,6 +213,13 @@ test('regions: draw with the mouse, rename, nudge, loop, play, delete with keys;
     await expect(spectrogram).toHaveAttribute('data-end', (await wave.getAttribute('data-view-end')) ?? '', { timeout: 15_000 });
     await page.keyboard.press('Shift+Z');
     await expect.poll(zoomOf).toBeLessThan(fit * 2.5);
+    // Deep zoom (finer than the main side's peaks): drawn from the samples of the window, with its spectrogram.
+    for (let i = 0; i < 6; i++) await page.keyboard.press('z');
+    await expect.poll(zoomOf).toBeGreaterThan(fit * 60);
+    await expect(spectrogram).toHaveAttribute('data-end', (await wave.getAttribute('data-view-end')) ?? '', { timeout: 15_000 });
+    await expect(spectrogram).toHaveAttribute('data-status', 'ready');
+    await page.waitForTimeout(500);
+    await page.screenshot({ path: 'e2e/artifacts/workspace-zoomed-in.png', fullPage: true });
 
     // Select with a click on the drawn region, delete with the Delete key.
     await page.getByTestId('zoom-fit').click();
@@ -253,7 +276,7 @@ test('a 2-hour file opens from peaks and scrolls without freezing the page', asy
   const seconds = 2 * 3600;
   const rate = 8000;
   const began = Date.now();
-  const path = writeWav(testInfo.outputPath('two-hours.wav'), seconds, rate, 1, (frame) => {
+  const path = writeWav(join(scratch, 'two-hours.wav'), seconds, rate, 1, (frame) => {
     const t = frame / rate;
     const envelope = 0.1 + 0.8 * Math.abs(Math.sin((2 * Math.PI * t) / 900));
     return envelope * Math.sin(2 * Math.PI * 220 * t) * (Math.floor(t) % 7 === 0 ? 0.2 : 1);

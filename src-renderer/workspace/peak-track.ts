@@ -1,9 +1,14 @@
 import type { PeaksResult } from '../../src-common/audio/schemas';
 
-/** Most values per array: a finer base level than this would cost more memory than it shows. */
-const MAX_BASE_PEAKS = 1 << 21;
-/** The server's finest level (src-common/audio/peaks.ts): 256 frames per peak, each level 4× coarser. */
-const FINEST_SPP = 256;
+/** Most base values (all channels): a finer base than this would cost more memory than it shows. */
+const MAX_BASE_PEAKS = 3 << 20;
+/**
+ * The base resolution tried first: 4 frames per value, finer than the server's finest level (256 frames per peak,
+ * each level 4× coarser; src-common/audio/peaks.ts). Values that fine come from the samples of a short window.
+ */
+const FINEST_BASE_SPP = 4;
+/** The server's finest peaks level. */
+export const SERVER_FINEST_SPP = 256;
 const NOT_FILLED = 255;
 
 /**
@@ -25,14 +30,14 @@ export class PeakTrack {
   /** Envelope of all channels together (the same arrays as channel 0's for mono). */
   readonly maxAll: Float32Array;
   readonly minAll: Float32Array;
-  /** log4(spp / FINEST_SPP) of the level each base value came from; NOT_FILLED before any. */
+  /** log4(spp / this.spp) of the level each base value came from; NOT_FILLED before any. */
   private readonly level: Uint8Array;
 
   constructor(sampleRate: number, frames: number, channels: number) {
     this.sampleRate = sampleRate;
     this.frames = frames;
     this.channels = channels;
-    let spp = FINEST_SPP;
+    let spp = FINEST_BASE_SPP;
     while (Math.ceil(frames / spp) * Math.max(channels, 1) > MAX_BASE_PEAKS) spp *= 4;
     this.spp = spp;
     this.length = Math.max(1, Math.ceil(frames / spp));
@@ -56,7 +61,7 @@ export class PeakTrack {
   }
 
   private levelOf(spp: number): number {
-    return Math.max(0, Math.round(Math.log(Math.max(spp, this.spp) / FINEST_SPP) / Math.log(4)));
+    return Math.max(0, Math.round(Math.log(Math.max(spp, this.spp) / this.spp) / Math.log(4)));
   }
 
   /** Whether every base value in [start, end) seconds is at least as fine as `spp` frames per peak. */
@@ -102,6 +107,43 @@ export class PeakTrack {
           this.maxAll[i] = hi;
           this.minAll[i] = lo;
         }
+      }
+    }
+    return changed;
+  }
+
+  /** Computes base values straight from samples (per channel, starting at `firstFrame`): the finest level. */
+  fillFromSamples(channels: Float32Array[], firstFrame: number): boolean {
+    const frames = channels[0]?.length ?? 0;
+    const from = Math.ceil(firstFrame / this.spp);
+    const to = Math.min(this.length, Math.floor((firstFrame + frames) / this.spp));
+    let changed = false;
+    for (let i = from; i < to; i++) {
+      if (this.level[i] === 0) continue;
+      this.level[i] = 0;
+      changed = true;
+      const a = i * this.spp - firstFrame;
+      const b = Math.min(frames, a + this.spp);
+      let hi = -1;
+      let lo = 1;
+      for (let c = 0; c < this.channels; c++) {
+        const data = channels[c] ?? channels[0];
+        let mx = -1;
+        let mn = 1;
+        if (data)
+          for (let k = a; k < b; k++) {
+            const v = data[k] as number;
+            if (v > mx) mx = v;
+            if (v < mn) mn = v;
+          }
+        (this.max[c] as Float32Array)[i] = clamp(mx);
+        (this.min[c] as Float32Array)[i] = clamp(mn);
+        if (mx > hi) hi = mx;
+        if (mn < lo) lo = mn;
+      }
+      if (this.channels > 1) {
+        this.maxAll[i] = clamp(hi);
+        this.minAll[i] = clamp(lo);
       }
     }
     return changed;

@@ -4,16 +4,21 @@ import MinimapPlugin from 'wavesurfer.js/dist/plugins/minimap.esm.js';
 import RegionsPlugin, { type Region as WsRegion } from 'wavesurfer.js/dist/plugins/regions.esm.js';
 import type { Region } from '../../src-common/api/library';
 import type { AudioDescription, PeaksResult } from '../../src-common/audio/schemas';
-import { envelopeRenderer, PeakTrack } from './peak-track';
+import { envelopeRenderer, PeakTrack, SERVER_FINEST_SPP } from './peak-track';
 import { formatClock, withAlpha } from './time';
 
 /** Widest wrapper the page lays out (Chromium's element size limit is 2^25 px). */
 const MAX_TOTAL_PX = 16_000_000;
-const MAX_PX_PER_SEC = 4000;
+/** Deepest zoom: two samples per pixel (at least this many pixels per second). */
+const MIN_MAX_PX_PER_SEC = 1000;
+/** Most samples (frames × channels) fetched at once to draw a zoomed-in window. */
+const MAX_SAMPLE_VALUES = 1 << 20;
 
 export interface WaveViewHooks {
   /** Asks the main side for a peaks window (audio.peaks). */
   fetchPeaks(start: number, end: number, width: number): Promise<PeaksResult>;
+  /** Asks for the native samples of a short window (audio.samples), decoded: per channel, from `start` seconds. */
+  fetchSamples(start: number, end: number): Promise<{ start: number; channels: Float32Array[] }>;
   /** The visible window or zoom changed (throttled to animation frames). */
   onView(start: number, end: number, pxPerSec: number): void;
   onTime(time: number, playing: boolean): void;
@@ -158,7 +163,8 @@ export class WaveView {
   }
 
   maxZoom(): number {
-    return Math.max(this.minZoom(), Math.min(MAX_PX_PER_SEC, MAX_TOTAL_PX / Math.max(this.duration, 1e-9)));
+    const limit = Math.max(MIN_MAX_PX_PER_SEC, this.track.sampleRate / 2);
+    return Math.max(this.minZoom(), Math.min(limit, MAX_TOTAL_PX / Math.max(this.duration, 1e-9)));
   }
 
   /** Zooms by a factor, keeping the time at `anchorX` (px from the view's left edge; default: the centre) in place. */
@@ -232,14 +238,24 @@ export class WaveView {
     if (span <= 0) return;
     const wanted = (span * this.track.sampleRate) / width;
     if (this.track.covered(start, end, wanted)) return;
-    const from = Math.max(0, start - span / 2);
-    const to = Math.min(this.duration, end + span / 2);
-    const peaks = Math.min(8192, Math.ceil(((to - from) / span) * width));
     this.inFlight = true;
     try {
-      const result = await this.hooks.fetchPeaks(from, to, peaks);
-      if (this.destroyed) return;
-      if (this.track.fill(result)) this.redraw(false);
+      // Finer than the server keeps: the samples themselves, for a short window only.
+      const fromSamples = wanted < SERVER_FINEST_SPP && this.track.spp < SERVER_FINEST_SPP;
+      const margin = fromSamples ? span / 4 : span / 2;
+      const from = Math.max(0, start - margin);
+      const to = Math.min(this.duration, end + margin);
+      let changed: boolean;
+      if (fromSamples && (to - from) * this.track.sampleRate * this.track.channels <= MAX_SAMPLE_VALUES) {
+        const samples = await this.hooks.fetchSamples(from, to);
+        if (this.destroyed) return;
+        changed = this.track.fillFromSamples(samples.channels, Math.round(samples.start * this.track.sampleRate));
+      } else {
+        const result = await this.hooks.fetchPeaks(from, to, Math.min(8192, Math.ceil(((to - from) / span) * width)));
+        if (this.destroyed) return;
+        changed = this.track.fill(result);
+      }
+      if (changed) this.redraw(false);
     } catch (error) {
       if (!this.destroyed) this.hooks.onPeaksError((error as Error).message);
     } finally {

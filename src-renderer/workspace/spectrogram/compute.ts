@@ -182,6 +182,12 @@ export function computeSpectrogram(job: SpectrogramJob): SpectrogramImage {
 
 /** Little-endian Float32 samples from base64 (what `audio.samples` sends). */
 export function decodeSamples(base64: string): Float32Array {
+  // Native base64 decoding where the engine has it (Chromium 140+): several times faster than atob and a loop.
+  const native = (Uint8Array as unknown as { fromBase64?: (text: string) => Uint8Array }).fromBase64;
+  if (native) {
+    const bytes = native(base64);
+    return new Float32Array(bytes.buffer, bytes.byteOffset, bytes.length >> 2);
+  }
   const binary = atob(base64);
   const bytes = new Uint8Array(binary.length);
   for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
