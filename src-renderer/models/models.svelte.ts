@@ -24,6 +24,7 @@ class Models {
   loadError = $state<string | null>(null);
   /** Set once the panel was opened: after that, reconnects refetch. */
   private wanted = false;
+  private refreshCalls = 0;
 
   /** Downloads running now (for the title bar's badge). */
   running: PullProgressData[] = $derived(Object.values(this.progress).filter((p) => isRunning(p)));
@@ -31,7 +32,7 @@ class Models {
   constructor() {
     api.on('models.progress', (progress) => this.onProgress(progress));
     api.onConnected(() => {
-      if (this.wanted) void this.refresh();
+      if (this.wanted) void this.refresh(true);
     });
   }
 
@@ -48,12 +49,20 @@ class Models {
     } else if (progress.state === 'cancelled' || progress.state === 'paused') void this.refresh();
   }
 
-  /** Fetches the catalog and the hardware facts (both probe the machine on the main side). */
-  async refresh(): Promise<void> {
+  /**
+   * Fetches the catalog (each row with its memory fit) and, when asked, the hardware facts: both probe the machine on
+   * the main side, so changes to the list refetch only the catalog. Only the latest of overlapping calls is applied.
+   */
+  async refresh(withHardware = false): Promise<void> {
     this.wanted = true;
     this.loading = true;
+    const call = ++this.refreshCalls;
     try {
-      const [catalog, hardware] = await Promise.all([api.request('models.catalog'), api.request('hardware.info')]);
+      const [catalog, hardware] = await Promise.all([
+        api.request('models.catalog'),
+        withHardware || !this.hardware ? api.request('hardware.info') : Promise.resolve(this.hardware),
+      ]);
+      if (call !== this.refreshCalls) return;
       this.catalog = catalog;
       this.hardware = hardware;
       this.loadError = null;
@@ -63,10 +72,11 @@ class Models {
         if (!isRunning(progress) && progress.state !== 'failed' && row?.status !== 'partial') delete this.progress[id];
       }
     } catch (error) {
+      if (call !== this.refreshCalls) return;
       this.loadError = error instanceof Error ? error.message : String(error);
       toasts.error(error, 'Cannot list the models');
     } finally {
-      this.loading = false;
+      if (call === this.refreshCalls) this.loading = false;
     }
   }
 
