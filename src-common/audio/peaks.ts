@@ -85,7 +85,9 @@ export class PeakBuilder {
         const end = (i + take) * channels;
         for (let j = i * channels + c; j < end; j += channels) {
           const v = data[j] as number;
+          // biome-ignore lint/complexity/useMathMinMax: the hottest loop of a two-hour open; plain selects, no calls
           lo = v < lo ? v : lo;
+          // biome-ignore lint/complexity/useMathMinMax: as above
           hi = v > hi ? v : hi;
         }
         this.min[c] = Math.min(this.min[c] as number, lo * scale);

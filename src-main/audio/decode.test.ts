@@ -110,6 +110,16 @@ describe('decoding against ffmpeg', { skip: ffmpegMissing }, () => {
     }
   });
 
+  it('finds the channel count of an MP3 behind a large ID3 tag (cover art bigger than the header read)', async () => {
+    const cover = join(dir, 'cover.png');
+    ffmpeg('-f', 'lavfi', '-i', 'nullsrc=s=400x400,geq=random(1)*255:128:128', '-frames:v', '1', cover);
+    const path = join(dir, 'cover.mp3');
+    ffmpeg('-f', 'lavfi', '-i', 'sine=d=1', '-i', cover, '-map', '0', '-map', '1', '-c:a', 'libmp3lame', '-c:v', 'png', '-id3v2_version', '3', path);
+    const source = await openAudio(path);
+    assert.equal(source.info.channels, 1);
+    assert.equal((await decodeRegion(path)).channels[0]?.length, ffmpegDecode(path)[0]?.length);
+  });
+
   it('reads a region of a WAV by seeking: the same samples as the whole decode, sliced', async () => {
     const path = render(SOURCE, join(dir, 'region.wav'), '-c:a', 'pcm_s24le');
     const whole = await decodeRegion(path);

@@ -3,7 +3,7 @@ import { basename } from 'node:path';
 import { ApiError } from '../../src-common/api/errors';
 import { sniffAudioContainer } from '../files/sniff';
 import { badAudio } from './bad-audio';
-import { adtsHeader, flacStreamInfo, type HeaderFacts, mp3Header, mp4Header } from './codec/codec-headers';
+import { adtsHeader, flacStreamInfo, type HeaderFacts, id3Length, mp3Header, mp4Header } from './codec/codec-headers';
 import { codecSource, type DecoderFormat, probeCodec } from './codec/codec-source';
 import { readAiffLayout } from './pcm/aiff-header';
 import { PcmHeaderError } from './pcm/pcm-layout';
@@ -38,7 +38,14 @@ async function compressedFormat(container: string, head: Buffer, header: HeaderF
 
 async function headerFacts(container: string, handle: FileHandle, head: Buffer, size: number): Promise<HeaderFacts> {
   if (container === 'flac') return flacStreamInfo(head);
-  if (container === 'mp3') return mp3Header(head);
+  if (container === 'mp3') {
+    // An ID3 tag with cover art can be larger than the head read: look for the first frame right after it.
+    const tagEnd = id3Length(head);
+    if (tagEnd + 4 <= head.length) return mp3Header(head);
+    const after = Buffer.alloc(Math.min(8192, Math.max(size - tagEnd, 0)));
+    await handle.read(after, 0, after.length, tagEnd);
+    return mp3Header(after);
+  }
   if (container === 'aac') return adtsHeader(head);
   if (container === 'mp4') return mp4Header(handle, size);
   return { channels: null, sampleRate: null, frames: null, bitDepth: null, mp4Codec: null };

@@ -37,15 +37,17 @@ export function flacStreamInfo(head: Buffer): HeaderFacts {
 
 const MP3_RATES = [44100, 48000, 32000];
 
-/** First MPEG audio frame header after any ID3v2 tag: channel mode 3 is mono. */
+/** Bytes taken by an ID3v2 tag at the start of `bytes` (0 when there is none): its size is a 28-bit syncsafe integer. */
+export function id3Length(bytes: Buffer): number {
+  if (bytes.length < 10 || bytes.toString('latin1', 0, 3) !== 'ID3') return 0;
+  const size =
+    (((bytes[6] as number) & 0x7f) << 21) | (((bytes[7] as number) & 0x7f) << 14) | (((bytes[8] as number) & 0x7f) << 7) | ((bytes[9] as number) & 0x7f);
+  return 10 + size + ((bytes[5] as number) & 0x10 ? 10 : 0);
+}
+
+/** First MPEG audio frame header after any ID3v2 tag (or in bytes that start after it): channel mode 3 is mono. */
 export function mp3Header(bytes: Buffer): HeaderFacts {
-  let p = 0;
-  if (bytes.toString('latin1', 0, 3) === 'ID3' && bytes.length >= 10) {
-    const size =
-      (((bytes[6] as number) & 0x7f) << 21) | (((bytes[7] as number) & 0x7f) << 14) | (((bytes[8] as number) & 0x7f) << 7) | ((bytes[9] as number) & 0x7f);
-    p = 10 + size + ((bytes[5] as number) & 0x10 ? 10 : 0);
-  }
-  for (; p + 4 <= bytes.length; p++) {
+  for (let p = id3Length(bytes); p + 4 <= bytes.length; p++) {
     if (bytes[p] !== 0xff || ((bytes[p + 1] as number) & 0xe0) !== 0xe0) continue;
     const version = ((bytes[p + 1] as number) >> 3) & 3; // 3 = MPEG-1, 2 = MPEG-2, 0 = MPEG-2.5
     const layer = ((bytes[p + 1] as number) >> 1) & 3;
