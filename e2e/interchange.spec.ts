@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Download, Page } from '@playwright/test';
+import { decodeAnnotationBytes, parseQuestions, previewAnnotation } from '../src-renderer/interchange/logic';
 import { expect, openApp, test } from './fixtures';
 import { REPO_ROOT, type RunningHost } from './support/host';
 import { sineWav } from './support/wav';
@@ -200,6 +201,88 @@ test('import a two-tier TextGrid, ask about every interval of a tier, export Tex
   await page.keyboard.press('Escape');
   await expect(page.getByTestId('export-menu')).toHaveCount(0);
   await expect(page.getByTestId('export-button')).toBeFocused();
+});
+
+test.describe('interchange logic (no page)', () => {
+  test('annotation bytes: UTF-16 with either BOM or none, UTF-8 with or without BOM, Windows-1252 fallback', () => {
+    const text = 'File type = "ooTextFile"\ntext = "wörld ə"';
+    expect(decodeAnnotationBytes(new Uint8Array(utf16be(text)))).toBe(text);
+    expect(decodeAnnotationBytes(new Uint8Array(Buffer.from(`\uFEFF${text}`, 'utf16le')))).toBe(text);
+    expect(decodeAnnotationBytes(new Uint8Array(Buffer.from(text, 'utf16le')))).toBe(text);
+    expect(decodeAnnotationBytes(new Uint8Array(Buffer.from(`\uFEFF${text}`, 'utf8')))).toBe(text);
+    expect(decodeAnnotationBytes(new Uint8Array(Buffer.from(text, 'utf8')))).toBe(text);
+    expect(decodeAnnotationBytes(new Uint8Array([0x63, 0x61, 0x66, 0xe9]))).toBe('café');
+  });
+
+  test('tier preview: lanes and point tiers merge into their group, gaps are not counted, answer tiers are marked', () => {
+    const grid = textGrid()
+      .replace('size = 2', 'size = 4')
+      .concat(
+        [
+          '    item [3]:',
+          '        class = "IntervalTier"',
+          '        name = "Q: What is it?"',
+          '        xmin = 0',
+          '        xmax = 2',
+          '        intervals: size = 1',
+          '        intervals [1]:',
+          '            xmin = 0',
+          '            xmax = 2',
+          '            text = "a tone"',
+          '    item [4]:',
+          '        class = "IntervalTier"',
+          '        name = "words #2"',
+          '        xmin = 0',
+          '        xmax = 2',
+          '        intervals: size = 2',
+          '        intervals [1]:',
+          '            xmin = 0',
+          '            xmax = 0.5',
+          '            text = "overlap"',
+          '        intervals [2]:',
+          '            xmin = 0.5',
+          '            xmax = 2',
+          '            text = ""',
+          '',
+        ].join('\n'),
+      );
+    const preview = previewAnnotation('x.TextGrid', grid);
+    expect(preview.format).toBe('textgrid');
+    expect(preview.tiers).toEqual([
+      { group: 'words', kind: 'interval', items: 3, answers: false },
+      { group: 'events', kind: 'point', items: 2, answers: false },
+      { group: 'Q: What is it?', kind: 'interval', items: 1, answers: true },
+    ]);
+    const labels = previewAnnotation('take 1.txt', '0.5\t1.0\tdog\n\\\t200\t4000\n1.5\t1.5\tclick\n');
+    expect(labels).toEqual({ format: 'audacity', duration: 1.5, tiers: [{ group: 'take 1', kind: 'interval', items: 2, answers: false }] });
+    expect(() => previewAnnotation('notes.doc', 'Dear reader')).toThrow('not a TextGrid, EAF or Audacity label file');
+  });
+
+  test('questions: one per line, trimmed, blank lines, comments and repeats dropped', () => {
+    expect(parseQuestions(' What is it?\r\n\n# note\nWho speaks? \nWhat is it?\n')).toEqual(['What is it?', 'Who speaks?']);
+  });
+});
+
+test('an Audacity label file dropped on the import dialog is read there (not opened as audio)', async ({ page, host }) => {
+  await openClip(page, host, 'dropped-labels.wav', 622);
+  await page.getByTestId('import-button').click();
+  const dialog = page.getByTestId('import-dialog');
+  await page.evaluate(() => {
+    const transfer = new DataTransfer();
+    transfer.items.add(new File(['0.2\t0.9\tdog\n1.1\t1.7\tcat\n'], 'animals.txt', { type: 'text/plain' }));
+    const zone = document.querySelector('[data-testid="import-drop"]');
+    if (!zone) throw new Error('no drop zone');
+    for (const type of ['dragenter', 'dragover', 'drop']) zone.dispatchEvent(new DragEvent(type, { dataTransfer: transfer, bubbles: true, cancelable: true }));
+  });
+  await expect(dialog.getByTestId('import-source')).toHaveText('animals.txt · Audacity labels');
+  await expect(dialog.getByTestId('import-tier')).toHaveText(['animals 2 intervals']);
+  await expect(page.getByTestId('drop-overlay')).toHaveCount(0);
+  await expect(page.getByTestId('toast')).toHaveCount(0);
+  await dialog.getByTestId('import-submit').click();
+  await expect(page.getByTestId('toast').filter({ hasText: 'Imported 2 regions (tier animals) from animals.txt' })).toBeVisible();
+  await expect(page.getByTestId('file-item').filter({ hasText: 'animals.txt' })).toHaveCount(0);
+  const open = await apiCall<{ name: string }[]>(host, 'files.list', {});
+  expect(open.some((f) => f.name === 'animals.txt')).toBe(false);
 });
 
 test('an unreadable annotation file is reported in the dialog', async ({ page, host }) => {
