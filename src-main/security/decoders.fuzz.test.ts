@@ -94,7 +94,7 @@ describe('fuzz: audio decoders front door', { skip: ffmpegMissing }, () => {
         }
         assertClean(await decode(bytes, extOf(seed.name)), `${seed.name} with ${JSON.stringify(edits)}`);
       }),
-      fuzzParameters(120, PER_INPUT_MS + 1000),
+      fuzzParameters(80, PER_INPUT_MS + 1000),
     );
   });
 
@@ -109,7 +109,7 @@ describe('fuzz: audio decoders front door', { skip: ffmpegMissing }, () => {
           : first.bytes.subarray(0, at);
         assertClean(await decode(bytes, extOf(first.name)), `${first.name} cut at ${at}${splice ? ` + ${second.name}` : ''}`);
       }),
-      fuzzParameters(80, PER_INPUT_MS + 1000),
+      fuzzParameters(60, PER_INPUT_MS + 1000),
     );
   });
 
@@ -119,7 +119,7 @@ describe('fuzz: audio decoders front door', { skip: ffmpegMissing }, () => {
         const bytes = Buffer.concat([Buffer.from(magic, 'latin1'), rest]);
         assertClean(await decode(bytes, 'wav'), `${JSON.stringify(magic)} + ${rest.length} random bytes`);
       }),
-      fuzzParameters(80, PER_INPUT_MS + 1000),
+      fuzzParameters(60, PER_INPUT_MS + 1000),
     );
   });
 

@@ -111,7 +111,7 @@ describe('fuzz: annotation importers', () => {
         const job = detect ? { fileName: 'dropped', text } : { fileName: seed.fileName, text, format: seed.format };
         assertClean(await worker.run(job), () => `${seed.format} ${JSON.stringify(edits)}`);
       }),
-      fuzzParameters(400),
+      fuzzParameters(300),
     );
   });
 
