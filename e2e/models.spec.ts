@@ -52,8 +52,9 @@ test('the models panel lists the bundled DIFFA-Tiny with its licence, verifies i
 
   // Escape closes the dialog (keyboard access); the Models button is back in reach.
   await page.keyboard.press('Escape');
-  await page.keyboard.press('Escape');
   await expect(page.getByTestId('models-panel')).toBeHidden();
+  await expect(page.getByTestId('models-button')).toHaveAttribute('aria-expanded', 'false');
+  await expect(page.getByTestId('models-button')).toBeFocused();
 });
 
 test('the hardware panel shows CPU, RAM, every provider with why it is usable or not, and a fit per catalog model', async ({ page, host }) => {
