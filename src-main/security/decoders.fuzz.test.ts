@@ -32,6 +32,10 @@ before(() => {
   make('seed.mp3', '-c:a', 'libmp3lame', '-b:a', '32k');
   make('seed.ogg', '-c:a', 'libvorbis');
   make('seed.opus', '-c:a', 'libopus', '-b:a', '16k', '-ar', '48000');
+  make('seed.m4a', '-c:a', 'aac', '-b:a', '24k');
+  make('seed-faststart.m4a', '-c:a', 'aac', '-b:a', '24k', '-movflags', '+faststart');
+  make('seed.webm', '-c:a', 'libopus', '-b:a', '16k', '-ar', '48000');
+  make('seed.caf', '-c:a', 'pcm_s16le');
 });
 after(() => worker.close());
 
@@ -98,6 +102,23 @@ describe('fuzz: audio decoders front door', { skip: ffmpegMissing }, () => {
     );
   });
 
+  it('bytes anywhere overwritten (container boxes and codec headers past the start: moov/esds, Vorbis setup, …)', async () => {
+    const edit = fc.record({ at: fc.double({ min: 0, max: 1, noNaN: true, maxExcluded: true }), bytes: fc.uint8Array({ minLength: 1, maxLength: 4 }) });
+    await fc.assert(
+      fc.asyncProperty(seedIndex(), fc.array(edit, { minLength: 1, maxLength: 16 }), async (index, edits) => {
+        const seed = seeds[index] as (typeof seeds)[number];
+        const bytes = Buffer.from(seed.bytes);
+        const places = edits.map(({ at, bytes: value }) => {
+          const offset = Math.floor(at * bytes.length);
+          bytes.set(value.subarray(0, bytes.length - offset), offset);
+          return [offset, [...value]];
+        });
+        assertClean(await decode(bytes, extOf(seed.name)), `${seed.name} with ${JSON.stringify(places)}`);
+      }),
+      fuzzParameters(60, PER_INPUT_MS + 1000),
+    );
+  });
+
   it('cut at any length, or spliced onto another file', async () => {
     await fc.assert(
       fc.asyncProperty(seedIndex(), seedIndex(), fc.double({ min: 0, max: 1, noNaN: true }), fc.boolean(), async (a, b, cut, splice) => {
@@ -121,6 +142,22 @@ describe('fuzz: audio decoders front door', { skip: ffmpegMissing }, () => {
       }),
       fuzzParameters(60, PER_INPUT_MS + 1000),
     );
+  });
+
+  it('found by fuzzing: an M4A cut inside an AAC config that asks for an explicit sample rate is bad_audio, not a RangeError', async () => {
+    const seed = seeds.find((s) => s.name === 'seed-faststart.m4a');
+    assert.ok(seed);
+    const esds = seed.bytes.indexOf('esds');
+    let tag = seed.bytes.indexOf(0x04, esds + 8);
+    while (seed.bytes[tag] !== 0x05) tag++;
+    let next = tag + 1;
+    for (let i = 0; i < 4 && ((seed.bytes[next++] as number) & 0x80) !== 0; i++);
+    for (const keep of [3, 4, 5, 6]) {
+      const bytes = Buffer.from(seed.bytes.subarray(0, next + keep));
+      bytes[next] = (bytes[next] as number) | 0x07; // frequency index 15: a 24-bit rate follows
+      bytes[next + 1] = (bytes[next + 1] as number) | 0x80;
+      assertClean(await decode(bytes, 'm4a'), `cut ${keep} bytes into the AudioSpecificConfig`);
+    }
   });
 
   it('sniffing never throws, on any bytes', () => {

@@ -123,6 +123,7 @@ function esdsChannels(moov: Buffer, from: number): number | null {
       const bits = ((moov[next] as number) << 24) | ((moov[next + 1] as number) << 16) | ((moov[next + 2] as number) << 8) | (moov[next + 3] as number);
       // 5 bits object type, 4 bits frequency index (15: an explicit 24-bit rate follows), then 4 bits of channels.
       const frequencyIndex = (bits >>> 23) & 0x0f;
+      if (frequencyIndex === 15 && next + 7 > moov.length) return null; // cut inside the explicit rate
       const channels = frequencyIndex === 15 ? (moov.readUInt32BE(next + 3) >>> 7) & 0x0f : (bits >>> 19) & 0x0f;
       return channels > 0 ? channels : null;
     } else return null;
