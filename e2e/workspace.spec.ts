@@ -297,7 +297,9 @@ test('a 2-hour file opens from peaks and scrolls without freezing the page', asy
     const wave = await waveformReady(page);
     const openMs = Date.now() - opened;
     await expect(page.getByTestId('clock')).toContainText('2:00:00.000');
-    await expect(page.getByTestId('spectrogram-note')).toBeVisible();
+    // The whole two hours in view: a sampled spectrogram (one analysis window read per column), not a decode.
+    await expect(page.getByTestId('spectrogram')).toHaveAttribute('data-sampled', 'true', { timeout: 60_000 });
+    await expect(page.getByTestId('spectrogram')).toHaveAttribute('data-status', 'ready');
     const longTasks = () => page.evaluate(() => (window as unknown as { __longTasks: number[] }).__longTasks.splice(0));
     const atOpen = await longTasks();
 
@@ -331,6 +333,7 @@ test('a 2-hour file opens from peaks and scrolls without freezing the page', asy
     await page.keyboard.press('Space');
     await page.waitForTimeout(1500);
     await page.keyboard.press('Space');
+    await expect(page.getByTestId('spectrogram')).toHaveAttribute('data-sampled', 'false', { timeout: 30_000 });
     await expect(page.getByTestId('spectrogram')).toHaveAttribute('data-status', 'ready', { timeout: 30_000 });
     await page.screenshot({ path: 'e2e/artifacts/workspace-two-hours-zoomed.png', fullPage: true });
     const whileScrolling = await longTasks();
@@ -340,7 +343,8 @@ test('a 2-hour file opens from peaks and scrolls without freezing the page', asy
       return w.__gaps;
     });
     await page.getByTestId('zoom-fit').click();
-    await page.waitForTimeout(400);
+    await expect(page.getByTestId('spectrogram')).toHaveAttribute('data-sampled', 'true', { timeout: 60_000 });
+    await expect(page.getByTestId('spectrogram')).toHaveAttribute('data-status', 'ready');
     await page.screenshot({ path: 'e2e/artifacts/workspace-two-hours.png', fullPage: true });
     const report = {
       fileMB: Math.round((seconds * rate * 2) / 1e6),

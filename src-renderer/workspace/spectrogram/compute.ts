@@ -13,6 +13,8 @@ export interface SpectrogramJob {
   width: number;
   height: number;
   preset: SpectrogramPreset;
+  /** Where each column's frame is centred (an index into `samples`), instead of spreading the view over the width. */
+  columnCentres?: Int32Array;
 }
 
 export interface SpectrogramImage {
@@ -53,10 +55,10 @@ export function analysisShape(preset: SpectrogramPreset, sampleRate: number): { 
   for (let n = 0; n < length; n++) {
     if (preset.window === 'hann') window[n] = 0.5 - 0.5 * Math.cos((2 * Math.PI * n) / (length - 1));
     else {
-      // Praat's Gaussian: exp(-12 (x - 1/2)^2) minus its value at the edges.
+      // Praat's Gaussian over the physical window (x in −½…½): exp(−48 x²), less its value at the edges, exp(−12).
       const x = (n + 0.5) / length - 0.5;
-      const edge = Math.exp(-3);
-      window[n] = (Math.exp(-12 * x * x) - edge) / (1 - edge);
+      const edge = Math.exp(-12);
+      window[n] = (Math.exp(-48 * x * x) - edge) / (1 - edge);
     }
   }
   return { window, fftSize };
@@ -143,7 +145,7 @@ export function computeSpectrogram(job: SpectrogramJob): SpectrogramImage {
   let top = Number.NEGATIVE_INFINITY;
   for (let x = 0; x < width; x++) {
     const t = job.viewStart + ((x + 0.5) / width) * span;
-    const centre = Math.round((t - job.samplesStart) * sampleRate);
+    const centre = job.columnCentres ? (job.columnCentres[x] ?? 0) : Math.round((t - job.samplesStart) * sampleRate);
     const first = centre - Math.floor(window.length / 2);
     inRe.fill(0);
     let any = false;

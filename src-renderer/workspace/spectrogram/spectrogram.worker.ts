@@ -6,6 +6,8 @@ import type { SpectrogramPreset } from './presets';
 export interface WorkerRequest {
   seq: number;
   chunks: Array<{ start: number; base64: string }>;
+  /** Instead of chunks: short segments already laid end to end, one per column, with each column's frame centre. */
+  segments?: { samples: Float32Array; columnCentres: Int32Array };
   sampleRate: number;
   viewStart: number;
   viewEnd: number;
@@ -24,15 +26,19 @@ scope.onmessage = (event: MessageEvent<WorkerRequest>) => {
   const request = event.data;
   const began = performance.now();
   try {
-    const parts = request.chunks.map((chunk) => decodeSamples(chunk.base64));
-    const total = parts.reduce((sum, part) => sum + part.length, 0);
-    const samples = new Float32Array(total);
-    let offset = 0;
-    for (const part of parts) {
-      samples.set(part, offset);
-      offset += part.length;
+    let samples: Float32Array;
+    if (request.segments) samples = request.segments.samples;
+    else {
+      const parts = request.chunks.map((chunk) => decodeSamples(chunk.base64));
+      samples = new Float32Array(parts.reduce((sum, part) => sum + part.length, 0));
+      let offset = 0;
+      for (const part of parts) {
+        samples.set(part, offset);
+        offset += part.length;
+      }
     }
     const image = computeSpectrogram({
+      ...(request.segments ? { columnCentres: request.segments.columnCentres } : {}),
       samples,
       sampleRate: request.sampleRate,
       samplesStart: request.chunks[0]?.start ?? request.viewStart,
