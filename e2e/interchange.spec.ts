@@ -164,7 +164,7 @@ test('import a two-tier TextGrid, ask about every interval of a tier, export Tex
   await expect(ask).toBeHidden();
   await expect(page.getByTestId('ask-tier-progress')).toBeVisible();
   await expect(page.getByTestId('ask-tier-count')).toHaveText('2 / 2', { timeout: 180_000 });
-  await expect(page.getByTestId('ask-tier-progress')).toContainText('Done');
+  await expect(page.getByTestId('ask-tier-progress')).toContainText('words: done');
   await page.screenshot({ path: join(ARTIFACTS, 'interchange-ask-tier.png') });
 
   // Export as TextGrid: the regions' tiers and one tier for the question.
