@@ -1,6 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { ApiError } from '../../src-common/api/errors';
 import { computePeaks, measureFacts, readSamples } from './analyze';
+import { DecodedCopyWriter } from './decoded-copy';
 import { openAudio } from './open-audio';
 import { writePeaksFile } from './peaks-file';
 
@@ -9,7 +10,7 @@ import { writePeaksFile } from './peaks-file';
  * Electron main process nor the headless host's event loop stalls while a two-hour file is read. One job per worker.
  */
 export type AnalysisJob =
-  | { kind: 'peaks'; path: string; cacheFile: string }
+  | { kind: 'peaks'; path: string; cacheFile: string /** compressed files: where to write the decoded copy */; copyFile?: string }
   | { kind: 'facts'; path: string; start: number; end: number | null }
   | { kind: 'samples'; path: string; start: number; end: number };
 
@@ -26,7 +27,13 @@ async function run(job: AnalysisJob): Promise<{ result: unknown; transfer: Array
     }
   };
   if (job.kind === 'peaks') {
-    const pyramid = await computePeaks(source, progress);
+    const seekable = source.info.container === 'wav' || source.info.container === 'aiff';
+    const copy = job.copyFile && !seekable ? new DecodedCopyWriter(job.copyFile, source.info.sampleRate, source.info.channels) : null;
+    const pyramid = await computePeaks(source, progress, copy ? (block) => copy.push(block) : undefined).catch(async (error) => {
+      await copy?.abandon();
+      throw error;
+    });
+    await copy?.finish();
     if (pyramid.frames === 0) throw new ApiError('bad_audio', `Cannot read ${job.path.split(/[\\/]/).pop()}: it holds no audio samples`, { path: job.path });
     const info = { ...source.info, frames: pyramid.frames };
     await writePeaksFile(job.cacheFile, info, pyramid);

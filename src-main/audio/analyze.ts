@@ -1,12 +1,21 @@
 import { type AudioFacts, FactsMeter } from '../../src-common/audio/facts';
 import { PeakBuilder, type PeakPyramid } from '../../src-common/audio/peaks';
-import type { AudioSource } from './source';
+import type { AudioSource, Block } from './source';
 
 /** One streaming pass over a whole file: its peak pyramid, and its exact length (compressed headers rarely say). */
-export async function computePeaks(source: AudioSource, onProgress?: (fraction: number) => void): Promise<PeakPyramid> {
+export async function computePeaks(
+  source: AudioSource,
+  onProgress?: (fraction: number) => void,
+  /** Also sees every decoded block (for the decoded copy of compressed files); not called on the raw fast path. */
+  tee?: (block: Block) => Promise<void>,
+): Promise<PeakPyramid> {
   const builder = new PeakBuilder(source.info.sampleRate, source.info.channels);
   if (source.interleaved) for await (const { data, frames, scale } of source.interleaved(onProgress)) builder.pushInterleaved(data, frames, scale);
-  else for await (const block of source.blocks(0, null, onProgress)) builder.push(block);
+  else
+    for await (const block of source.blocks(0, null, onProgress)) {
+      builder.push(block);
+      await tee?.(block);
+    }
   return builder.finish();
 }
 

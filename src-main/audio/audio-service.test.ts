@@ -108,15 +108,23 @@ describe('audio service', () => {
   it('describes compressed files exactly once the peaks pass has counted their frames', { skip: ffmpegMissing }, async () => {
     const service = new AudioService(cacheDir);
     const mp3 = render('sine=f=440:d=3', join(userDir, 'tone.mp3'), '-ac', '2', '-c:a', 'libmp3lame');
+    const exact = (await decodeRegion(mp3, { start: 1, end: 1.25 })).channels[1] as Float32Array;
+    const right = async () => {
+      const window = await service.samples(mp3, { start: 1, end: 1.25, channel: 1 });
+      return new Float32Array(new Uint8Array(Buffer.from(window.channels[0] ?? '', 'base64')).buffer);
+    };
+    // Before the peaks pass, a compressed window is decoded in the worker: exactly a direct decode of the region.
+    assert.deepEqual(await right(), exact);
     const description = await service.describe(mp3);
     assert.equal(description.frames, ffmpegDecode(mp3)[0]?.length);
     assert.equal(description.channels, 2);
     assert.equal(description.bitDepth, null);
     assert.equal(description.codec, 'MP3');
-    // Compressed sample windows are decoded in the worker: the same samples as a direct decode of the region.
-    const window = await service.samples(mp3, { start: 1, end: 1.25, channel: 1 });
-    const right = new Float32Array(new Uint8Array(Buffer.from(window.channels[0] ?? '', 'base64')).buffer);
-    assert.deepEqual(right, (await decodeRegion(mp3, { start: 1, end: 1.25 })).channels[1]);
+    // After it, windows are read from the 16-bit decoded copy in the cache: the same samples to 1 LSB of 16 bits.
+    assert.equal(readdirSync(join(cacheDir, 'decoded')).filter((n) => n.endsWith('.wav')).length, 1);
+    const fromCopy = await right();
+    assert.equal(fromCopy.length, exact.length);
+    assert.ok(fromCopy.every((v, i) => Math.abs(v - (exact[i] as number)) <= 1 / 32768));
   });
 
   it('through the API handlers: files by id only, facts of a region, bad files with a clear error', async () => {

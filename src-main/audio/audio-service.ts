@@ -16,10 +16,10 @@ import {
 } from '../../src-common/audio/schemas';
 import { readSamples } from './analyze';
 import { openAudio } from './open-audio';
-import { prunePeaksCache, touch } from './peaks-cache-prune';
+import { DECODED_CACHE_LIMIT_BYTES, prunePeaksCache, touch } from './peaks-cache-prune';
 import { type CachedPeaks, readPeaksFile } from './peaks-file';
 import { runAnalysis } from './run-analysis';
-import type { AudioInfo } from './source';
+import type { AudioInfo, AudioSource } from './source';
 
 /** Pyramids kept in memory after use: the open file and a couple of recent ones (a two-hour file's is ~14 MB). */
 const KEEP_LOADED = 3;
@@ -55,7 +55,7 @@ export class AudioService {
   ) {}
 
   /** The cache key of a file as it is now: a changed file (size or mtime) gets a new key, so it is recomputed. */
-  private async key(path: string): Promise<{ key: string; file: string }> {
+  private async key(path: string): Promise<{ key: string; file: string; copy: string }> {
     const info = await stat(path).catch(() => {
       throw new ApiError('not_found', `Cannot read ${basename(path)}: the file does not exist (moved or deleted?)`, { path });
     });
@@ -63,18 +63,18 @@ export class AudioService {
       .update(JSON.stringify([resolve(path), info.size, info.mtimeMs]))
       .digest('hex')
       .slice(0, 32);
-    return { key, file: join(this.cacheDir, 'peaks', `${key}.peaks`) };
+    return { key, file: join(this.cacheDir, 'peaks', `${key}.peaks`), copy: join(this.cacheDir, 'decoded', `${key}.wav`) };
   }
 
   /** The file's peaks and exact description: from memory, from the disk cache, or computed once in a worker. */
   async analysis(path: string, id = ''): Promise<CachedPeaks> {
-    const { key, file } = await this.key(path);
+    const { key, file, copy } = await this.key(path);
     const inMemory = this.loaded.get(key);
     if (inMemory) return inMemory;
     if (id) this.listeners.set(key, (this.listeners.get(key) ?? new Set()).add(id));
     let job = this.running.get(key);
     if (!job) {
-      job = this.load(key, file, path).finally(() => {
+      job = this.load(key, file, copy, path).finally(() => {
         this.running.delete(key);
         this.listeners.delete(key);
       });
@@ -83,14 +83,14 @@ export class AudioService {
     return job;
   }
 
-  private async load(key: string, file: string, path: string): Promise<CachedPeaks> {
+  private async load(key: string, file: string, copy: string, path: string): Promise<CachedPeaks> {
     const progress = (fraction: number, done: boolean, error?: string) => {
       for (const id of this.listeners.get(key) ?? []) this.emit({ id, fraction, done, ...(error ? { error } : {}) });
     };
     let cached = await readPeaksFile(file);
     if (!cached) {
       try {
-        await runAnalysis({ kind: 'peaks', path, cacheFile: file }, (fraction) => progress(fraction, false));
+        await runAnalysis({ kind: 'peaks', path, cacheFile: file, copyFile: copy }, (fraction) => progress(fraction, false));
       } catch (error) {
         progress(0, true, (error as Error).message);
         throw error;
@@ -98,7 +98,11 @@ export class AudioService {
       cached = await readPeaksFile(file);
       if (!cached) throw new ApiError('io_error', `The peaks of ${basename(path)} could not be written to ${this.cacheDir}`);
       await prunePeaksCache(join(this.cacheDir, 'peaks'));
-    } else await touch(file);
+      await prunePeaksCache(join(this.cacheDir, 'decoded'), DECODED_CACHE_LIMIT_BYTES, '.wav');
+    } else {
+      await touch(file);
+      await touch(copy);
+    }
     progress(1, true);
     this.loaded.set(key, cached);
     while (this.loaded.size > KEEP_LOADED) this.loaded.delete(this.loaded.keys().next().value as string);
@@ -178,11 +182,15 @@ export class AudioService {
         `That window is ${(last - first) * returned} samples; ask for at most ${MAX_SAMPLES_VALUES} (a shorter window, or one channel)`,
       );
     }
-    // WAV/AIFF seek straight to the window: cheap enough for the main thread. Compressed formats decode from the start.
+    // WAV/AIFF seek straight to the window: cheap enough for the main thread. Compressed files are read from their
+    // decoded copy once the peaks pass has written it; before that, decoded from their start in the worker.
     const seekable = source.info.container === 'wav' || source.info.container === 'aiff';
+    const copy = seekable ? null : await this.decodedCopy(path);
     const data = seekable
       ? await readSamples(source, first, last)
-      : (await runAnalysis<{ channels: Float32Array[] }>({ kind: 'samples', path, start: first, end: last })).channels;
+      : copy
+        ? await readSamples(copy, first, last)
+        : (await runAnalysis<{ channels: Float32Array[] }>({ kind: 'samples', path, start: first, end: last })).channels;
     const frames = data[0]?.length ?? 0;
     let chosen: Float32Array[];
     if (params.channel === 'all') chosen = data;
@@ -197,6 +205,12 @@ export class AudioService {
       frames,
       channels: chosen.map((c) => Buffer.from(c.buffer, c.byteOffset, c.byteLength).toString('base64')),
     };
+  }
+
+  /** The decoded copy of a compressed file, when it exists for the file as it is now. */
+  private async decodedCopy(path: string): Promise<AudioSource | null> {
+    const { copy } = await this.key(path);
+    return openAudio(copy).catch(() => null);
   }
 
   /** Measured facts of the whole file or a region (in a worker; whole-file results are remembered while it is unchanged). */
