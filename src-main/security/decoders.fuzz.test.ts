@@ -54,7 +54,8 @@ function assertClean(reply: GuardedReply<DecodeResult>, what: string): void {
     assert.ok(['bad_audio', 'not_found', 'bad_request', 'unsupported'].includes(reply.error.apiCode), `${what}: code ${reply.error.apiCode}`);
     assert.match(reply.error.message, /^(Cannot read input-\d+\.\w+: |Invalid region|The region starts)/, `${what}: a message that names the file`);
   } else {
-    assert.ok(reply.result.sampleRate > 0 && Number.isFinite(reply.result.sampleRate), `${what}: sample rate ${reply.result.sampleRate}`);
+    // what audio.describe may report: its schema wants a positive (safe) integer
+    assert.ok(Number.isSafeInteger(reply.result.sampleRate) && reply.result.sampleRate > 0, `${what}: sample rate ${reply.result.sampleRate}`);
     assert.ok(reply.result.channels >= 1, `${what}: ${reply.result.channels} channels`);
   }
 }
@@ -157,6 +158,23 @@ describe('fuzz: audio decoders front door', { skip: ffmpegMissing }, () => {
       bytes[next] = (bytes[next] as number) | 0x07; // frequency index 15: a 24-bit rate follows
       bytes[next + 1] = (bytes[next + 1] as number) | 0x80;
       assertClean(await decode(bytes, 'm4a'), `cut ${keep} bytes into the AudioSpecificConfig`);
+    }
+  });
+
+  it('found by fuzzing: an AIFF whose 80-bit sample rate is Infinity, NaN or beyond 32 bits is bad_audio', async () => {
+    const seed = seeds.find((s) => s.name === 'seed.aiff');
+    assert.ok(seed);
+    const rate = seed.bytes.indexOf('COMM') + 16;
+    for (const patch of [
+      [0x7f, 0xff, 0x80, 0, 0, 0, 0, 0, 0, 0],
+      [0x7f, 0xff, 0, 0, 0, 0, 0, 0, 0, 0],
+      [0x40, 0x40, 0xff, 0xff, 0, 0, 0, 0, 0, 0],
+    ]) {
+      const bytes = Buffer.from(seed.bytes);
+      Buffer.from(patch).copy(bytes, rate);
+      const reply = await decode(bytes, 'aiff');
+      assertClean(reply, `sample rate bytes ${patch}`);
+      assert.ok('ok' in reply && !reply.ok && /channels at .* Hz/.test(reply.error.message), JSON.stringify(reply));
     }
   });
 
