@@ -145,7 +145,7 @@ describe('fuzz: audio decoders front door', { skip: ffmpegMissing }, () => {
     );
   });
 
-  it('found by fuzzing: an M4A cut inside an AAC config that asks for an explicit sample rate is bad_audio, not a RangeError', async () => {
+  it('found while fuzzing: an M4A cut inside an AAC config that asks for an explicit sample rate is bad_audio, not a RangeError', async () => {
     const seed = seeds.find((s) => s.name === 'seed-faststart.m4a');
     assert.ok(seed);
     const esds = seed.bytes.indexOf('esds');
@@ -161,7 +161,7 @@ describe('fuzz: audio decoders front door', { skip: ffmpegMissing }, () => {
     }
   });
 
-  it('found by fuzzing: an AIFF whose 80-bit sample rate is Infinity, NaN or beyond 32 bits is bad_audio', async () => {
+  it('found while fuzzing: an AIFF whose 80-bit sample rate is Infinity, NaN or beyond 32 bits is bad_audio', async () => {
     const seed = seeds.find((s) => s.name === 'seed.aiff');
     assert.ok(seed);
     const rate = seed.bytes.indexOf('COMM') + 16;
