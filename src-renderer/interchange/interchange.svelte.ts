@@ -266,7 +266,11 @@ class Interchange {
     }
     if (run.state === 'running' && event.state !== 'running') {
       run.state = event.state;
-      if (event.state === 'finished') toasts.show('info', `Batch finished: ${plural(event.answered + event.skipped, 'answer')} in ${event.outPath}`);
+      if (event.state === 'finished')
+        toasts.show(
+          'info',
+          `Batch finished: ${plural(event.answered + event.skipped, 'answer')}${event.failed ? `, ${event.failed} failed` : ''}, in ${event.outPath}`,
+        );
       else if (event.state === 'failed') toasts.show('error', `The batch failed${event.failure ? `: ${event.failure.message}` : ''}`);
     }
   }
