@@ -10,6 +10,17 @@ export function isTypingTarget(target: EventTarget | null): boolean {
   return target.getAttribute('role') === 'textbox';
 }
 
+/** Widgets that use the arrow keys themselves (radio groups, tabs, sliders, lists, menus). */
+const ARROW_WIDGETS =
+  '[role="radiogroup"], [role="tablist"], [role="listbox"], [role="menu"], [role="menubar"], [role="slider"], [role="grid"], [role="tree"], input[type="radio"], input[type="range"]';
+
+/** Whether the focused element handles this key itself, so the workspace must leave it alone. */
+export function keyBelongsToTarget(event: KeyboardEvent): boolean {
+  if (isTypingTarget(event.target)) return true;
+  if (!event.key.startsWith('Arrow') || !(event.target instanceof Element)) return false;
+  return event.target.closest(ARROW_WIDGETS) !== null;
+}
+
 export function shortcutFor(event: KeyboardEvent): WorkspaceAction | null {
   if (event.ctrlKey || event.metaKey || event.altKey) return null;
   const key = event.key;
