@@ -9,13 +9,33 @@ import { ApiError } from '../../src-common/api/errors';
 /** Largest file the page may upload into the host's workspace. */
 export const MAX_UPLOAD_BYTES = 8 * 1024 ** 3;
 
+/** Longest upload name kept, in UTF-8 bytes (file systems allow 255 bytes per name). */
+const MAX_NAME_BYTES = 200;
+
+/** The longest start of `text` that fits in `max` UTF-8 bytes, cut between code points. */
+function utf8Prefix(text: string, max: number): string {
+  let out = '';
+  let bytes = 0;
+  for (const char of text) {
+    bytes += Buffer.byteLength(char);
+    if (bytes > max) break;
+    out += char;
+  }
+  return out;
+}
+
 /** A name safe to use as a file name on every platform, keeping the extension the decoder looks at. */
 export function safeFileName(name: string): string {
-  const cleaned = basename(name.replace(/\\/g, '/'))
+  const plain = basename(name.replace(/\\/g, '/'))
     .replace(/[^\p{L}\p{N}._ -]/gu, '_')
     .replace(/^\.+/, '')
-    .slice(0, 120);
-  return cleaned || 'audio';
+    .replace(/[. ]+$/, ''); // Windows drops trailing dots and spaces
+  const dot = plain.lastIndexOf('.');
+  const extension = dot > 0 && plain.length - dot <= 8 ? plain.slice(dot) : '';
+  const stem = utf8Prefix(plain.slice(0, plain.length - extension.length), MAX_NAME_BYTES - Buffer.byteLength(extension));
+  const cleaned = (stem + extension).replace(/[. ]+$/, '');
+  // Windows device names (CON, NUL, COM1, …) stay devices even with an extension
+  return /^(con|prn|aux|nul|com\d|lpt\d)(\.|$)/i.test(cleaned) ? `_${cleaned}` : cleaned || 'audio';
 }
 
 /**

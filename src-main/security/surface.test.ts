@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { basename, join, relative } from 'node:path';
 import { after, describe, it } from 'node:test';
 import * as fc from 'fast-check';
 import type { z } from 'zod';
@@ -14,6 +14,7 @@ import type { EngineChannel } from '../engine/engine-client';
 import { forkEngine } from '../engine/fork-engine';
 import { engineOps } from '../engine/protocol';
 import { createHeadlessServices } from '../host/headless-services';
+import { safeFileName } from '../host/upload';
 import { parseDroppedPaths } from '../shell-logic/dropped-paths';
 import { addCspSources, MEDIA_SCHEME } from '../shell-logic/security';
 import { tempDir } from '../test-support/temp-dir';
@@ -153,6 +154,50 @@ describe('contract params (src-common/api/contract.ts)', () => {
         assert.ok(!reply.ok && ['not_found', 'bad_request'].includes(reply.error.code), `${method} ${id}: ${JSON.stringify(reply)}`);
       }
     }
+  });
+});
+
+// ---- uploads ---------------------------------------------------------------------------------------------------------
+
+describe('uploads to the headless host (src-main/host/upload.ts)', () => {
+  it('any name the page gives becomes one plain file name inside the upload folder', () => {
+    const name = fc.oneof(
+      fc.string({ maxLength: 300 }),
+      fc.string({ unit: 'binary', maxLength: 300 }),
+      fc.constantFrom(
+        '../../etc/passwd',
+        '..\\..\\win.ini',
+        '/abs/x.wav',
+        '..',
+        '.',
+        '',
+        'CON',
+        'nul.wav',
+        'com1.mp3',
+        'a.wav.',
+        'b.wav  ',
+        '\u0000.wav',
+        '.bashrc',
+      ),
+      fc.tuple(fc.string({ unit: 'grapheme', minLength: 100, maxLength: 200 }), fc.constantFrom('.wav', '.flac', '.mp3')).map(([stem, ext]) => stem + ext),
+    );
+    fc.assert(
+      fc.property(name, (raw) => {
+        const safe = safeFileName(raw);
+        assert.ok(safe.length > 0);
+        assert.equal(basename(safe), safe);
+        assert.ok(!/[\\/\0]/.test(safe) && safe !== '.' && safe !== '..' && !safe.startsWith('.'), safe);
+        assert.ok(Buffer.byteLength(safe) <= 201, `${Buffer.byteLength(safe)} bytes`);
+        assert.ok(!/[. ]$/.test(safe), `trailing dot or space: ${JSON.stringify(safe)}`);
+        assert.ok(!/^(con|prn|aux|nul|com\d|lpt\d)(\.|$)/i.test(safe), `a Windows device name: ${safe}`);
+        assert.doesNotMatch(safe, /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/, 'no half surrogate pairs');
+        const extension = /\.(wav|flac|mp3)$/.exec(raw)?.[0];
+        if (extension && /^[\p{L}\p{N}._ -]+$/u.test(raw)) assert.ok(safe.endsWith(extension), `${safe} keeps ${extension}`);
+      }),
+      fuzzParameters(500),
+    );
+    assert.equal(safeFileName('tone.wav'), 'tone.wav');
+    assert.equal(safeFileName('C:\\Users\\me\\Field recording 01.flac'), 'Field recording 01.flac');
   });
 });
 
