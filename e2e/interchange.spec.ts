@@ -156,6 +156,7 @@ test('import a two-tier TextGrid, ask about every interval of a tier, export Tex
   // Ask per tier: one question for both intervals of "words"; the sidebar counts the answers as they arrive.
   await page.getByTestId('ask-tier-button').click();
   const ask = page.getByTestId('ask-tier-dialog');
+  await expect(ask.getByTestId('ask-tier-question')).toBeFocused();
   await expect(ask.getByTestId('ask-tier-group')).toHaveValue('words');
   await expect(ask.getByTestId('ask-tier-group').locator('option', { hasText: 'events' })).toBeDisabled();
   await ask.getByTestId('ask-tier-question').fill(QUESTION);
