@@ -167,6 +167,12 @@ test('ask about a dragged region, watch it denoise, replay step 1, reload and fi
   await expect(exchange.getByTestId('alternatives')).toBeVisible();
   await expect(exchange.getByTestId('alternatives').locator('li')).toHaveCount(5);
   await page.screenshot({ path: join(ARTIFACTS, 'chat-answer.png') });
+  // …and on focus: one tab stop for the window, arrows move along it.
+  await firstToken.focus();
+  await expect(exchange.getByTestId('alternatives')).toBeVisible();
+  await firstToken.press('ArrowRight');
+  await expect(exchange.locator('[data-testid="slot"][data-state="committed"]').nth(1)).toBeFocused();
+  await expect(exchange.getByTestId('alternatives')).toContainText('position 2');
 
   // Replay step 1 with the keyboard: Home on the slider.
   const view = exchange.getByTestId('denoise-view');
@@ -227,6 +233,10 @@ test('a question about level shows the measured facts beside the answer; re-deno
   test.setTimeout(90_000);
   await openClip(page, host, 'chat-level.wav', 1, 550);
   await usePreset(page, 'Fast');
+  // Dark theme and reduced motion: the steps are shown without animation.
+  await page.getByTestId('theme-select').selectOption('dark');
+  await page.getByLabel('Reduce motion').check();
+  await expect.poll(async () => (await apiCall<{ reducedMotion: boolean }>(host, 'settings.get', {})).reducedMotion).toBe(true);
   const input = page.getByTestId('ask-input');
   await input.fill('How loud is the peak level here?');
   await page.getByTestId('ask-submit').click();
@@ -237,19 +247,29 @@ test('a question about level shows the measured facts beside the answer; re-deno
   // sineWav's amplitude 0.5 is −6.0 dBFS
   await expect(evidence.getByTestId('fact-peak')).toHaveText('-6.0 dBFS');
   await expect(exchange.getByTestId('provenance').getByTestId('provenance-decoding')).toContainText('factor');
-  await page.screenshot({ path: join(ARTIFACTS, 'chat-evidence.png') });
+  await expect(exchange.getByTestId('denoise-view')).toHaveClass(/still/);
+  expect(await exchange.getByTestId('denoise-view').evaluate((el) => el.getAnimations({ subtree: true }).length)).toBe(0);
+  await page.screenshot({ path: join(ARTIFACTS, 'chat-evidence-dark.png') });
 
   // Re-denoise everything below 100%: some tokens must be below that.
-  const threshold = exchange.getByTestId('redenoise-threshold');
+  const firstId = (await exchange.getAttribute('data-exchange-id')) ?? '';
+  const first = page.locator(`[data-testid="exchange"][data-exchange-id="${firstId}"]`);
+  const threshold = first.getByTestId('redenoise-threshold');
   await threshold.fill('100');
   await threshold.press('Tab');
-  const redo = exchange.getByTestId('redenoise');
+  const redo = first.getByTestId('redenoise');
   await expect(redo).toBeEnabled();
   await redo.click();
-  const second = lastExchange(page);
-  await expect(second).not.toHaveAttribute('data-exchange-id', (await exchange.getAttribute('data-exchange-id')) ?? '');
+  await expect(page.getByTestId('exchange')).toHaveCount(2);
+  const second = page.getByTestId('exchange').nth(1);
+  await expect(second).not.toHaveAttribute('data-exchange-id', firstId);
   await expect(second.getByText('re-denoise')).toBeVisible();
   await expect(second.getByTestId('answer')).toBeVisible({ timeout: 60_000 });
+
+  // this worker's host is shared: leave its settings as they were
+  await page.getByLabel('Reduce motion').uncheck();
+  await page.getByTestId('theme-select').selectOption('system');
+  await expect.poll(async () => (await apiCall<{ reducedMotion: boolean }>(host, 'settings.get', {})).reducedMotion).toBe(false);
 });
 
 test('suggested questions come from the model; the preset is a setting; the panel width is remembered', async ({ page, host }) => {
