@@ -86,6 +86,10 @@ export async function openAudio(path: string): Promise<AudioSource> {
       throw badAudio(path, `the ${codec} data cannot be decoded (${error.message || 'corrupt or truncated'})`);
     });
     if (!probe) throw badAudio(path, `no audio could be decoded from it (${codec}: truncated, or not really audio)`);
+    // Some containers (CAF) store the rate as a float: 16000.0078 is 16000; 0, NaN or Infinity is not audio.
+    const sampleRate = Math.round(probe.sampleRate);
+    if (!(sampleRate >= 1 && sampleRate <= 0xffffffff) || !(probe.channels >= 1))
+      throw badAudio(path, `the ${codec} stream says ${probe.channels} channels at ${probe.sampleRate} Hz`);
     const lossless = codec === 'FLAC' || codec === 'ALAC';
     return codecSource(
       path,
@@ -93,7 +97,7 @@ export async function openAudio(path: string): Promise<AudioSource> {
       {
         container,
         codec,
-        sampleRate: probe.sampleRate,
+        sampleRate,
         channels: header.channels ?? probe.channels,
         bitDepth: lossless ? header.bitDepth : null,
         frames: header.frames,

@@ -178,6 +178,16 @@ describe('fuzz: audio decoders front door', { skip: ffmpegMissing }, () => {
     }
   });
 
+  it('found while fuzzing: a CAF whose float64 sample rate is not a whole number reports a whole one', async () => {
+    const seed = seeds.find((s) => s.name === 'seed.caf');
+    assert.ok(seed);
+    const bytes = Buffer.from(seed.bytes);
+    bytes[23] = 1; // low byte of the big-endian double at 20: 16000 → 16000.0078125
+    const reply = await decode(bytes, 'caf');
+    assertClean(reply, 'CAF at 16000.0078125 Hz');
+    assert.ok('ok' in reply && reply.ok && reply.result.sampleRate === 16000, JSON.stringify(reply));
+  });
+
   it('sniffing never throws, on any bytes', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 64 }), (head) => {
