@@ -295,6 +295,17 @@ test('an unreadable annotation file is reported in the dialog', async ({ page, h
   await expect(dialog.getByTestId('import-submit')).toBeDisabled();
   await page.keyboard.press('Escape');
   await expect(dialog).toBeHidden();
+
+  // An error from the API reaches the person as a toast with its message (a question over the 2000-character limit).
+  await page.getByTestId('batch-button').click();
+  const batch = page.getByTestId('batch-dialog');
+  await batch.getByTestId('batch-questions').fill('x'.repeat(2001));
+  await batch.getByTestId('batch-start').click();
+  const toast = page.getByTestId('toast').filter({ hasText: 'Cannot start the batch' });
+  await expect(toast).toBeVisible();
+  await expect(toast).toHaveAttribute('role', 'alert');
+  await expect(batch.getByTestId('batch-start')).toBeEnabled();
+  await page.screenshot({ path: join(ARTIFACTS, 'interchange-error-toast.png') });
 });
 
 test('a batch over open files runs to its end, lists the file that failed and says where the answers went', async ({ page, host }) => {
@@ -314,7 +325,10 @@ test('a batch over open files runs to its end, lists the file that failed and sa
 
   await page.getByTestId('batch-button').click();
   const dialog = page.getByTestId('batch-dialog');
-  await expect(dialog.getByTestId('batch-file')).toHaveCount(await page.getByTestId('file-item').count());
+  const openCount = await page.getByTestId('file-item').count();
+  await expect(dialog.getByTestId('batch-file')).toHaveCount(openCount);
+  // Every open file starts ticked.
+  await expect(dialog.getByTestId('batch-start')).toHaveText(`Start: ${openCount} files × 0 questions`);
   for (const item of await dialog.getByTestId('batch-file').all()) {
     const name = (await item.textContent()) ?? '';
     await item.getByRole('checkbox').setChecked(name.includes('batch-clip.wav') || name.includes('broken-batch.wav'));
