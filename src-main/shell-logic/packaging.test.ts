@@ -83,6 +83,13 @@ describe("electron-builder.yml against electron-builder's schema", () => {
     assert.deepEqual(schemaErrors(builderConfig), []);
   });
 
+  it("and electron-builder's own check (validateConfiguration: the schema plus its deprecation rules) accepts it", async () => {
+    const { validateConfiguration } = require('app-builder-lib/out/util/config/config') as {
+      validateConfiguration(config: unknown, debug: { isEnabled: boolean; add(key: string, value: unknown): void }): Promise<void>;
+    };
+    await validateConfiguration(structuredClone(builderConfig), { isEnabled: false, add: () => undefined });
+  });
+
   it('the schema check catches a misspelt or misplaced option (so the test above means something)', () => {
     assert.notDeepEqual(schemaErrors({ ...builderConfig, asarUnpak: ['models/**'] }), []);
     assert.notDeepEqual(schemaErrors({ ...builderConfig, linux: { ...(builderConfig.linux as object), title: 'x' } }), []);
