@@ -221,8 +221,22 @@ test('regions: draw with the mouse, rename, nudge, loop, play, delete with keys;
     await page.waitForTimeout(500);
     await page.screenshot({ path: 'e2e/artifacts/workspace-zoomed-in.png', fullPage: true });
 
-    // Select with a click on the drawn region, delete with the Delete key.
+    // A second region; the list is walked with ↑/↓ and Delete removes the focused row's region.
     await page.getByTestId('zoom-fit').click();
+    await drag(page, wave, 0.7, 0.85);
+    await expect(rows).toHaveCount(2);
+    await expect(rows.nth(1)).toHaveAttribute('aria-current', 'true');
+    await rows.nth(1).locator('.pick').focus();
+    await page.keyboard.press('ArrowUp');
+    await expect(rows.nth(0)).toHaveAttribute('aria-current', 'true');
+    await expect(rows.nth(0).locator('.pick')).toBeFocused();
+    await page.keyboard.press('ArrowDown');
+    await expect(rows.nth(1)).toHaveAttribute('aria-current', 'true');
+    await page.keyboard.press('Delete');
+    await expect(rows).toHaveCount(1);
+    await expect(rows.first().getByRole('textbox', { name: /^Name/ })).toHaveValue('first syllable');
+
+    // Select with a click on the drawn region, delete with the Delete key.
     await page.locator('[data-region-id]').click();
     await expect(rows.first()).toHaveAttribute('aria-current', 'true');
     await page.keyboard.press('Delete');
