@@ -43,7 +43,11 @@ A clipped run is ≥ 2 consecutive samples of one channel at |x| ≥ 0.999 of fu
       throw new UsageError(`--start ${start} is after the end of the file (${(info.frames / info.sampleRate).toFixed(3)} s)`);
     }
     const last = end === null ? null : Math.round(end * info.sampleRate);
-    const facts = factsView(await measureFacts(source, first, last), info.bitDepth);
+    // Long files take a while (the true-peak interpolation): show how far it is when someone is watching.
+    const progress = process.stderr.isTTY ? (fraction: number) => process.stderr.write(`\rmeasuring… ${Math.round(fraction * 100)} %`) : undefined;
+    const measured = await measureFacts(source, first, last, progress);
+    if (progress) process.stderr.write('\r\x1b[K');
+    const facts = factsView(measured, info.bitDepth);
     if (facts.duration === 0) throw new UsageError(`--start ${start} is after the end of the file`);
     if (values.json === true) {
       const json = {
