@@ -162,11 +162,21 @@ describe('crash safety of the headless host', { timeout: 240_000 }, () => {
       host.onEvent((event) => {
         if (event.event === 'engine.status') engine = (event.data as { pid: number | null }).pid ?? engine;
       });
-      const firstStep = new Promise<void>((resolve) =>
+      const firstStep = new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error('no chat.step within 90 s')), 90_000);
         host.onEvent((event) => {
-          if (event.event === 'chat.step') resolve();
-        }),
-      );
+          if (event.event === 'chat.step') {
+            clearTimeout(timer);
+            resolve();
+          }
+          // the answer ended before any step: the model did not load, say why instead of waiting
+          const exchange = (event.data as { exchange?: { status: string; error: string | null } }).exchange;
+          if (event.event === 'chat.updated' && exchange?.status !== 'pending') {
+            clearTimeout(timer);
+            reject(new Error(`the answer ended before its first step: ${exchange?.status} ${exchange?.error}`));
+          }
+        });
+      });
       const decoding = { steps: 64, genLength: 64, blockLength: 64 };
       asked = await host.call<{ id: string; status: string }>('chat.ask', { fileId, regionId: 'r1', question: 'What is this sound?', decoding });
       assert.equal(asked.status, 'pending');
