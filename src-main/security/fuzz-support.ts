@@ -182,7 +182,10 @@ export function mutatedJson(base: Json): fc.Arbitrary<Json> {
   });
   return fc.array(edit, { minLength: 1, maxLength: 4 }).map((edits) => {
     let doc = structuredClone(base);
-    for (const { path, kind, value, key } of edits) {
+    for (const edit of edits) {
+      const { path, kind, key } = edit;
+      // a copy: constants ([], {}) are shared between runs, and inserting one twice could make a cycle
+      const value = structuredClone(edit.value);
       if (path.length === 0) {
         if (kind === 'replace') doc = value;
         continue;
