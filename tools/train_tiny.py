@@ -408,7 +408,7 @@ def parse_args(argv=None):
     ap.add_argument("--warmup", type=int, default=100)
     ap.add_argument("--clip", type=float, default=1.0)
     ap.add_argument("--aux-weight", type=float, default=0.2)
-    ap.add_argument("--stage1-steps", type=int, default=500, help="at most this many stage-1 steps")
+    ap.add_argument("--stage1-steps", type=int, default=1500, help="at most this many stage-1 steps")
     ap.add_argument("--stage1-min-steps", type=int, default=200)
     ap.add_argument("--stage1-target", type=float, default=0.8, help="mean held-out head accuracy that ends stage 1")
     ap.add_argument("--stage1-eval-every", type=int, default=100)
