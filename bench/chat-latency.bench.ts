@@ -130,7 +130,7 @@ async function main(): Promise<void> {
     await page.evaluate(INSTRUMENT);
 
     const askInPage = async (genLength: number): Promise<PageRound> => {
-      const before = await page.getByTestId('answer').count();
+      const before = await page.getByTestId('exchange').count();
       await page.getByText('Decoding:').click();
       const gen = page.getByTestId('decoding-gen');
       await gen.fill(String(genLength));
@@ -138,8 +138,11 @@ async function main(): Promise<void> {
       await page.getByText('Decoding:').click();
       await page.getByTestId('ask-input').fill(QUESTION);
       await page.getByTestId('ask-submit').click();
-      await page.getByTestId('answer').nth(before).waitFor({ timeout: 300_000 });
-      return (await page.evaluate(READ)) as PageRound;
+      const mine = page.getByTestId('exchange').nth(before);
+      await mine.locator('xpath=self::*[@data-status!="pending"]').waitFor({ timeout: 300_000 });
+      const result = (await page.evaluate(READ)) as PageRound;
+      if ((await mine.getAttribute('data-status')) !== 'done') throw new Error(`the answer ${await mine.getByTestId('exchange-status').textContent()}`);
+      return result;
     };
 
     const fileId = (await apiCall<{ id: string }[]>(host.origin, host.token, 'files.list', {}))[0]?.id ?? '';
@@ -157,8 +160,7 @@ async function main(): Promise<void> {
         try {
           pageRounds.push(await askInPage(gen));
         } catch (error) {
-          const status = await page.getByTestId('exchange').last().getAttribute('data-status');
-          console.error(`round ${i + 1} (gen ${gen}) failed, last exchange ${status}: ${(error as Error).message.split('\n')[0]}`);
+          console.error(`round ${i + 1} (gen ${gen}) failed: ${(error as Error).message.split('\n')[0]?.trim()}`);
           failed++;
           continue;
         }

@@ -12,6 +12,9 @@ import type { LibraryStore } from '../library/library-store';
 import { loadBundle } from '../models/bundle';
 import { DEFAULT_MODEL_ID, resolveModelDir } from '../models/resolve-model';
 
+/** Earlier turns of a thread given to the model with a follow-up (AskRequestSchema's limit). */
+export const MAX_HISTORY = 32;
+
 export interface ChatDeps {
   files: ChosenFiles;
   store: LibraryStore;
@@ -114,7 +117,9 @@ export class ChatService {
     const earlier = redo ? doc.exchanges.slice(0, doc.exchanges.indexOf(redo.of)) : doc.exchanges;
     const history = earlier
       .filter((e) => e.regionId === input.regionId && e.status === 'done' && e.answer && e.redenoiseOf === null)
-      .map((e) => ({ question: e.question, answer: e.answer?.answer ?? '' }));
+      .map((e) => ({ question: e.question, answer: e.answer?.answer ?? '' }))
+      // The engine takes at most MAX_HISTORY turns: a long thread keeps its latest ones (it failed every ask past 32).
+      .slice(-MAX_HISTORY);
 
     const exchange: Exchange = {
       id: randomUUID(),
