@@ -62,7 +62,7 @@ describe('DIFFA-Tiny ONNX parity with PyTorch', () => {
         } else {
           const g = got.data as Float32Array;
           let max = 0;
-          for (let i = 0; i < g.length; i++) max = Math.max(max, Math.abs(g[i] - (want as Float32Array)[i]));
+          for (let i = 0; i < g.length; i++) max = Math.max(max, Math.abs((g[i] ?? 0) - ((want as Float32Array)[i] ?? 0)));
           assert.ok(max <= index.tolerance, `${name}: max abs diff ${max} > ${index.tolerance}`);
         }
       }
