@@ -90,7 +90,13 @@ async function apiCall<T>(origin: string, token: string, method: string, params:
 }
 
 /** A second API client: asks and times its own first chat.step and the end (chat.updated), over the WebSocket. */
-async function referenceRound(origin: string, token: string, fileId: string, genLength: number): Promise<{ firstStepMs: number; totalMs: number }> {
+async function referenceRound(
+  origin: string,
+  token: string,
+  fileId: string,
+  regionId: string,
+  decoding: object,
+): Promise<{ firstStepMs: number; totalMs: number }> {
   const { WebSocket } = await import('ws');
   const socket = new WebSocket(`${origin.replace('http', 'ws')}/api?token=${token}`, { origin });
   await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
@@ -106,8 +112,7 @@ async function referenceRound(origin: string, token: string, fileId: string, gen
         resolve(performance.now() - started);
     });
   });
-  const decoding = { sampler: 'low-confidence', steps: genLength, genLength, blockLength: genLength };
-  socket.send(JSON.stringify({ type: 'request', id: 1, method: 'chat.ask', params: { fileId, regionId: null, question: QUESTION, decoding } }));
+  socket.send(JSON.stringify({ type: 'request', id: 1, method: 'chat.ask', params: { fileId, regionId, question: QUESTION, decoding } }));
   const totalMs = await done;
   socket.close();
   return { firstStepMs: first, totalMs };
@@ -117,8 +122,13 @@ async function main(): Promise<void> {
   const browserPath = locateChromium();
   if (!browserPath.path) throw new Error(browserPath.error);
   const dir = mkdtempSync(join(tmpdir(), 'diffa-bench-chat-'));
-  const wav = writeSineWav(join(dir, 'bench-tone.wav'), { seconds: 3, frequency: 440, sampleRate: 16_000 });
-  const host = await startHost({ files: [wav] });
+  // A file of its own for each question the page asks (a new thread: no history growing the prompt round by round),
+  // each with different content (the library is keyed by content); the reference asks about a new region each time.
+  const count = 1 + rounds * gens.length;
+  const wavs = Array.from({ length: count + 1 }, (_, i) =>
+    writeSineWav(join(dir, `bench-${String(i).padStart(3, '0')}.wav`), { seconds: 3, frequency: 200 + 11 * i, sampleRate: 16_000 }),
+  );
+  const host = await startHost({ files: wavs });
   const browser = await chromium.launch({ executablePath: browserPath.path, args: CHROMIUM_ARGS, headless: true });
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
@@ -129,7 +139,16 @@ async function main(): Promise<void> {
 
     await page.evaluate(INSTRUMENT);
 
+    let nextFile = 0;
     const askInPage = async (genLength: number): Promise<PageRound> => {
+      const name = `bench-${String(nextFile++).padStart(3, '0')}.wav`;
+      await page.getByTestId('file-item').filter({ hasText: name }).getByRole('button', { name, exact: true }).click();
+      await page.getByTestId('file-name').filter({ hasText: name }).waitFor();
+      if (await page.getByTestId('workspace').count()) {
+        await page.locator('[data-testid="workspace"][data-ready="true"]').waitFor({ timeout: 60_000 });
+        await page.getByTestId('peaks-progress').waitFor({ state: 'detached', timeout: 60_000 });
+      }
+      await page.waitForTimeout(300);
       const before = await page.getByTestId('exchange').count();
       await page.getByText('Decoding:').click();
       const gen = page.getByTestId('decoding-gen');
@@ -145,7 +164,9 @@ async function main(): Promise<void> {
       return result;
     };
 
-    const fileId = (await apiCall<{ id: string }[]>(host.origin, host.token, 'files.list', {}))[0]?.id ?? '';
+    const open = await apiCall<{ id: string; name: string }[]>(host.origin, host.token, 'files.list', {});
+    const refFile = open.find((f) => f.name === `bench-${String(count).padStart(3, '0')}.wav`)?.id ?? '';
+    const model = await apiCall<{ decoding: { blockLength: number } }>(host.origin, host.token, 'models.details', { id: 'diffa-tiny' });
     const cold = await askInPage(8);
     console.log(`cold (engine start + model load): first step on screen ${ms(cold.firstStepMs)}, answer ${ms(cold.totalMs)}\n`);
     console.log(
@@ -164,9 +185,13 @@ async function main(): Promise<void> {
           failed++;
           continue;
         }
-        refRounds.push(await referenceRound(host.origin, host.token, fileId, gen));
-        // let the page take the reference's chat.updated before the next round counts answers
-        await new Promise((resolve) => setTimeout(resolve, 300));
+        const regionId = `bench-${gen}-${i}`;
+        await apiCall(host.origin, host.token, 'regions.save', { fileId: refFile, region: { id: regionId, start: 0, end: 3 } });
+        // the page's own decoding: faithful, the model's block length when it divides the window (as the page resolves it)
+        const blockLength = gen % model.decoding.blockLength === 0 ? model.decoding.blockLength : gen;
+        refRounds.push(
+          await referenceRound(host.origin, host.token, refFile, regionId, { sampler: 'low-confidence', steps: gen, genLength: gen, blockLength }),
+        );
       }
       const first = pageRounds.map((r) => r.firstStepMs).filter(Number.isFinite);
       const app = pageRounds.map((r) => r.appFirstStepMs).filter((v): v is number => v !== null);
