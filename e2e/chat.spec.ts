@@ -263,7 +263,7 @@ test('a question about level shows the measured facts beside the answer; re-deno
   await expect(page.getByTestId('exchange')).toHaveCount(2);
   const second = page.getByTestId('exchange').nth(1);
   await expect(second).not.toHaveAttribute('data-exchange-id', firstId);
-  await expect(second.getByText('re-denoise')).toBeVisible();
+  await expect(second.getByText('re-denoise', { exact: true })).toBeVisible();
   await expect(second.getByTestId('answer')).toBeVisible({ timeout: 60_000 });
 
   // this worker's host is shared: leave its settings as they were
