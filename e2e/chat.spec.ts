@@ -200,10 +200,14 @@ test('ask about a dragged region, watch it denoise, replay step 1, reload and fi
   await expect(restored.getByTestId('denoise-view')).toHaveAttribute('data-step', '1');
   await expect(restored.getByTestId('denoise-view')).toHaveAttribute('data-masked', String(genLength - 1));
 
-  // The chip selects its region (the waveform plays it when it watches workspace.playRequest).
+  // The chip selects its region and the waveform plays it (through workspace.playRequest).
   await page.getByTestId('ask-target').selectOption('');
   await restored.getByTestId('region-chip').click();
   await expect(page.getByTestId('ask-target')).toHaveValue(region.id);
+  if (await page.getByTestId('workspace').count()) {
+    const media = page.getByTestId('audio-player');
+    await expect.poll(() => media.evaluate((el: HTMLAudioElement) => !el.paused && el.currentTime >= 0.45)).toBe(true);
+  }
   await page.screenshot({ path: join(ARTIFACTS, 'chat-restored.png') });
 });
 
