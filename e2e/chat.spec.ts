@@ -209,6 +209,14 @@ test('ask about a dragged region, watch it denoise, replay step 1, reload and fi
     await expect.poll(() => media.evaluate((el: HTMLAudioElement) => !el.paused && el.currentTime >= 0.45)).toBe(true);
   }
   await page.screenshot({ path: join(ARTIFACTS, 'chat-restored.png') });
+
+  // Every control of the chat has an accessible name.
+  const unnamed = await page.getByTestId('chat-panel').evaluate((panel) =>
+    [...panel.querySelectorAll<HTMLElement>('button, select, input, textarea, [role="separator"], [role="img"]')]
+      .filter((el) => !(el.getAttribute('aria-label') || el.textContent?.trim() || el.closest('label')?.textContent?.trim()))
+      .map((el) => el.outerHTML.slice(0, 200)),
+  );
+  expect(unnamed).toEqual([]);
 });
 
 test('Esc cancels an answer being denoised; the partial steps stay for replay', async ({ page, host }) => {
