@@ -1,10 +1,12 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Locator, Page } from '@playwright/test';
+import { audioFingerprint } from '../src-main/library/fingerprint';
 import { appReady, expect, openApp, test } from './fixtures';
 import type { RunningHost } from './support/host';
-import { REPO_ROOT } from './support/host';
-import { sineWav } from './support/wav';
+import { REPO_ROOT, startHost } from './support/host';
+import { sineWav, writeSineWav } from './support/wav';
 
 /**
  * The region chat against the real headless host and the bundled DIFFA-Tiny: ask about a region, watch the steps
@@ -211,11 +213,13 @@ test('ask about a dragged region, watch it denoise, replay step 1, reload and fi
   await page.screenshot({ path: join(ARTIFACTS, 'chat-restored.png') });
 
   // Every control of the chat has an accessible name.
-  const unnamed = await page.getByTestId('chat-panel').evaluate((panel) =>
-    [...panel.querySelectorAll<HTMLElement>('button, select, input, textarea, [role="separator"], [role="img"]')]
-      .filter((el) => !(el.getAttribute('aria-label') || el.textContent?.trim() || el.closest('label')?.textContent?.trim()))
-      .map((el) => el.outerHTML.slice(0, 200)),
-  );
+  const unnamed = await page
+    .getByTestId('chat-panel')
+    .evaluate((panel) =>
+      [...panel.querySelectorAll<HTMLElement>('button, select, input, textarea, [role="separator"], [role="img"]')]
+        .filter((el) => !(el.getAttribute('aria-label') || el.textContent?.trim() || el.closest('label')?.textContent?.trim()))
+        .map((el) => el.outerHTML.slice(0, 200)),
+    );
   expect(unnamed).toEqual([]);
 });
 
@@ -304,4 +308,62 @@ test('suggested questions come from the model; the preset is a setting; the pane
   await expect.poll(async () => (await panel.boundingBox())?.width ?? 0).toBe(before + 48);
   await reopen(page, 'chat-layout.wav');
   await expect.poll(async () => (await page.getByTestId('chat-panel').boundingBox())?.width ?? 0).toBe(before + 48);
+});
+
+test('an answer cut off by a crash comes back as interrupted, with its steps, and can be asked again', async ({ page }) => {
+  const home = mkdtempSync(join(tmpdir(), 'diffa-e2e-crash-'));
+  const wav = writeSineWav(join(home, 'crashed.wav'), { seconds: 1, frequency: 770 });
+  // What the library holds when the app died two steps into an answer: the exchange saved as pending, its trace so far.
+  const token = (position: number, text: string) => ({
+    position,
+    token: 60 + position,
+    text,
+    confidence: 0.4,
+    alternatives: [{ token: 60 + position, text, prob: 0.4 }],
+  });
+  const step = (n: number, position: number) => ({ step: n, block: 0, committed: [token(position, 'tone')], masked: 8 - n, earlyStop: false, ms: 5, runMs: 4 });
+  const fingerprint = await audioFingerprint(wav);
+  mkdirSync(join(home, 'library'), { recursive: true });
+  writeFileSync(
+    join(home, 'library', `${fingerprint}.json`),
+    JSON.stringify({
+      schema: 1,
+      fingerprint,
+      fileName: 'crashed.wav',
+      regions: [],
+      exchanges: [
+        {
+          id: 'crashed-1',
+          regionId: null,
+          span: { start: 0, end: null },
+          question: 'What kind of sound is this?',
+          askedAt: new Date().toISOString(),
+          modelId: 'diffa-tiny',
+          decoding: { sampler: 'low-confidence', steps: 8, genLength: 8, blockLength: 8 },
+          status: 'pending',
+          answer: null,
+          trace: [step(1, 3), step(2, 5)],
+          error: null,
+          redenoiseOf: null,
+        },
+      ],
+      updatedAt: new Date().toISOString(),
+    }),
+  );
+  const host = await startHost({ home, files: [wav] });
+  try {
+    await openApp(page, host.url);
+    const exchange = page.getByTestId('exchange');
+    await expect(exchange).toHaveAttribute('data-status', 'interrupted');
+    await expect(exchange.getByTestId('exchange-status')).toContainText('The app stopped');
+    await expect(exchange.getByTestId('denoise-view')).toHaveAttribute('data-step', '2');
+    await expect(exchange.getByTestId('denoise-view')).toHaveAttribute('data-masked', '6');
+    await page.screenshot({ path: join(ARTIFACTS, 'chat-interrupted.png') });
+    await exchange.getByRole('button', { name: 'Ask again' }).click();
+    await expect(page.getByTestId('exchange')).toHaveCount(2);
+    await expect(page.getByTestId('exchange').nth(1).getByTestId('answer')).toBeVisible({ timeout: 60_000 });
+  } finally {
+    await host.stop();
+    rmSync(home, { recursive: true, force: true });
+  }
 });
