@@ -238,7 +238,8 @@ test('Esc cancels an answer being denoised; the partial steps stay for replay', 
   await input.press('Enter');
   const exchange = lastExchange(page);
   await expect(exchange.getByTestId('denoise-view')).toHaveAttribute('data-live', 'true');
-  await expect.poll(async () => Number(await exchange.getByTestId('denoise-view').getAttribute('data-step')), { timeout: 30_000 }).toBeGreaterThan(0);
+  await expect.poll(async () => Number(await exchange.getByTestId('denoise-view').getAttribute('data-step')), { timeout: 30_000 }).toBeGreaterThan(2);
+  await page.screenshot({ path: join(ARTIFACTS, 'chat-live-steps.png') });
   await input.press('Escape');
   await expect(exchange).toHaveAttribute('data-status', 'cancelled', { timeout: 15_000 });
   await expect(exchange.getByTestId('exchange-status')).toContainText('Cancelled after');
