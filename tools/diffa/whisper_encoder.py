@@ -70,7 +70,10 @@ class WhisperEncoder(nn.Module):
         `hidden_states`: entry 0 = embedding output, entry i = input of layer i, the last = final layer_norm output.
         The last entry is also `last_hidden_state`."""
         x = F.gelu(self.conv1(input_features))
-        x = F.gelu(self.conv2(x)).transpose(1, 2)
+        # GELU is elementwise, so transposing first is the same maths. It also keeps GELU's incoming gradient
+        # contiguous: Debian's torch 1.13 computes GELU's backward wrongly (garbage, often inf/NaN) for a
+        # non-contiguous gradient, which is what a transpose after GELU hands it.
+        x = F.gelu(self.conv2(x).transpose(1, 2).contiguous())
         x = x + self.embed_positions.weight
         states = []
         for layer in self.layers:
