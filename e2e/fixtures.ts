@@ -54,6 +54,7 @@ export async function openApp(page: Page, url: string): Promise<void> {
 
 /** Waits until the page has connected to the host and loaded the settings. */
 export async function appReady(page: Page): Promise<void> {
-  await expect(page.getByTestId('app-shell')).toHaveAttribute('data-connection', 'open');
+  // Generous: a host just started on a busy two-core machine can take a while to answer its first page.
+  await expect(page.getByTestId('app-shell')).toHaveAttribute('data-connection', 'open', { timeout: 30_000 });
   await expect(page.getByTestId('theme-select')).toBeEnabled();
 }

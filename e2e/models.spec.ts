@@ -57,8 +57,9 @@ test('the models panel lists the bundled DIFFA-Tiny with its licence, verifies i
   await expect(page.getByTestId('models-button')).toBeFocused();
 });
 
-test('the hardware panel shows CPU, RAM, every provider with why it is usable or not, and a fit per catalog model', async ({ page, host }) => {
-  await openApp(page, host.url);
+test('the hardware panel shows CPU, RAM, every provider with why it is usable or not, and a fit per catalog model', async ({ page, freshHost }) => {
+  // A fresh home: "No answer yet" must not depend on which specs ran before in this worker.
+  await openApp(page, freshHost.url);
   await openModels(page);
   // Keyboard: focus the selected tab and move with the arrow key.
   await page.getByTestId('models-tab-models').focus();
