@@ -6,21 +6,12 @@
  * windowed sinc) to ~0.01 dB, where the 12-tap example differs by ~0.1 dB.
  * Streamed: each channel keeps the last few input samples, so block boundaries change nothing.
  */
+import { besselI0 } from '../dsp/kaiser';
+
 const FACTOR = 4;
 const HALF = 16; // input samples each side of the interpolated point
 const TAPS = 2 * HALF;
 const BETA = 9;
-
-function besselI0(x: number): number {
-  let sum = 1;
-  let term = 1;
-  for (let k = 1; k < 50; k++) {
-    term *= (x / (2 * k)) ** 2;
-    sum += term;
-    if (term < sum * 1e-16) break;
-  }
-  return sum;
-}
 
 /** Phase p interpolates the point p/4 after input sample HALF−1 of a 16-sample window; each phase has unit DC gain. */
 function designPhases(): Float64Array[] {

@@ -1,3 +1,5 @@
+import { besselI0 } from './kaiser';
+
 /**
  * Band-limited resampling by windowed-sinc interpolation (Kaiser window), as a polyphase filter: every output sample
  * is a weighted sum of the input around its position, with a low-pass at the lower of the two Nyquist rates so that
@@ -13,18 +15,6 @@ export interface ResampleOptions {
 }
 
 const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
-
-/** Modified Bessel function of the first kind, order 0 (for the Kaiser window). */
-function besselI0(x: number): number {
-  let sum = 1;
-  let term = 1;
-  for (let k = 1; k < 50; k++) {
-    term *= (x / (2 * k)) ** 2;
-    sum += term;
-    if (term < sum * 1e-16) break;
-  }
-  return sum;
-}
 
 export function resample(input: Float32Array, fromRate: number, toRate: number, options: ResampleOptions = {}): Float32Array {
   if (!(fromRate > 0 && toRate > 0) || !Number.isInteger(fromRate) || !Number.isInteger(toRate)) {

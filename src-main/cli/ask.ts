@@ -4,17 +4,9 @@ import { openAppHome, resolveHomeRoot } from '../core/app-home';
 import { loadBundle } from '../models/bundle';
 import { resolveModelDir } from '../models/resolve-model';
 import { answerJson } from './answer-json';
-import { type Command, UsageError } from './command';
+import { type Command, secondsOption as seconds, UsageError } from './command';
 import { DECODING_OPTIONS, DECODING_USAGE, parseDecoding } from './decoding-options';
 import { withEngine } from './engine-session';
-
-const seconds = (values: Record<string, unknown>, flag: string): number | null => {
-  const raw = values[flag];
-  if (raw === undefined) return null;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value < 0) throw new UsageError(`--${flag} must be a time in seconds, not "${raw}"`);
-  return value;
-};
 
 /** Draws the generation window: committed tokens as text, masked slots as ░. */
 function renderWindow(slots: (string | null)[]): string {

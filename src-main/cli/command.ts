@@ -24,3 +24,12 @@ export function parseCommandArgs(command: Command, argv: string[]) {
     throw new UsageError(`${(error as Error).message}\n\n${command.usage}`);
   }
 }
+
+/** A `--start`/`--end` style flag: a non-negative number of seconds, or null when not given. */
+export function secondsOption(values: Record<string, unknown>, flag: string): number | null {
+  const raw = values[flag];
+  if (raw === undefined) return null;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < 0) throw new UsageError(`--${flag} must be a time in seconds, not "${raw}"`);
+  return value;
+}

@@ -2,15 +2,7 @@ import { resolve } from 'node:path';
 import { measureFacts } from '../audio/analyze';
 import { factsView } from '../audio/audio-service';
 import { openAudio } from '../audio/open-audio';
-import { type Command, UsageError } from './command';
-
-const seconds = (values: Record<string, unknown>, flag: string): number | null => {
-  const raw = values[flag];
-  if (raw === undefined) return null;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value < 0) throw new UsageError(`--${flag} must be a time in seconds, not "${raw}"`);
-  return value;
-};
+import { type Command, secondsOption as seconds, UsageError } from './command';
 
 const db = (value: number | null, unit: string) => (value === null ? `−∞ ${unit}` : `${value.toFixed(2)} ${unit}`);
 
