@@ -67,7 +67,8 @@ export class PromptBuilder {
       if (id === eos || id === eot) break;
       if (id !== mask) kept.push(id);
     }
-    return this.tokenizer.decode(kept, { skip_special_tokens: true }).trim();
+    // An answer that is only an end marker is an empty answer (the tokenizer refuses to decode nothing).
+    return kept.length === 0 ? '' : this.tokenizer.decode(kept, { skip_special_tokens: true }).trim();
   }
 
   /** Display text of one token (for the live view); special tokens keep their names. */
