@@ -146,10 +146,10 @@ test('ask about a dragged region, watch it denoise, replay step 1, reload and fi
   const answer = exchange.getByTestId('answer');
   await expect(answer).toBeVisible({ timeout: 60_000 });
   const text = (await answer.textContent())?.trim() ?? '';
-  expect(text.length).toBeGreaterThan(0);
-  // LEAD: tighten once DIFFA-Tiny is trained — replace the non-empty check above with:
-  // expect(KIND_ANSWERS).toContain(text);
-  void KIND_ANSWERS;
+  // An answer from the kind task's vocabulary (the untrained model said "said said said…"). The right one for this
+  // 440 Hz sine is "a tone"; the current checkpoint still calls some 1–2 s cuts of a tone "a chirp", so the exact
+  // answer is asserted once training makes it reliable.
+  expect(KIND_ANSWERS).toContain(text);
 
   // Faithful: one token per step, so the live view showed at least two intermediate steps with masked slots.
   const steps = await liveSteps(page);
