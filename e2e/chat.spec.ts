@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Locator, Page } from '@playwright/test';
 import { audioFingerprint } from '../src-main/library/fingerprint';
 import { appReady, expect, openApp, test } from './fixtures';
+import { apiCall } from './support/api-call';
 import type { RunningHost } from './support/host';
 import { REPO_ROOT, startHost } from './support/host';
 import { sineWav, writeSineWav } from './support/wav';
@@ -19,24 +20,6 @@ mkdirSync(ARTIFACTS, { recursive: true });
 const KIND_QUESTION = 'What kind of sound is this?';
 /** The kind task's answers in DIFFA-Tiny's manifest. */
 const KIND_ANSWERS = ['speech', 'a tone', 'a chirp', 'noise', 'beeps', 'silence'];
-
-/** One request over the host's WebSocket API with the token, as a second client (the page does not see it). */
-async function apiCall<T>(host: RunningHost, method: string, params: object): Promise<T> {
-  const { WebSocket } = await import('ws');
-  const socket = new WebSocket(`${host.origin.replace('http', 'ws')}/api?token=${host.token}`, { origin: host.origin });
-  await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
-  const reply = new Promise<{ ok: boolean; result: T; error?: { message: string } }>((resolve) => {
-    socket.on('message', (data) => {
-      const message = JSON.parse(String(data));
-      if (message.type === 'response' && message.id === 1) resolve(message);
-    });
-  });
-  socket.send(JSON.stringify({ type: 'request', id: 1, method, params }));
-  const message = await reply;
-  socket.close();
-  if (!message.ok) throw new Error(`${method}: ${message.error?.message}`);
-  return message.result;
-}
 
 /** Opens a generated tone; each test uses its own frequency, since the library is keyed by the audio's content. */
 async function openClip(page: Page, host: RunningHost, name: string, seconds: number, frequency: number): Promise<string> {

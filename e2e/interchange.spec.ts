@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Download, Page } from '@playwright/test';
 import { decodeAnnotationBytes, parseQuestions, previewAnnotation } from '../src-renderer/interchange/logic';
 import { expect, openApp, test } from './fixtures';
+import { apiCall } from './support/api-call';
 import { REPO_ROOT, type RunningHost } from './support/host';
 import { sineWav } from './support/wav';
 
@@ -21,24 +22,6 @@ interface Region {
   end: number;
   label: string;
   group: string | null;
-}
-
-/** One request over the host's WebSocket API as a second client (the page does not see it). */
-async function apiCall<T>(host: RunningHost, method: string, params: object): Promise<T> {
-  const { WebSocket } = await import('ws');
-  const socket = new WebSocket(`${host.origin.replace('http', 'ws')}/api?token=${host.token}`, { origin: host.origin });
-  await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
-  const reply = new Promise<{ ok: boolean; result: T; error?: { message: string } }>((resolve) => {
-    socket.on('message', (data) => {
-      const message = JSON.parse(String(data));
-      if (message.type === 'response' && message.id === 1) resolve(message);
-    });
-  });
-  socket.send(JSON.stringify({ type: 'request', id: 1, method, params }));
-  const message = await reply;
-  socket.close();
-  if (!message.ok) throw new Error(`${method}: ${message.error?.message}`);
-  return message.result;
 }
 
 /** Opens a generated tone (its own frequency per test: the library is keyed by the audio's content). */
