@@ -23,7 +23,8 @@ def main():
     args = train_tiny.parse_args([])
     tr = train_tiny.Trainer(args, load_train=False)
     tr.load(a.ckpt, optimizer=False)
-    out = {"checkpoint": a.ckpt, "step": tr.step, "stage": tr.stage,
+    out = {"checkpoint": a.ckpt.replace(os.path.expanduser("~"), "~"),  # no machine paths in the docs
+           "step": tr.step, "stage": tr.stage,
            "real": tr.evaluate(), "silence": tr.evaluate(silence=True)}
     print(json.dumps(out, indent=1))
     if a.json:
