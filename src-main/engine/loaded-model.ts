@@ -87,13 +87,16 @@ export class LoadedModel {
   forward(promptIds: readonly number[], audio: EncodedAudio, audioOffset: number): Forward {
     const { mask } = this.manifest.special_tokens;
     const promptLength = promptIds.length;
+    // The prompt rows never change between steps: convert them once, copy them in each step.
+    const conditional = BigInt64Array.from(promptIds, BigInt);
+    const unconditional = new BigInt64Array(promptLength).fill(BigInt(mask));
     return async ({ window, temperature, cfgScale, uniform }: ForwardInput): Promise<WindowPrediction> => {
       const genLength = window.length;
       const rows = cfgScale > 0 ? 2 : 1;
       const length = promptLength + genLength;
       const ids = new BigInt64Array(rows * length);
       for (let r = 0; r < rows; r++) {
-        for (let i = 0; i < promptLength; i++) ids[r * length + i] = BigInt(r === 0 ? (promptIds[i] ?? mask) : mask);
+        ids.set(r === 0 ? conditional : unconditional, r * length);
         for (let i = 0; i < genLength; i++) ids[r * length + promptLength + i] = BigInt(window[i] ?? mask);
       }
       const runStarted = performance.now();

@@ -28,3 +28,8 @@ export function formatDuration(seconds: number): string {
   if (h > 0) return `${h}:${String(m).padStart(2, '0')}:${String(Math.floor(s)).padStart(2, '0')}`;
   return `${m}:${s.toFixed(2).padStart(5, '0')}`;
 }
+
+/** A level in dB with its unit; digital silence (null from the measurements) reads −∞. */
+export function formatLevel(value: number | null, unit: string): string {
+  return value === null ? `−∞ ${unit}` : `${value.toFixed(1)} ${unit}`;
+}
