@@ -21,6 +21,7 @@ from diffa.config import DiffaConfig  # noqa: E402
 from diffa.graphs import AudioGraph, LLMGraph  # noqa: E402
 from diffa.model import DiffaModel  # noqa: E402
 from diffa.parity import tokenizer_cases, write_case  # noqa: E402
+from diffa.sampler_parity import write_sampler_cases  # noqa: E402
 from diffa.tasks import SUGGESTED_QUESTIONS, TASKS  # noqa: E402
 from diffa.tiny import DECODING, GEN_LENGTH, build_tokenizer, tiny_config  # noqa: E402
 
@@ -87,11 +88,25 @@ def parity_cases(model, tok, out):
             outs = llm(**inputs)
             cases.append(write_case(pdir, name, "llm", inputs, dict(zip(
                 ["tokens", "confidence", "topk_ids", "topk_probs"], outs))))
+    write_sampler_cases(model, tok, pdir, task_clips(x0, n0))
     qs = [q for t in TASKS for q in [t["question"]] + t["paraphrases"]] + ["Is the tone loud?"]
     with open(os.path.join(pdir, "tokenizer-cases.json"), "w") as fh:
         json.dump(tokenizer_cases(tok, qs, prompt.render_prompt, prompt.audio_offset), fh, indent=1, ensure_ascii=False)
     with open(os.path.join(pdir, "index.json"), "w") as fh:
         json.dump({"tolerance": 1e-4, "cases": cases}, fh, indent=1)
+
+
+def task_clips(fallback, fallback_length):
+    """One held-out clip per task, in TASKS order (the sampler cases ask each task's question about its own clip)."""
+    eval_dir = os.path.join(CACHE, "eval")
+    if not os.path.exists(os.path.join(eval_dir, "features.npy")):
+        return [(fallback, fallback_length)]
+    f, meta = features.load_cache(eval_dir)
+    first = {}
+    for i, m in enumerate(meta):
+        first.setdefault(m["task"], i)
+    return [(torch.from_numpy(np.asarray(f[first[t["task"]]], np.float32))[None], meta[first[t["task"]]]["mel_length"])
+            for t in TASKS]
 
 
 def sha256(path):
@@ -174,6 +189,7 @@ def main():
     ap.add_argument("--ckpt", default=os.path.join(CACHE, "ckpt", "last.pt"))
     ap.add_argument("--out", default=os.path.join(ROOT, "models", "diffa-tiny"))
     ap.add_argument("--random-init", action="store_true")
+    ap.add_argument("--parity-only", action="store_true", help="only rewrite parity/ (same checkpoint as the bundle)")
     a = ap.parse_args()
     tok = build_tokenizer()
     if a.random_init:
@@ -186,6 +202,9 @@ def main():
         model.load_state_dict(s["model"])
         info = {"step": s["step"], "stage": s["stage"], "sha256": sha256(a.ckpt)}
     model.eval()
+    if a.parity_only:
+        parity_cases(model, tok, a.out)
+        return print("parity cases rewritten", a.out)
     os.makedirs(a.out, exist_ok=True)
     export_graphs(model, a.out)
     with open(os.path.join(a.out, "tokenizer.json"), "w") as f:

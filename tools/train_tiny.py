@@ -92,6 +92,9 @@ class Trainer:
         self.log_path = os.path.join(CACHE, "logs", "train.jsonl")
         self.stop = False
         self.stage1_done = False
+        # stage 2 normally keeps the encoder frozen (as DIFFA-2 keeps Whisper frozen); --unfreeze-encoder lets the
+        # tiny encoder, trained from scratch in stage 1, keep learning the speech tasks jointly with the LLM
+        self.encoder_trainable = False
 
     # ------------------------------------------------------------ setup
     def make_optimizer(self):
@@ -100,22 +103,33 @@ class Trainer:
             groups = [{"params": list(m.whisper_model.parameters()) + list(m.semantic_connector.parameters())
                        + list(m.acoustic_connector.parameters()) + list(self.heads.parameters()), "lr": self.a.lr1}]
         else:
-            m.whisper_model.requires_grad_(False)
+            m.whisper_model.requires_grad_(self.encoder_trainable)
             groups = [{"params": list(m.llm_model.parameters()), "lr": self.a.lr2},
                       {"params": list(m.semantic_connector.parameters()) + list(m.acoustic_connector.parameters())
                        + list(self.heads.parameters()), "lr": self.a.lr2 * 0.3}]
+            if self.encoder_trainable:
+                groups.append({"params": list(m.whisper_model.parameters()), "lr": self.a.lr2 * self.a.encoder_lr})
         for g in groups:
             g["params"] = [p for p in g["params"] if p.requires_grad]
             g["base_lr"] = g["lr"]
         self.opt = torch.optim.AdamW(groups, weight_decay=0.01)
         self.stage_start = self.step
 
+    def set_encoder_trainable(self, on):
+        """Switching mid-run builds a fresh optimizer (its parameter groups change) with its own warm-up."""
+        if on != self.encoder_trainable:
+            self.encoder_trainable = on
+            if self.stage == 2:
+                self.make_optimizer()
+                self.enc_cache = None
+
     def ckpt_path(self, name="last.pt"):
         return os.path.join(CACHE, "ckpt", name)
 
     def save(self, name="last.pt"):
         state = {"model": self.model.state_dict(), "heads": self.heads.state_dict(), "opt": self.opt.state_dict(),
-                 "step": self.step, "stage": self.stage, "stage_start": self.stage_start, "epoch": self.epoch,
+                 "step": self.step, "stage": self.stage, "encoder_trainable": self.encoder_trainable,
+                 "stage_start": self.stage_start, "epoch": self.epoch,
                  "pos": self.pos, "nonfinite": self.nonfinite, "config": self.cfg.to_dict(),
                  "vocab": self.tok.vocab, "rng": {"python": self.rng.getstate(), "numpy": np.random.get_state(),
                                                   "torch": torch.get_rng_state()}}
@@ -130,10 +144,11 @@ class Trainer:
         self.heads.load_state_dict(s["heads"])
         self.step, self.stage, self.epoch, self.pos = s["step"], s["stage"], s["epoch"], s["pos"]
         self.nonfinite = s["nonfinite"]
+        self.encoder_trainable = s.get("encoder_trainable", False)
         self.make_optimizer()
         if optimizer:
             self.opt.load_state_dict(s["opt"])
-        self.stage_start = s["stage_start"]
+            self.stage_start = s["stage_start"]
         self.rng.setstate(s["rng"]["python"])
         np.random.set_state(s["rng"]["numpy"])
         torch.set_rng_state(s["rng"]["torch"])
@@ -224,7 +239,7 @@ class Trainer:
     # ------------------------------------------------------------ steps
     def train_step(self, x, ml, metas, idx):
         m = self.model
-        if self.stage == 1:
+        if self.stage == 1 or self.encoder_trainable:
             hs = m.whisper_model(x)
         else:
             hs = self.cached_hidden_states(idx)
@@ -309,7 +324,7 @@ class Trainer:
                     digit_err.append((edit_distance(text.split(), meta["answer"].split()), len(meta["answer"].split())))
         m.train()
         acc = lambda d: {k: round(sum(v) / len(v), 3) for k, v in sorted(d.items())}
-        rec = {"type": "eval", "step": self.step, "stage": self.stage, "silence": silence, "heads_acc": acc(head_ok)}
+        rec = {"type": "eval", "step": self.step, "stage": self.stage, "encoder_trainable": self.encoder_trainable, "silence": silence, "heads_acc": acc(head_ok)}
         if dec_ok:
             rec["decode_acc"] = acc(dec_ok)
             rec["decode_mean"] = round(float(np.mean(list(rec["decode_acc"].values()))), 3)
@@ -344,7 +359,7 @@ class Trainer:
                 self.stage = 2
                 self.make_optimizer()
                 self.save()
-            if self.stage == 2 and self.enc_cache is None:
+            if self.stage == 2 and self.enc_cache is None and not self.encoder_trainable:
                 self.build_encoder_cache()
             t0 = time.time()
             for g in self.opt.param_groups:
@@ -365,7 +380,7 @@ class Trainer:
             self.step += 1
             window.append((time.time() - t0, loss.item(), parts))
             if self.step % self.a.log_every == 0:
-                self.log({"type": "train", "step": self.step, "stage": self.stage, "epoch": self.epoch,
+                self.log({"type": "train", "step": self.step, "stage": self.stage, "encoder_trainable": self.encoder_trainable, "epoch": self.epoch,
                           "loss": round(float(np.mean([w[1] for w in window])), 4),
                           **{k: round(float(np.mean([w[2][k] for w in window])), 4) for k in window[-1][2]},
                           "s_per_batch": round(float(np.mean([w[0] for w in window])), 3),
@@ -408,6 +423,8 @@ def parse_args(argv=None):
     ap.add_argument("--warmup", type=int, default=100)
     ap.add_argument("--clip", type=float, default=1.0)
     ap.add_argument("--aux-weight", type=float, default=0.2)
+    ap.add_argument("--unfreeze-encoder", action="store_true", help="stage 2 also trains the encoder")
+    ap.add_argument("--encoder-lr", type=float, default=0.3, help="encoder lr as a fraction of --lr2")
     ap.add_argument("--stage1-steps", type=int, default=1500, help="at most this many stage-1 steps")
     ap.add_argument("--stage1-min-steps", type=int, default=200)
     ap.add_argument("--stage1-target", type=float, default=0.8, help="mean held-out head accuracy that ends stage 1")
@@ -425,6 +442,7 @@ def main():
     tr = Trainer(a)
     if a.resume and os.path.exists(tr.ckpt_path()):
         tr.load()
+    tr.set_encoder_trainable(a.unfreeze_encoder)
     tr.run()
 
 

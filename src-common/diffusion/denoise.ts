@@ -75,7 +75,7 @@ export interface StepEvent {
 export interface DenoiseResult {
   tokens: Int32Array;
   forwardPasses: number;
-  /** Step (1-based) at which each position was committed; 0 for positions filled by early stop. */
+  /** Step (1-based) at which each position was committed, or filled by the EOS early stop; 0 if it never was. */
   commitStep: Int32Array;
 }
 

@@ -43,7 +43,9 @@ class LLMGraph(nn.Module):
         self.m = model
         self.mask_id = model.cfg.llm.mask_token_id
 
-    def forward(self, input_ids, audio_embeds, audio_offset, gen_length, cfg_scale, temperature, uniform):
+    def window_logits(self, input_ids, audio_embeds, audio_offset, gen_length, cfg_scale, window_like):
+        """Logits [G, V] of the generation window (the last G positions), CFG applied; never a graph output.
+        window_like: any 1-D tensor of length G (traced as the window's iota, keeping G dynamic)."""
         llm = self.m.llm_model
         wte = llm.embed(input_ids)                                        # [B, L, d]
         a_len = torch.ones_like(audio_embeds[0, :, 0], dtype=torch.long).sum()
@@ -62,10 +64,13 @@ class LLMGraph(nn.Module):
         audio_rows = torch.where(uncond[:, None, None], mask_emb[None, None, :], audio_part)
         x = torch.where(is_audio[None, :, None], audio_rows, text_part)
         h = llm.hidden(x)
-        win = pos.max() + 1 - gen_length[0] + _iota(uniform[0])           # the last G positions
+        win = pos.max() + 1 - gen_length[0] + _iota(window_like)                # the last G positions
         logits = llm.logits(h.index_select(1, win)).float()              # [B, G, V]
         cond, un = logits[0], logits[-1]
-        logits = un + (cfg_scale[0] + 1.0) * (cond - un)                  # [G, V]; B = 1 gives cond
+        return un + (cfg_scale[0] + 1.0) * (cond - un)                    # [G, V]; B = 1 gives cond
+
+    def forward(self, input_ids, audio_embeds, audio_offset, gen_length, cfg_scale, temperature, uniform):
+        logits = self.window_logits(input_ids, audio_embeds, audio_offset, gen_length, cfg_scale, uniform[0])
         probs = torch.softmax(logits, dim=-1)
         greedy = logits.argmax(-1)
         # temperature sampling from softmax(logits / T) by inverse CDF in float64 with the given uniforms
