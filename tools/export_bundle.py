@@ -7,7 +7,6 @@ tensors (parity/*.json + *.bin) that src-main/models/diffa-tiny-parity.test.ts c
   /usr/bin/python3 tools/export_bundle.py --ckpt PATH --out DIR
   /usr/bin/python3 tools/export_bundle.py --random-init          # pipeline test without a checkpoint"""
 import argparse
-import hashlib
 import json
 import os
 import sys
@@ -16,7 +15,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from diffa import features, prompt  # noqa: E402
+from diffa import bundle_io, features, prompt  # noqa: E402
 from diffa.config import DiffaConfig  # noqa: E402
 from diffa.graphs import AudioGraph, LLMGraph  # noqa: E402
 from diffa.model import DiffaModel  # noqa: E402
@@ -109,34 +108,17 @@ def task_clips(fallback, fallback_length):
             for t in TASKS]
 
 
-def sha256(path):
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+def save_reference_weights(model, tok, info):
+    """The exported weights as a PyTorch state dict, for the reference that `npm run bench:engine` runs beside the
+    engine (tools/bench_torch_reference.py). Kept beside the tools, not in the bundle: the app never reads it."""
+    path = os.path.join(ROOT, "tools", "reference-weights", "diffa-tiny.pt")
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    torch.save({"config": model.cfg.to_dict(), "state_dict": model.state_dict(), "vocab": tok.vocab,
+                "source": info}, path)
 
 
 def io_spec(model):
-    d, n_mels, F = model.cfg.llm.d_model, model.cfg.whisper.num_mel_bins, features.CHUNK_FRAMES
-    return {
-        "audio": {"file": "audio.onnx",
-                  "inputs": {"input_features": {"dtype": "float32", "shape": [1, n_mels, F]},
-                             "mel_length": {"dtype": "int64", "shape": [1]}},
-                  "outputs": {"audio_embeds": {"dtype": "float32", "shape": [1, "A", d]}}},
-        "llm": {"file": "llm.onnx",
-                "inputs": {"input_ids": {"dtype": "int64", "shape": ["B", "L"]},
-                           "audio_embeds": {"dtype": "float32", "shape": [1, "A", d]},
-                           "audio_offset": {"dtype": "int64", "shape": [1]},
-                           "gen_length": {"dtype": "int64", "shape": [1]},
-                           "cfg_scale": {"dtype": "float32", "shape": [1]},
-                           "temperature": {"dtype": "float32", "shape": [1]},
-                           "uniform": {"dtype": "float32", "shape": [1, "G"]}},
-                "outputs": {"tokens": {"dtype": "int64", "shape": [1, "G"]},
-                            "confidence": {"dtype": "float32", "shape": [1, "G"]},
-                            "topk_ids": {"dtype": "int64", "shape": [1, "G", 5]},
-                            "topk_probs": {"dtype": "float32", "shape": [1, "G", 5]}}},
-    }
+    return bundle_io.io_spec(model.cfg.llm.d_model, model.cfg.whisper.num_mel_bins, features.CHUNK_FRAMES)
 
 
 def manifest(model, tok, out, ckpt_info):
@@ -179,8 +161,7 @@ def manifest(model, tok, out, ckpt_info):
                    "answers": t["answers"] or ["2-4 English digits as lowercase words, e.g. \"three seven one\""]}
                   for t in TASKS],
         "suggested_questions": SUGGESTED_QUESTIONS,
-        "files": [{"path": f, "size": os.path.getsize(os.path.join(out, f)), "sha256": sha256(os.path.join(out, f))}
-                  for f in files],
+        "files": bundle_io.file_entries(out, files),
     }
 
 
@@ -200,11 +181,12 @@ def main():
         assert s["vocab"] == tok.vocab, "checkpoint vocabulary differs from build_tokenizer()"
         model = DiffaModel(DiffaConfig.from_dict(s["config"]))
         model.load_state_dict(s["model"])
-        info = {"step": s["step"], "stage": s["stage"], "sha256": sha256(a.ckpt)}
+        info = {"step": s["step"], "stage": s["stage"], "sha256": bundle_io.sha256(a.ckpt)}
     model.eval()
     if a.parity_only:
         parity_cases(model, tok, a.out)
-        return print("parity cases rewritten", a.out)
+        save_reference_weights(model, tok, info)
+        return print("parity cases and reference weights rewritten", a.out)
     os.makedirs(a.out, exist_ok=True)
     export_graphs(model, a.out)
     with open(os.path.join(a.out, "tokenizer.json"), "w") as f:
@@ -214,6 +196,7 @@ def main():
     parity_cases(model, tok, a.out)
     with open(os.path.join(a.out, "manifest.json"), "w") as f:
         json.dump(manifest(model, tok, a.out, info), f, indent=1, ensure_ascii=False)
+    save_reference_weights(model, tok, info)
     print("exported", a.out)
 
 

@@ -1,0 +1,174 @@
+/**
+ * The inference engine against the PyTorch reference of the same weights and sampler, in one command:
+ *   - per sampler: accuracy on an eval set, answers/s, median time per step, tokens per forward pass, and the share
+ *     of each step spent outside onnxruntime (JavaScript: sampler, tensors, events);
+ *   - the same answers from tools/bench_torch_reference.py (PyTorch, the reference decoders), for the ratio;
+ *   - the latency of a 3 s question with the default sampler, as the CLI or the app's host sees it.
+ *
+ *   npm run bench:engine                                    # the committed 32-item eval sample
+ *   BENCH_SET=DIR BENCH_SAMPLERS=factor,low-confidence npm run bench:engine
+ * A larger held-out set: /usr/bin/python3 tools/make_eval_set.py --out DIR (160 items, seed 1001).
+ * Engine and reference run one after the other on the same machine with the same thread count (OMP_NUM_THREADS,
+ * default 2), so the ratio holds even when the machine is shared.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { StepEventView } from '../src-common/api/inference';
+import type { SamplerName } from '../src-common/diffusion/denoise';
+import { bundledModelsDir } from '../src-main/core/resources';
+import { EngineClient } from '../src-main/engine/engine-client';
+import { engineEnv, forkEngine } from '../src-main/engine/fork-engine';
+import { readEvalSet, scoreAnswers } from '../src-main/eval/eval-set';
+import { writeSineWav } from '../src-main/test-support/wav';
+
+const threads = process.env.OMP_NUM_THREADS ?? '2';
+const setDir = process.env.BENCH_SET ?? join(import.meta.dirname, '..', 'models', 'diffa-tiny', 'eval');
+const samplers = (process.env.BENCH_SAMPLERS ?? 'low-confidence,factor,threshold,random').split(',') as SamplerName[];
+const latencyRounds = Number(process.env.BENCH_ROUNDS ?? 15);
+const modelDir = join(bundledModelsDir(), 'diffa-tiny');
+const GEN = 8;
+// Faithful LLaDA decoding commits one token per step (steps = gen length); the parallel samplers take what they need.
+const decodingFor = (sampler: SamplerName) => ({ sampler, steps: GEN, genLength: GEN, blockLength: GEN, temperature: 0, seed: 0 });
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? (s[m] ?? 0) : ((s[m - 1] ?? 0) + (s[m] ?? 0)) / 2;
+};
+
+interface EngineRun {
+  accuracy: number;
+  answersPerS: number;
+  stepMs: number;
+  runMs: number;
+  jsShare: number;
+  windowTokensPerPass: number;
+  sampledTokensPerPass: number;
+  passesPerAnswer: number;
+}
+
+/** Tokens the sampler itself chose in a step: an early stop's EOS fill (after the first EOS) is not counted. */
+function sampledCount(events: StepEventView[], tokens: number[], eosId: number): number {
+  const firstEos = tokens.indexOf(eosId);
+  return events.reduce((n, e) => n + e.committed.filter((c) => !e.earlyStop || firstEos < 0 || c.position <= firstEos).length, 0);
+}
+
+async function runEngine(engine: EngineClient, sampler: SamplerName, eosId: number): Promise<EngineRun> {
+  const items = readEvalSet(setDir);
+  const results: { task: string; expected: string; answer: string }[] = [];
+  const stepMs: number[] = [];
+  const runMs: number[] = [];
+  let passes = 0;
+  let sampled = 0;
+  const started = performance.now();
+  for (const item of items) {
+    const events: StepEventView[] = [];
+    const call = await engine.callWithEvents(
+      'ask',
+      { modelDir, audioPath: item.path, start: item.start, end: item.end, question: item.question, decoding: decodingFor(sampler) },
+      (e) => events.push(e.data as StepEventView),
+    );
+    const answer = await call.result;
+    results.push({ task: item.task, expected: item.answer, answer: answer.answer });
+    stepMs.push(...answer.timings.stepsMs);
+    runMs.push(...answer.timings.stepsRunMs);
+    passes += answer.forwardPasses;
+    sampled += sampledCount(events, answer.tokens, eosId);
+  }
+  const seconds = (performance.now() - started) / 1000;
+  const totalStep = stepMs.reduce((a, b) => a + b, 0);
+  const totalRun = runMs.reduce((a, b) => a + b, 0);
+  return {
+    accuracy: scoreAnswers(results).overall,
+    answersPerS: items.length / seconds,
+    stepMs: median(stepMs),
+    runMs: median(runMs),
+    jsShare: 1 - totalRun / totalStep,
+    windowTokensPerPass: (items.length * GEN) / passes,
+    sampledTokensPerPass: sampled / passes,
+    passesPerAnswer: passes / items.length,
+  };
+}
+
+interface TorchRun {
+  accuracy: number;
+  answers_per_s: number;
+  median_step_ms: number;
+  threads: number;
+}
+
+function runTorch(sampler: SamplerName): TorchRun {
+  const d = decodingFor(sampler);
+  const args = [
+    'tools/bench_torch_reference.py',
+    '--set',
+    setDir,
+    '--sampler',
+    sampler,
+    '--steps',
+    `${d.steps}`,
+    '--gen-length',
+    `${GEN}`,
+    '--block-length',
+    `${GEN}`,
+  ];
+  const out = spawnSync('/usr/bin/python3', args, {
+    cwd: join(import.meta.dirname, '..'),
+    env: { ...process.env, OMP_NUM_THREADS: threads },
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+  });
+  if (out.status !== 0) throw new Error(`the PyTorch reference failed: ${out.stderr}`);
+  return JSON.parse(out.stdout) as TorchRun;
+}
+
+async function latency3s(engine: EngineClient): Promise<number[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'diffa-bench-'));
+  try {
+    const clip = writeSineWav(join(dir, 'tone-3s.wav'), 3, 440, 44100);
+    const times: number[] = [];
+    for (let i = 0; i < latencyRounds; i++) {
+      const t = performance.now();
+      await engine.call('ask', { modelDir, audioPath: clip, question: 'What kind of sound is this?', decoding: {} });
+      times.push(performance.now() - t);
+    }
+    return times;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function main() {
+  const cache = mkdtempSync(join(tmpdir(), 'diffa-bench-engine-'));
+  const engine = new EngineClient(forkEngine({ ...engineEnv(cache), OMP_NUM_THREADS: threads }));
+  await engine.start();
+  try {
+    await engine.call('load', { modelDir });
+    const eosId = (JSON.parse(readFileSync(join(modelDir, 'manifest.json'), 'utf8')) as { special_tokens: { eos: number } }).special_tokens.eos;
+    console.log(`eval set: ${setDir} (${readEvalSet(setDir).length} items), ${threads} threads, gen length ${GEN}\n`);
+    console.log(
+      '| sampler | accuracy (engine / PyTorch) | answers/s engine | answers/s PyTorch | ratio | step ms engine (onnxruntime) | step ms PyTorch | JS share of a step | forward passes / answer | window tokens / pass | sampled tokens / pass |',
+    );
+    console.log('|---|---|---|---|---|---|---|---|---|---|---|');
+    for (const sampler of samplers) {
+      const e = await runEngine(engine, sampler, eosId);
+      const t = runTorch(sampler);
+      console.log(
+        `| ${sampler} | ${(100 * e.accuracy).toFixed(1)} % / ${(100 * t.accuracy).toFixed(1)} % | ${e.answersPerS.toFixed(1)} | ${t.answers_per_s.toFixed(2)} | ` +
+          `${(e.answersPerS / t.answers_per_s).toFixed(1)}× | ${e.stepMs.toFixed(2)} (${e.runMs.toFixed(2)}) | ${t.median_step_ms.toFixed(1)} | ` +
+          `${(100 * e.jsShare).toFixed(1)} % | ${e.passesPerAnswer.toFixed(2)} | ${e.windowTokensPerPass.toFixed(2)} | ${e.sampledTokensPerPass.toFixed(2)} |`,
+      );
+    }
+    const times = await latency3s(engine);
+    console.log(
+      `\n3 s question, default sampler, ${times.length} rounds: median ${median(times).toFixed(0)} ms (min ${Math.min(...times).toFixed(0)}, max ${Math.max(...times).toFixed(0)})`,
+    );
+  } finally {
+    engine.stop();
+    rmSync(cache, { recursive: true, force: true });
+  }
+}
+
+await main();
