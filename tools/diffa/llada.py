@@ -57,8 +57,11 @@ class LLaDABlock(nn.Module):
         q = q * cos + rotate_half(q) * sin
         k = k * cos + rotate_half(k) * sin
         if self.n_kv_heads != self.n_heads:
+            # grouped-query attention: each K/V head serves n_heads / n_kv_heads query heads (repeat_interleave,
+            # written as expand + reshape because repeat_interleave exports to an ONNX Loop)
             rep = self.n_heads // self.n_kv_heads
-            k, v = k.repeat_interleave(rep, dim=1), v.repeat_interleave(rep, dim=1)
+            k = k[:, :, None].expand(B, self.n_kv_heads, rep, T, self.head_dim).reshape(B, self.n_heads, T, self.head_dim)
+            v = v[:, :, None].expand(B, self.n_kv_heads, rep, T, self.head_dim).reshape(B, self.n_heads, T, self.head_dim)
         s = q @ k.transpose(-1, -2) / self.head_dim ** 0.5
         if attn_bias is not None:
             s = s + attn_bias

@@ -1,0 +1,81 @@
+"""Traces the two bundle graphs (tools/diffa/graphs.py) at any size without holding the weights: the model is
+built with uninitialised parameters (large ones are untouched virtual memory), exported with every parameter as a
+named graph input, and the weights are bound afterwards, one tensor at a time (onnx_weights.py)."""
+import contextlib
+import io
+
+import onnx
+import torch
+from torch import nn
+
+from .graphs import AudioGraph, LLMGraph
+from .model import DiffaModel
+
+OPSET = 17
+LLM_INPUTS = ["input_ids", "audio_embeds", "audio_offset", "gen_length", "cfg_scale", "temperature", "uniform"]
+LLM_OUTPUTS = ["tokens", "confidence", "topk_ids", "topk_probs"]
+PARAM_PREFIX = "m."  # the graphs wrap the model as `self.m`
+
+
+def _zero_small(module):
+    # Small tensors are zeroed so that tracing sees no garbage; large ones are left untouched (no memory used).
+    for p in module.parameters(recurse=False):
+        if p.numel() < (1 << 20):
+            with torch.no_grad():
+                p.zero_()
+
+
+@contextlib.contextmanager
+def no_init():
+    """Skip the random initialisation of the layers DiffaModel uses (it would write every weight once)."""
+    kinds = (nn.Linear, nn.Embedding, nn.Conv1d, nn.LayerNorm)
+    saved = {k: k.reset_parameters for k in kinds}
+    try:
+        for k in kinds:
+            k.reset_parameters = _zero_small
+        yield
+    finally:
+        for k, f in saved.items():
+            k.reset_parameters = f
+
+
+@contextlib.contextmanager
+def keep_duplicate_parameters():
+    """torch merges parameters with equal values into one input (+ Identity nodes). Placeholder weights are all
+    equal, so that pass is switched off here; every parameter must stay its own named input."""
+    saved = torch._C._jit_pass_onnx_deduplicate_initializers
+    torch._C._jit_pass_onnx_deduplicate_initializers = lambda graph, params, training: params
+    try:
+        yield
+    finally:
+        torch._C._jit_pass_onnx_deduplicate_initializers = saved
+
+
+def skeleton(cfg) -> DiffaModel:
+    with no_init():
+        return DiffaModel(cfg).eval()
+
+
+def _export(module, args, **kw) -> onnx.ModelProto:
+    buf = io.BytesIO()
+    with torch.no_grad(), keep_duplicate_parameters():
+        torch.onnx.export(module, args, buf, opset_version=OPSET, export_params=False, do_constant_folding=False, **kw)
+    return onnx.load_from_string(buf.getvalue())
+
+
+def export_audio(model: DiffaModel, chunk_frames: int) -> onnx.ModelProto:
+    feats = torch.zeros(1, model.cfg.whisper.num_mel_bins, chunk_frames)
+    ml = torch.tensor([chunk_frames // 2], dtype=torch.long)
+    return _export(AudioGraph(model).eval(), (feats, ml), input_names=["input_features", "mel_length"],
+                   output_names=["audio_embeds"], dynamic_axes={"audio_embeds": {1: "A"}})
+
+
+def export_llm(model: DiffaModel) -> onnx.ModelProto:
+    d, g = model.cfg.llm.d_model, 4
+    # B = 2 so that the batch axis (classifier-free guidance) is traced as dynamic; a short L keeps tracing cheap.
+    args = (torch.zeros(2, 10, dtype=torch.long), torch.zeros(1, 3, d), torch.tensor([2]), torch.tensor([g]),
+            torch.tensor([0.0]), torch.tensor([0.0]), torch.zeros(1, g))
+    return _export(LLMGraph(model).eval(), args, input_names=LLM_INPUTS, output_names=LLM_OUTPUTS,
+                   dynamic_axes={"input_ids": {0: "B", 1: "L"}, "audio_embeds": {1: "A"}, "uniform": {1: "G"},
+                                 "tokens": {1: "G"}, "confidence": {1: "G"}, "topk_ids": {1: "G"},
+                                 "topk_probs": {1: "G"}})
