@@ -29,10 +29,13 @@ def main():
         os.environ.get("XDG_CACHE_HOME", "~/.cache"), "diffa-tiny", "train")))
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--start", type=int, default=0, help="skip the first items of the seed's sequence (extra shards)")
-    ap.add_argument("--tasks", choices=["train", "even"], default="train")
+    ap.add_argument("--tasks", choices=["train", "even", "speech"], default="train",
+                    help="train: the main mix; even: one task after another; speech: language and gender items only "
+                         "(a shard that rebalances languages: transcription items are all English)")
     a = ap.parse_args()
     os.makedirs(a.out, exist_ok=True)
-    items = sample_items(a.seed, a.start + a.n, TRAIN_TASK_CYCLE if a.tasks == "train" else TASK_NAMES)[a.start:]
+    cycle = {"train": TRAIN_TASK_CYCLE, "even": TASK_NAMES, "speech": ["language", "gender"]}[a.tasks]
+    items = sample_items(a.seed, a.start + a.n, cycle)[a.start:]
     tmp = os.path.join(a.out, "features.tmp.npy")
     arr = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.float16,
                                     shape=(a.n, features.N_MELS, features.CHUNK_FRAMES))

@@ -54,13 +54,24 @@ class AudioHeads(nn.Module):
         return {k: h(pooled) for k, h in self.heads.items()}, self.ctc(semantic)
 
 
-def heads_loss(heads_out, ctc_logits, sem_len, metas):
+def class_weights(meta):
+    """Inverse class frequency per attribute (mean 1): the corpus is not balanced (every transcription item is
+    English, so English is most of the speech), and an unweighted head learns the prior instead of the language."""
+    out = {}
+    for attr, classes in ATTR_CLASSES.items():
+        counts = np.array([sum(1 for m in meta if m["attrs"].get(attr) == c) for c in classes], np.float64)
+        w = np.where(counts > 0, counts.sum() / (len(classes) * np.maximum(counts, 1)), 0.0)
+        out[attr] = torch.tensor(w, dtype=torch.float32)
+    return out
+
+
+def heads_loss(heads_out, ctc_logits, sem_len, metas, weights=None):
     logits, losses = heads_out, []
     for attr, classes in ATTR_CLASSES.items():
         rows = [i for i, m in enumerate(metas) if attr in m["attrs"]]
         if rows:
             y = torch.tensor([classes.index(metas[i]["attrs"][attr]) for i in rows])
-            losses.append(F.cross_entropy(logits[attr][rows], y))
+            losses.append(F.cross_entropy(logits[attr][rows], y, weight=None if weights is None else weights[attr]))
     rows = [i for i, m in enumerate(metas) if "transcribe" in m["attrs"]]
     if rows:
         targets = [[1 + DIGITS.index(w) for w in metas[i]["attrs"]["transcribe"].split()] for i in rows]
@@ -78,9 +89,13 @@ class Trainer:
         torch.manual_seed(a.seed)
         self.model = DiffaModel(self.cfg)
         self.heads = AudioHeads(self.cfg.llm.d_model)
+        self.class_weights = None
         if load_train:
             self.feats, self.meta, shards = load_shards(CACHE, "train")
             print(f"training data: {len(self.meta)} items from {shards}", flush=True)
+            self.class_weights = class_weights(self.meta) if a.balance_heads else None
+            if self.class_weights is not None:
+                print("head class weights:", {k: [round(x, 2) for x in v.tolist()] for k, v in self.class_weights.items()})
         self.eval_feats, self.eval_meta = load_cache(os.path.join(CACHE, "eval"))
         self.step, self.stage, self.epoch, self.pos, self.nonfinite = 0, 1, 0, 0, 0
         self.rng = random.Random(a.seed)
@@ -245,7 +260,7 @@ class Trainer:
             hs = self.cached_hidden_states(idx)
         acoustic, semantic, sem_len = m.audio_tower(x, ml, hidden_states=hs)
         logits, ctc = self.heads(acoustic, semantic, sem_len)
-        aux = heads_loss(logits, ctc, sem_len, metas)
+        aux = heads_loss(logits, ctc, sem_len, metas, self.class_weights)
         if self.stage == 1:
             return aux, {"aux": aux.item()}
         prefixes, suffixes, targets = [], [], []
@@ -424,6 +439,7 @@ def parse_args(argv=None):
     ap.add_argument("--clip", type=float, default=1.0)
     ap.add_argument("--aux-weight", type=float, default=0.2)
     ap.add_argument("--unfreeze-encoder", action="store_true", help="stage 2 also trains the encoder")
+    ap.add_argument("--balance-heads", action="store_true", help="weight the audio heads' classes by inverse frequency")
     ap.add_argument("--encoder-lr", type=float, default=0.3, help="encoder lr as a fraction of --lr2")
     ap.add_argument("--stage1-steps", type=int, default=1500, help="at most this many stage-1 steps")
     ap.add_argument("--stage1-min-steps", type=int, default=200)

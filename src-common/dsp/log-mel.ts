@@ -29,6 +29,8 @@ export class LogMelExtractor {
   private readonly window: Float64Array;
   private readonly filters: Float64Array;
   private readonly bins: number;
+  /** Per mel filter, the FFT bins where it is non-zero [first, end): a triangle covers a few bins out of 201. */
+  private readonly support: Int32Array;
 
   constructor(readonly config: LogMelConfig) {
     const { nFft, nMels, sampleRate } = config;
@@ -36,6 +38,19 @@ export class LogMelExtractor {
     this.window = Float64Array.from({ length: nFft }, (_, i) => 0.5 - 0.5 * Math.cos((2 * Math.PI * i) / nFft));
     this.filters = melFilters(nMels, nFft, sampleRate);
     this.bins = Math.floor(nFft / 2) + 1;
+    this.support = new Int32Array(2 * nMels);
+    for (let m = 0; m < nMels; m++) {
+      let first = this.bins;
+      let end = 0;
+      for (let b = 0; b < this.bins; b++) {
+        if ((this.filters[m * this.bins + b] ?? 0) !== 0) {
+          first = Math.min(first, b);
+          end = b + 1;
+        }
+      }
+      this.support[2 * m] = Math.min(first, end);
+      this.support[2 * m + 1] = end;
+    }
   }
 
   get frames(): number {
@@ -63,18 +78,16 @@ export class LogMelExtractor {
     const power = new Float64Array(this.bins);
     // Frames lying entirely in the zero padding have zero power: skip their FFT.
     const lastLive = Math.min(frames - 1, Math.ceil((real + pad) / hopLength));
-    for (let t = 0; t < frames; t++) {
-      if (t > lastLive) {
-        power.fill(0);
-      } else {
-        for (let i = 0; i < nFft; i++) frameRe[i] = (padded[t * hopLength + i] ?? 0) * (this.window[i] ?? 0);
-        this.fft.transform(frameRe, zeroIm, outRe, outIm);
-        for (let b = 0; b < this.bins; b++) power[b] = (outRe[b] ?? 0) ** 2 + (outIm[b] ?? 0) ** 2;
-      }
+    // Frames past lastLive keep mel = 0 (the log floor handles them like any silent frame).
+    for (let t = 0; t <= lastLive; t++) {
+      for (let i = 0; i < nFft; i++) frameRe[i] = (padded[t * hopLength + i] ?? 0) * (this.window[i] ?? 0);
+      this.fft.transform(frameRe, zeroIm, outRe, outIm);
+      for (let b = 0; b < this.bins; b++) power[b] = (outRe[b] ?? 0) ** 2 + (outIm[b] ?? 0) ** 2;
       for (let m = 0; m < nMels; m++) {
         let sum = 0;
         const row = m * this.bins;
-        for (let b = 0; b < this.bins; b++) sum += (this.filters[row + b] ?? 0) * (power[b] ?? 0);
+        const end = this.support[2 * m + 1] ?? 0;
+        for (let b = this.support[2 * m] ?? 0; b < end; b++) sum += (this.filters[row + b] ?? 0) * (power[b] ?? 0);
         mel[m * frames + t] = sum;
       }
     }
