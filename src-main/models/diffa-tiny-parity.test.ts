@@ -5,6 +5,7 @@ import { describe, it } from 'node:test';
 import { Template } from '@huggingface/jinja';
 import { Tokenizer } from '@huggingface/tokenizers';
 import * as ort from 'onnxruntime-node';
+import { readParityCase } from './testing/parity-case';
 
 /**
  * DIFFA-Tiny parity: the bundled ONNX graphs, run by onnxruntime-node on the inputs stored by
@@ -15,28 +16,6 @@ const bundle = join(import.meta.dirname, '..', '..', 'models', 'diffa-tiny');
 const parity = join(bundle, 'parity');
 const readJson = (path: string) => JSON.parse(readFileSync(path, 'utf8'));
 
-interface TensorEntry {
-  dtype: 'float32' | 'int64';
-  shape: number[];
-  offset: number;
-}
-interface Case {
-  name: string;
-  graph: 'audio' | 'llm';
-  bin: string;
-  inputs: Record<string, TensorEntry>;
-  outputs: Record<string, TensorEntry>;
-}
-
-const count = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
-
-function view(buf: Buffer, e: TensorEntry): Float32Array | BigInt64Array {
-  const n = count(e.shape);
-  const bytes = buf.subarray(e.offset, e.offset + n * (e.dtype === 'float32' ? 4 : 8));
-  const copy = new Uint8Array(bytes); // aligned copy
-  return e.dtype === 'float32' ? new Float32Array(copy.buffer, 0, n) : new BigInt64Array(copy.buffer, 0, n);
-}
-
 const index = readJson(join(parity, 'index.json')) as { tolerance: number; cases: string[] };
 const sessions = new Map<string, Promise<ort.InferenceSession>>();
 const session = (graph: string) => {
@@ -46,17 +25,14 @@ const session = (graph: string) => {
 
 describe('DIFFA-Tiny ONNX parity with PyTorch', () => {
   for (const file of index.cases) {
-    const c = readJson(join(parity, file)) as Case;
+    const c = readParityCase(parity, file);
     it(`${c.name} (${c.graph}.onnx)`, async () => {
-      const buf = readFileSync(join(parity, c.bin));
-      const feeds: Record<string, ort.Tensor> = {};
-      for (const [name, e] of Object.entries(c.inputs)) feeds[name] = new ort.Tensor(e.dtype, view(buf, e), e.shape);
-      const out = await (await session(c.graph)).run(feeds);
+      const out = await (await session(c.graph)).run(c.feeds);
       for (const [name, e] of Object.entries(c.outputs)) {
         const got = out[name];
         assert.ok(got, `missing output ${name}`);
         assert.deepEqual(got.dims, e.shape, `${name} shape`);
-        const want = view(buf, e);
+        const want = c.expected[name];
         if (e.dtype === 'int64') {
           assert.deepEqual(Array.from(got.data as BigInt64Array), Array.from(want as BigInt64Array), `${name} values`);
         } else {
