@@ -85,35 +85,35 @@ def convert(model, weights, keep_fp32):
     return {w: ("float16" if home.get(w) == F16 else "float32") for w in weights}
 
 
+def consumers(graph):
+    """tensor name -> the nodes that read it."""
+    out = {}
+    for n in graph.node:
+        for i in n.input:
+            out.setdefault(i, []).append(n)
+    return out
+
+
+def _closure(start, neighbours):
+    """ids of the nodes reachable from `start` (a list of nodes) through neighbours(node) -> nodes."""
+    out, todo = set(), list(start)
+    while todo:
+        n = todo.pop()
+        if id(n) not in out:
+            out.add(id(n))
+            todo.extend(neighbours(n))
+    return out
+
+
 def ancestors_through_floats(model, start_ops, types):
     """Nodes of type start_ops and every node feeding them through float tensors (e.g. RoPE's position maths)."""
     g = model.graph
     producer = {o: n for n in g.node for o in n.output}
-    out, todo = set(), [n for n in g.node if n.op_type in start_ops]
-    while todo:
-        n = todo.pop()
-        if id(n) in out:
-            continue
-        out.add(id(n))
-        for i in n.input:
-            if types.get(i) in (F32, F16) and i in producer:
-                todo.append(producer[i])
-    return out
+    return _closure([n for n in g.node if n.op_type in start_ops],
+                    lambda n: [producer[i] for i in n.input if types.get(i) in (F32, F16) and i in producer])
 
 
 def descendants(model, tensor):
     """Nodes that read `tensor` or anything computed from it."""
-    g = model.graph
-    consumers = {}
-    for n in g.node:
-        for i in n.input:
-            consumers.setdefault(i, []).append(n)
-    out, todo = set(), list(consumers.get(tensor, []))
-    while todo:
-        n = todo.pop()
-        if id(n) in out:
-            continue
-        out.add(id(n))
-        for o in n.output:
-            todo.extend(consumers.get(o, []))
-    return out
+    readers = consumers(model.graph)
+    return _closure(readers.get(tensor, []), lambda n: [r for o in n.output for r in readers.get(o, [])])

@@ -8,6 +8,7 @@ import onnx
 from onnx import TensorProto
 
 from . import onnx_int4
+from .onnx_fp16 import consumers
 
 ALIGN = 4096  # page-aligned offsets, so ONNX Runtime can memory-map each tensor
 _ONNX = {"float32": (np.float32, TensorProto.FLOAT), "float16": (np.float16, TensorProto.FLOAT16),
@@ -33,10 +34,7 @@ def input_shapes(model, names):
 def fold_transposes(model, weights):
     """Returns the weights now used as W^T ([in, out])."""
     g = model.graph
-    readers = {}
-    for n in g.node:
-        for t in n.input:
-            readers.setdefault(t, []).append(n)
+    readers = consumers(g)
     folded = set()
     for w in weights:
         rs = readers.get(w, [])
