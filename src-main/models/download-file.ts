@@ -1,9 +1,10 @@
-import { createWriteStream, existsSync, renameSync, statSync, truncateSync, writeFileSync } from 'node:fs';
-import type { Writable } from 'node:stream';
+import { existsSync, renameSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { finished } from 'node:stream/promises';
 import { type Dispatcher, request } from 'undici';
 import { ApiError } from '../../src-common/api/errors';
+import { BlockSink } from './block-sink';
 import { tlsTrustError } from './network';
+import { type OpenPart, openPartFile, type PartFile } from './part-file';
 import { createHasher, type StreamHasher } from './stream-hasher';
 
 /** One file to fetch into `<partPath>`, renamed to `<path>` only once its SHA-256 matched. */
@@ -15,17 +16,13 @@ export interface FileDownload {
   sha256: string;
 }
 
-/** Opens the partial file for writing; a seam so tests can inject a full disk (ENOSPC) without a tiny filesystem. */
-export type OpenWrite = (path: string, flags: 'a' | 'w') => Writable;
-const defaultOpenWrite: OpenWrite = (path, flags) => createWriteStream(path, { flags, highWaterMark: 1 << 20 });
-
 export interface DownloadOptions {
   dispatcher: Dispatcher;
   token?: string;
   signal: AbortSignal;
   /** Called with every block of bytes received (negative when a partial file had to be thrown away). */
   onBytes?: (delta: number) => void;
-  openWrite?: OpenWrite;
+  openPart?: OpenPart;
   /** Idle time without a byte before the connection counts as stalled and is retried. */
   stallMs?: number;
   /** Failed attempts in a row (without progress) before giving up. */
@@ -83,7 +80,7 @@ export async function downloadFile(file: FileDownload, options: DownloadOptions)
 async function fetchAll(file: FileDownload, state: Progress, options: DownloadOptions): Promise<void> {
   const { signal, onBytes = () => {} } = options;
   const maxRetries = options.maxRetries ?? 6;
-  const openWrite = options.openWrite ?? defaultOpenWrite;
+  const openPart = options.openPart ?? openPartFile;
   const name = file.path.split(/[\\/]/).pop() ?? file.path;
   if (state.have > file.size) {
     truncateSync(file.partPath, 0);
@@ -98,7 +95,7 @@ async function fetchAll(file: FileDownload, state: Progress, options: DownloadOp
     if (signal.aborted) throw new ApiError('cancelled', 'Download stopped');
     const before = state.have;
     try {
-      const result = await fetchFrom(file, state, options, openWrite, name);
+      const result = await fetchFrom(file, state, options, openPart, name);
       if (result === 'restart') {
         // The server refused our Range (416): the partial bytes cannot be trusted to line up, start over.
         if (++restarts > 3) throw new ApiError('io_error', `${name}: the server keeps refusing to resume (HTTP 416)`, { file: file.path });
@@ -137,23 +134,31 @@ async function fetchAll(file: FileDownload, state: Progress, options: DownloadOp
  * One HTTP attempt from byte `state.have`, advancing `state` as bytes land. Returns 'restart' when the partial file
  * must be discarded. Throws Retryable for transient failures and ApiError for final ones.
  */
-async function fetchFrom(file: FileDownload, state: Progress, options: DownloadOptions, openWrite: OpenWrite, name: string): Promise<'done' | 'restart'> {
+async function fetchFrom(file: FileDownload, state: Progress, options: DownloadOptions, openPart: OpenPart, name: string): Promise<'done' | 'restart'> {
   const have = state.have;
   const attempt = new AbortController();
   const stop = () => attempt.abort();
   options.signal.addEventListener('abort', stop, { once: true });
   const stallMs = options.stallMs ?? 30_000;
   let stalled = false;
+  // Chunks only stamp the time; the timer re-arms itself for the rest of the idle period. Re-creating a timer per
+  // chunk (thousands a second) was measurable per-chunk overhead.
+  let lastByteAt = performance.now();
   let timer = setTimeout(onStall, stallMs);
   function onStall() {
+    const idle = performance.now() - lastByteAt;
+    if (idle < stallMs) {
+      timer = setTimeout(onStall, stallMs - idle);
+      return;
+    }
     stalled = true;
     attempt.abort();
   }
   const touch = () => {
-    clearTimeout(timer);
-    timer = setTimeout(onStall, stallMs);
+    lastByteAt = performance.now();
   };
-  let out: Writable | undefined;
+  let part: PartFile | undefined;
+  let sink: BlockSink | undefined;
   try {
     const response = await openFollowingRedirects(file.url, have, options, attempt.signal);
     const status = response.statusCode;
@@ -178,31 +183,40 @@ async function fetchFrom(file: FileDownload, state: Progress, options: DownloadO
       throw new ApiError('io_error', `${name}: HTTP ${status}`, { file: file.path });
     }
 
-    out = openWrite(file.partPath, state.have === 0 ? 'w' : 'a');
-    let writeError: Error | undefined;
-    out.on('error', (error) => {
-      writeError = error;
-    });
-    for await (const chunk of response.body as AsyncIterable<Buffer>) {
+    part = await openPart(file.partPath, state.have);
+    const into = new BlockSink(part, state.have, state.hasher);
+    sink = into;
+    const body = response.body;
+    // 'data' events rather than async iteration: iteration makes the stream concatenate its buffered chunks (a copy
+    // of every byte) and costs a promise per chunk.
+    body.on('data', (chunk: Buffer) => {
       touch();
-      if (writeError) throw writeError;
       if (state.have + chunk.length > file.size)
-        throw new ApiError('bad_model', `${name}: the server sent more than the expected ${file.size} bytes`, { file: file.path });
-      const hashing = state.hasher.update(chunk);
+        return void body.destroy(new ApiError('bad_model', `${name}: the server sent more than the expected ${file.size} bytes`, { file: file.path }));
       state.have += chunk.length;
       options.onBytes?.(chunk.length);
-      if (!out.write(chunk)) await drain(out);
-      if (hashing) await hashing;
-    }
-    out.end();
-    await finished(out);
+      try {
+        if (into.push(chunk)) return;
+      } catch (error) {
+        return void body.destroy(error as Error);
+      }
+      body.pause();
+      into.ready().then(
+        () => body.resume(),
+        (error: Error) => body.destroy(error),
+      );
+    });
+    await finished(body);
+    await into.flush();
     return 'done';
-  } catch (error) {
-    // Flush what was hashed so the file and the hash state agree for the next attempt (or the next run).
-    if (out) {
-      out.end();
-      await finished(out).catch(() => {});
-    }
+  } catch (thrown) {
+    // Flush what was received so the file and the hash agree for the next attempt (or the next run).
+    const flushed = await sink?.flush().then(
+      () => undefined,
+      (failure: unknown) => failure,
+    );
+    // A write that failed (a full disk) explains the attempt better than the body it cut short.
+    const error = flushed !== undefined && !(thrown instanceof ApiError) ? flushed : thrown;
     if (error instanceof ApiError || error instanceof Retryable) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOSPC' || code === 'EDQUOT')
@@ -219,22 +233,8 @@ async function fetchFrom(file: FileDownload, state: Progress, options: DownloadO
   } finally {
     clearTimeout(timer);
     options.signal.removeEventListener('abort', stop);
+    await part?.close().catch(() => {});
   }
-}
-
-function drain(out: Writable): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const done = () => {
-      out.off('error', fail);
-      resolve();
-    };
-    const fail = (error: Error) => {
-      out.off('drain', done);
-      reject(error);
-    };
-    out.once('drain', done);
-    out.once('error', fail);
-  });
 }
 
 /** The response must describe exactly the bytes we asked for of a file of exactly the expected size. */

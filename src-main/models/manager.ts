@@ -4,7 +4,6 @@ import { ApiError } from '../../src-common/api/errors';
 import type { AppHome } from '../core/app-home';
 import { addUserCatalogEntry, type CatalogEntry, loadCatalog } from './catalog';
 import type { FreeSpace } from './disk-space';
-import type { OpenWrite } from './download-file';
 import { estimateFit, type ModelFit } from './fit';
 import { type HardwareInfo, type HardwareProbe, hardwareInfo, systemProbe } from './hardware';
 import { type PullPlan, parseHubSource, planFromHub } from './hub';
@@ -14,6 +13,7 @@ import { hubEndpoint, hubToken, type ModelSettings, readModelSettings, writeMode
 import { moveModelsFolder } from './move';
 import { createDispatcher } from './network';
 import { exportModel, importModel, type PackProgress } from './pack';
+import type { OpenPart } from './part-file';
 import type { PullProgress } from './progress';
 import { pullModel } from './pull';
 import { repairModel } from './repair';
@@ -30,7 +30,7 @@ export interface ModelManagerOptions {
   /** Test seams and tuning. */
   dispatcher?: Dispatcher;
   freeSpace?: FreeSpace;
-  openWrite?: OpenWrite;
+  openPart?: OpenPart;
   stallMs?: number;
   backoffMs?: number;
   maxRetries?: number;
@@ -230,7 +230,7 @@ export class ModelManager {
       signal: controller.signal,
       onProgress: (p) => this.emit(p),
       freeSpace: this.options.freeSpace,
-      openWrite: this.options.openWrite,
+      openPart: this.options.openPart,
       stallMs: this.options.stallMs,
       backoffMs: this.options.backoffMs,
       maxRetries: this.options.maxRetries,

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
-import { createWriteStream, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { ApiError } from '../../src-common/api/errors';
 import { tempDir } from '../test-support/temp-dir';
 import { type HubSource, type PullPlan, planFromHub } from './hub';
 import { listInstalledModels } from './installed-models';
 import { createDispatcher } from './network';
+import { type OpenPart, openPartFile } from './part-file';
 import { type PullOptions, pullModel } from './pull';
 import { partPath, sizeOf as stagedSize, stagingBundle, writeStagingState } from './staging';
 import { TestHub } from './testing/hub-server';
@@ -163,23 +163,21 @@ describe('pull from a hub', () => {
   });
 
   it('reports a full disk, keeps what was written, and resumes after space is freed', async () => {
-    let written = 0;
     const fullAfter = 60_000;
-    const openWrite = (path: string, flags: 'a' | 'w') => {
-      const real = createWriteStream(path, { flags });
-      return new Writable({
-        write(chunk: Buffer, _enc, callback) {
-          // Like a real disk: what fits is written, then the write fails.
-          const room = Math.max(0, fullAfter - written);
-          written += chunk.length;
-          if (room >= chunk.length) return void real.write(chunk, callback);
-          real.write(chunk.subarray(0, room), () => callback(Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' })));
+    const openPart: OpenPart = async (path, keep) => {
+      const real = await openPartFile(path, keep);
+      return {
+        // Like a real disk: what fits is written, then the write fails.
+        async write(data, position) {
+          const room = Math.max(0, fullAfter - position);
+          if (room >= data.length) return real.write(data, position);
+          await real.write(data.subarray(0, room), position);
+          throw Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' });
         },
-        final: (callback) => real.end(callback),
-        destroy: (error, callback) => real.end(() => callback(error)),
-      });
+        close: () => real.close(),
+      };
     };
-    await rejects(pullModel(await plan(), options({ openWrite, parallel: 1 })), 'io_error', /the disk is full; free some space and pull again/);
+    await rejects(pullModel(await plan(), options({ openPart, parallel: 1 })), 'io_error', /the disk is full; free some space and pull again/);
     const p = await plan();
     const kept = partSize(p, 'llm.onnx');
     assert.ok(kept > 0, 'the bytes written before the disk filled up are kept');

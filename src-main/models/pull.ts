@@ -5,9 +5,10 @@ import type { Dispatcher } from 'undici';
 import { ApiError } from '../../src-common/api/errors';
 import { loadBundle } from './bundle';
 import { ensureSpace, type FreeSpace, freeSpace } from './disk-space';
-import { downloadFile, HashMismatch, type OpenWrite } from './download-file';
+import { downloadFile, HashMismatch } from './download-file';
 import { type PlannedFile, type PullPlan, resolveUrl } from './hub';
 import { installBundle } from './install';
+import type { OpenPart } from './part-file';
 import { type PullProgress, SpeedMeter } from './progress';
 import { bytesOnDisk, partPath, readStagingState, removeStaging, type StagingState, sizeOf, stagingBundle, writeStagingState } from './staging';
 
@@ -21,7 +22,7 @@ export interface PullOptions {
   parallel?: number;
   progressIntervalMs?: number;
   freeSpace?: FreeSpace;
-  openWrite?: OpenWrite;
+  openPart?: OpenPart;
   stallMs?: number;
   maxRetries?: number;
   backoffMs?: number;
@@ -154,7 +155,7 @@ export async function fetchVerified(plan: PullPlan, file: PlannedFile, bundle: s
     token: options.token,
     signal: options.signal,
     onBytes,
-    openWrite: options.openWrite,
+    openPart: options.openPart,
     stallMs: options.stallMs,
     maxRetries: options.maxRetries,
     backoffMs: options.backoffMs,

@@ -1,11 +1,13 @@
 import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
+import { WorkerHasher } from './worker-hasher';
 
 /**
- * SHA-256 of a download as it streams in, seeded from the bytes already on disk when a download resumes. An
- * interface so the hashing strategy can change (e.g. a worker thread) without touching the downloader.
+ * SHA-256 of a download as it streams in, seeded from the bytes already on disk when a download resumes. Chunks are
+ * hashed in the order given.
  */
 export interface StreamHasher {
+  /** Hashes `chunk`; when a promise comes back, the chunk's memory must stay unchanged until it settles. */
   update(chunk: Buffer): void | Promise<void>;
   /** Starts over from the first `bytes` of `path` (a resume, or a partial file that had to be re-read). */
   seedFromFile(path: string, bytes: number): Promise<void>;
@@ -38,8 +40,11 @@ export class InlineHasher implements StreamHasher {
   close(): void {}
 }
 
+/** Below this, starting a thread costs more than hashing the whole file inline. */
+const WORKER_MIN_BYTES = 32 << 20;
+
 /**
- * Inline hashing: a worker-thread hasher was tried (bench/download.bench.ts) and was slower with more memory on a
- * loaded 2-core machine, so hashing stays on the receiving thread until a multi-core measurement says otherwise.
+ * Big files hash on a worker thread, in parallel with receiving and writing (bench/download.bench.ts measures it:
+ * hashing inline held a loopback download to half of curl's speed); small ones inline.
  */
-export const createHasher = (_size: number): StreamHasher => new InlineHasher();
+export const createHasher = (size: number): StreamHasher => (size >= WORKER_MIN_BYTES ? new WorkerHasher() : new InlineHasher());

@@ -1,0 +1,39 @@
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { tempDir } from '../test-support/temp-dir';
+import { downloadFile } from './download-file';
+import { createDispatcher } from './network';
+import { TestHub } from './testing/hub-server';
+
+const hub = new TestHub();
+const dispatcher = createDispatcher({}, {});
+// Big enough to be hashed on a worker thread (the pull tests' small files hash inline).
+const data = randomBytes(40 << 20);
+const sha256 = createHash('sha256').update(data).digest('hex');
+
+before(async () => {
+  await hub.start();
+  hub.addRepo('org/big', [{ path: 'weights.bin', data }]);
+});
+after(async () => {
+  await hub.close();
+  await dispatcher.close();
+});
+
+describe('download of a big file', () => {
+  it('hashes on a worker thread while it streams, across a dropped connection, fetching no byte twice', async () => {
+    hub.fault('weights.bin', { kind: 'drop', after: 9_000_001 });
+    const path = join(tempDir(), 'weights.bin');
+    let reported = 0;
+    await downloadFile(
+      { url: `${hub.url}/org/big/resolve/main/weights.bin`, path, partPath: `${path}.part`, size: data.length, sha256 },
+      { dispatcher, signal: new AbortController().signal, backoffMs: 5, onBytes: (delta) => (reported += delta) },
+    );
+    assert.ok(readFileSync(path).equals(data));
+    assert.equal(reported, data.length);
+    assert.equal(hub.bytesServed('weights.bin'), data.length);
+  });
+});
