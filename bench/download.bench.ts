@@ -2,7 +2,7 @@
  * Loopback download throughput of the model downloader against curl, on the same file from the same local server in
  * the same run, plus the downloader's peak RSS (memory must stay flat whatever the file size).
  *
- *   npm run bench:download                 # 200 MB
+ *   npm run bench:download                 # 200 MB, 5 rounds
  *   BENCH_MB=2000 npm run bench:download   # the 2 GB flat-memory check
  *
  * The server runs in its own process; each round downloads once with curl and once with ours (alternating, so
@@ -11,7 +11,7 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, mkdtempSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { downloadFile } from '../src-main/models/download-file';
@@ -20,7 +20,7 @@ import { sha256File } from '../src-main/models/sha256';
 
 const MB = 1_000_000;
 const size = Number(process.env.BENCH_MB ?? 200) * MB;
-const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
 const curl = process.env.CURL ?? '/usr/bin/curl';
 const dir = mkdtempSync(join(tmpdir(), 'diffa-bench-'));
 const source = join(dir, 'weights.bin');
@@ -109,10 +109,12 @@ try {
     ratio: Number((median(curlMs) / median(oursMs)).toFixed(3)),
     ratioVsCurlSha256: Number((median(curlShaMs) / median(oursMs)).toFixed(3)),
     rssBeforeMB: Math.round(rssBefore / MB),
+    // Both sides compete for the same cores: a busy machine moves absolute numbers and ratios alike.
+    loadAverage: Number((loadavg()[0] ?? 0).toFixed(1)),
     peakRssMB: Math.round(peakRss / MB),
     note: 'ours also hashes (SHA-256) every byte while downloading; curl does not',
   };
-  console.log(`file ${result.fileMB} MB over loopback, median of ${rounds} rounds`);
+  console.log(`file ${result.fileMB} MB over loopback, median of ${rounds} rounds, load average ${result.loadAverage}`);
   console.log(`curl             ${result.curlMBps} MB/s`);
   console.log(`curl + sha256sum ${result.curlSha256MBps} MB/s`);
   console.log(`diffa (+sha256)  ${result.oursMBps} MB/s   ratio ${result.ratio} vs curl, ${result.ratioVsCurlSha256} vs curl + sha256sum`);
