@@ -7,6 +7,15 @@ export const ModelIdSchema = z
   .regex(/^[a-z0-9][a-z0-9._-]*$/)
   .max(200);
 
+export const FileProgressSchema = z.object({
+  path: z.string(),
+  bytesDone: z.number().nonnegative(),
+  bytesTotal: z.number().nonnegative(),
+  speedBps: z.number().nonnegative(),
+  etaSeconds: z.number().nonnegative().nullable(),
+});
+export type FileProgressData = z.infer<typeof FileProgressSchema>;
+
 export const PullProgressSchema = z.object({
   id: z.string(),
   name: z.string(),
@@ -17,7 +26,8 @@ export const PullProgressSchema = z.object({
   etaSeconds: z.number().nonnegative().nullable(),
   filesDone: z.number().int().nonnegative(),
   filesTotal: z.number().int().nonnegative(),
-  active: z.array(z.string()),
+  /** The files being transferred now. */
+  active: z.array(FileProgressSchema),
   error: z.object({ code: z.string(), message: z.string() }).optional(),
 });
 export type PullProgressData = z.infer<typeof PullProgressSchema>;

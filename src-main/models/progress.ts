@@ -11,10 +11,22 @@ export interface PullProgress {
   etaSeconds: number | null;
   filesDone: number;
   filesTotal: number;
-  /** The files being transferred now. */
-  active: string[];
+  /** The files being transferred now, each with its own bytes, speed and time left. */
+  active: FileProgress[];
   error?: { code: string; message: string };
 }
+
+/** One file of a pull in flight (bytes on disk count as done, so a resumed file starts part-way). */
+export interface FileProgress {
+  path: string;
+  bytesDone: number;
+  bytesTotal: number;
+  speedBps: number;
+  etaSeconds: number | null;
+}
+
+/** Time left at `speedBps`: 0 when nothing is left, null while the speed is not measured yet. */
+export const etaSeconds = (left: number, speedBps: number): number | null => (left <= 0 ? 0 : speedBps > 0 ? left / speedBps : null);
 
 /**
  * Speed as an exponentially weighted average of per-tick rates: steadier than the last tick, quicker to follow a

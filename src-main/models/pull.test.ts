@@ -8,6 +8,7 @@ import { type HubSource, type PullPlan, planFromHub } from './hub';
 import { listInstalledModels } from './installed-models';
 import { createDispatcher } from './network';
 import { type OpenPart, openPartFile } from './part-file';
+import type { PullProgress } from './progress';
 import { type PullOptions, pullModel } from './pull';
 import { partPath, sizeOf as stagedSize, stagingBundle, writeStagingState } from './staging';
 import { TestHub } from './testing/hub-server';
@@ -203,10 +204,19 @@ describe('pull from a hub', () => {
     const onDisk = partSize(p, 'llm.onnx');
     assert.ok(onDisk > 0 && onDisk < sizeOf('llm.onnx'));
     hub.resetCounts();
-    hub.rate = 0;
-    await pullModel(p, options());
+    hub.rate = 150_000;
+    const events: PullProgress[] = [];
+    await pullModel(p, options({ parallel: 1, progressIntervalMs: 20, onProgress: (e) => events.push(e) }));
     assert.deepEqual(installed(), ['test-model']);
     assert.equal(hub.bytesServed('llm.onnx'), sizeOf('llm.onnx') - onDisk);
+
+    // Each file in flight reports its own bytes (counting those already on disk), speed and time left.
+    const llm = events.flatMap((e) => e.active.filter((f) => f.path === 'llm.onnx'));
+    assert.ok(llm.length > 2, 'llm.onnx was reported while it transferred');
+    assert.ok(llm.every((f) => f.bytesTotal === sizeOf('llm.onnx') && f.bytesDone <= f.bytesTotal));
+    assert.ok((llm[0]?.bytesDone ?? 0) >= onDisk, 'a resumed file starts where it stopped, not at 0');
+    assert.ok(llm.some((f) => f.speedBps > 0 && f.etaSeconds !== null && f.etaSeconds > 0));
+    for (const e of events) assert.ok(e.active.reduce((sum, f) => sum + f.bytesDone, 0) <= e.bytesDone);
   });
 
   it('sends HF_TOKEN to a gated repo and explains a refusal without it', async () => {

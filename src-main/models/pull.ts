@@ -9,7 +9,7 @@ import { downloadFile, HashMismatch } from './download-file';
 import { type PlannedFile, type PullPlan, resolveUrl } from './hub';
 import { installBundle } from './install';
 import type { OpenPart } from './part-file';
-import { type PullProgress, SpeedMeter } from './progress';
+import { etaSeconds, type PullProgress, SpeedMeter } from './progress';
 import { bytesOnDisk, partPath, readStagingState, removeStaging, type StagingState, sizeOf, stagingBundle, writeStagingState } from './staging';
 
 export interface PullOptions {
@@ -45,12 +45,13 @@ export async function pullModel(plan: PullPlan, options: PullOptions): Promise<s
 
   const pending = plan.files.filter((f) => sizeOf(join(bundle, f.path)) !== f.size);
   let filesDone = plan.files.length - pending.length;
-  const active = new Set<string>();
+  /** Files in flight, in the order they started, with their own speed meters. */
+  const active = new Map<string, { size: number; done: number; meter: SpeedMeter }>();
   const meter = new SpeedMeter();
   let phase: PullProgress['state'] = 'downloading';
   const report = () => {
-    const speedBps = meter.sample(bytesDone);
-    const left = bytesTotal - bytesDone;
+    const now = performance.now();
+    const speedBps = meter.sample(bytesDone, now);
     options.onProgress?.({
       id: plan.id,
       name: plan.name,
@@ -58,10 +59,13 @@ export async function pullModel(plan: PullPlan, options: PullOptions): Promise<s
       bytesDone,
       bytesTotal,
       speedBps,
-      etaSeconds: speedBps > 0 ? left / speedBps : left === 0 ? 0 : null,
+      etaSeconds: etaSeconds(bytesTotal - bytesDone, speedBps),
       filesDone,
       filesTotal: plan.files.length,
-      active: [...active],
+      active: [...active].map(([path, f]) => {
+        const fileSpeed = f.meter.sample(f.done, now);
+        return { path, bytesDone: f.done, bytesTotal: f.size, speedBps: fileSpeed, etaSeconds: etaSeconds(f.size - f.done, fileSpeed) };
+      }),
     });
   };
   report();
@@ -73,9 +77,11 @@ export async function pullModel(plan: PullPlan, options: PullOptions): Promise<s
   if (options.signal.aborted) stopAll.abort();
   try {
     await runPool(pending, options.parallel ?? 3, stopAll, async (file) => {
-      active.add(file.path);
+      const progress = { size: file.size, done: Math.min(file.size, sizeOf(partPath(join(bundle, file.path))) ?? 0), meter: new SpeedMeter() };
+      active.set(file.path, progress);
       await fetchVerified(plan, file, bundle, { ...options, signal: stopAll.signal }, (delta) => {
         bytesDone += delta;
+        progress.done += delta;
       });
       active.delete(file.path);
       filesDone++;
