@@ -5,8 +5,9 @@ import { managerForHome } from '../models/create-manager';
 import { estimateFit } from '../models/fit';
 import type { ModelManager } from '../models/manager';
 import type { ModelSettings } from '../models/model-settings';
-import { formatBytes, formatEta, type PullProgress } from '../models/progress';
+import { formatBytes } from '../models/progress';
 import { type Command, UsageError } from './command';
+import { progressPrinter } from './pull-progress';
 
 const USAGE = `Usage: npm run diffa -- models <action> [options]
 
@@ -133,34 +134,6 @@ async function hardware(manager: ModelManager, json: boolean): Promise<number> {
   for (const gpu of hw.gpus) console.log(`GPU: ${gpu.name}${gpu.memoryBytes ? `, ${formatBytes(gpu.memoryBytes)}` : ''} (via ${gpu.source})`);
   for (const p of hw.providers) console.log(`  ${p.usable ? 'yes' : 'no '}  ${p.name.padEnd(9)} ${p.reason}`);
   return 0;
-}
-
-/** A progress bar redrawn in place on a terminal; a plain line every few seconds when output is a file or pipe. */
-function progressPrinter(): { update(p: PullProgress): void; end(): void } {
-  const tty = process.stdout.isTTY === true;
-  let lastLine = 0;
-  let drawn = false;
-  const text = (p: PullProgress) => {
-    const pct = p.bytesTotal ? (100 * p.bytesDone) / p.bytesTotal : 0;
-    return `${pct.toFixed(1).padStart(5)}%  ${formatBytes(p.bytesDone)} / ${formatBytes(p.bytesTotal)}  ${formatBytes(p.speedBps)}/s  ETA ${formatEta(p.etaSeconds)}  files ${p.filesDone}/${p.filesTotal}`;
-  };
-  return {
-    update(p) {
-      if (p.state !== 'downloading') return;
-      if (tty) {
-        const width = 24;
-        const filled = Math.round((width * p.bytesDone) / Math.max(1, p.bytesTotal));
-        process.stdout.write(`\r[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${text(p)}\x1b[K`);
-        drawn = true;
-      } else if (Date.now() - lastLine > 2000) {
-        lastLine = Date.now();
-        console.log(text(p));
-      }
-    },
-    end() {
-      if (drawn) process.stdout.write('\n');
-    },
-  };
 }
 
 async function pull(manager: ModelManager, input: string, revision: string | undefined): Promise<number> {
