@@ -191,6 +191,10 @@ test('a download from a hub shows progress, survives a page reload, pauses, resu
     await expect(row.getByTestId('download-speed')).toContainText('/s');
     await expect(row.getByTestId('download-files')).toContainText('of 4 complete');
     await expect(row.getByTestId('download-active')).toContainText('llm.onnx');
+    // Each file in flight shows its own bytes, speed and time left.
+    const llmRow = row.locator('[data-testid="download-file"][data-path="llm.onnx"]');
+    await expect(llmRow.getByTestId('download-file-facts')).toContainText(/KB of 900 KB · [\d.]+ KB\/s · .+ left/);
+    await expect.poll(async () => Number(await llmRow.getByRole('progressbar').getAttribute('aria-valuenow'))).toBeGreaterThan(0);
     await expect.poll(async () => Number(await row.getByTestId('download-bar').getAttribute('aria-valuenow'))).toBeGreaterThan(5);
     await page.screenshot({ path: join(ARTIFACTS, 'models-downloading.png') });
 
