@@ -29,13 +29,15 @@ def main():
         os.environ.get("XDG_CACHE_HOME", "~/.cache"), "diffa-tiny", "train")))
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--start", type=int, default=0, help="skip the first items of the seed's sequence (extra shards)")
-    ap.add_argument("--tasks", choices=["train", "even", "speech"], default="train",
+    ap.add_argument("--tasks", choices=["train", "even", "speech", "excerpt"], default="train",
                     help="train: the main mix; even: one task after another; speech: language and gender items only "
-                         "(a shard that rebalances languages: transcription items are all English)")
+                         "(a shard that rebalances languages: transcription items are all English); excerpt: regions "
+                         "cut from inside sounds (kind, pitch, noise, direction, language, gender)")
     a = ap.parse_args()
     os.makedirs(a.out, exist_ok=True)
-    cycle = {"train": TRAIN_TASK_CYCLE, "even": TASK_NAMES, "speech": ["language", "gender"]}[a.tasks]
-    items = sample_items(a.seed, a.start + a.n, cycle)[a.start:]
+    cycle = {"train": TRAIN_TASK_CYCLE, "even": TASK_NAMES, "speech": ["language", "gender"],
+             "excerpt": ["kind", "pitch", "noise", "direction", "kind", "language", "gender"]}[a.tasks]
+    items = sample_items(a.seed, a.start + a.n, cycle, excerpt_prob=1.0 if a.tasks == "excerpt" else 0.0)[a.start:]
     tmp = os.path.join(a.out, "features.tmp.npy")
     arr = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.float16,
                                     shape=(a.n, features.N_MELS, features.CHUNK_FRAMES))

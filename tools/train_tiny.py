@@ -55,12 +55,13 @@ class AudioHeads(nn.Module):
 
 
 def class_weights(meta):
-    """Inverse class frequency per attribute (mean 1): the corpus is not balanced (every transcription item is
+    """Inverse class frequency per attribute (capped at 3): the corpus is not balanced (every transcription item is
     English, so English is most of the speech), and an unweighted head learns the prior instead of the language."""
     out = {}
     for attr, classes in ATTR_CLASSES.items():
         counts = np.array([sum(1 for m in meta if m["attrs"].get(attr) == c) for c in classes], np.float64)
         w = np.where(counts > 0, counts.sum() / (len(classes) * np.maximum(counts, 1)), 0.0)
+        w = np.minimum(w, 3.0)  # a rare class (silence: kind items only) must not dominate its head
         out[attr] = torch.tensor(w, dtype=torch.float32)
     return out
 

@@ -92,7 +92,11 @@ def _source_for(rng, task):
     return {"count": _beeps, "direction": _chirp, "pitch": _tone, "noise": _noise}[task](rng)
 
 
-def sample_item(rng: random.Random, task: str, embed_prob=0.25):
+# Tasks whose answer survives cutting a region out of the middle of the sound (not counts, not digit strings).
+EXCERPT_TASKS = ("kind", "language", "gender", "direction", "pitch", "noise")
+
+
+def sample_item(rng: random.Random, task: str, embed_prob=0.25, excerpt_prob=0.0):
     src, attrs = _source_for(rng, task)
     item = {
         "task": task, "question": BY_NAME[task]["question"], "answer": attrs[task], "attrs": attrs, "source": src,
@@ -104,12 +108,16 @@ def sample_item(rng: random.Random, task: str, embed_prob=0.25):
     if rng.random() < embed_prob:
         item["embed"] = {"pre": round(rng.uniform(0.5, 3.0), 2), "post": round(rng.uniform(0.5, 3.0), 2),
                          "context": rng.choice(["silence", "pink", "tone"]), "context_freq": rng.randint(200, 2000)}
+    # (drawn only when asked for, so that the corpora made without excerpts keep their exact sequences)
+    if excerpt_prob > 0 and rng.random() < excerpt_prob and task in EXCERPT_TASKS and "count" not in attrs:
+        # a region cut from inside the sound, as a user drags one: no onset, no silence around it
+        item["embed"], item["excerpt"] = None, {"from": round(rng.uniform(0.0, 0.5), 3), "min_s": 0.8}
     return item
 
 
-def sample_items(seed: int, n: int, tasks, embed_prob=0.25):
+def sample_items(seed: int, n: int, tasks, embed_prob=0.25, excerpt_prob=0.0):
     rng = random.Random(seed)
-    return [sample_item(rng, tasks[i % len(tasks)], embed_prob) for i in range(n)]
+    return [sample_item(rng, tasks[i % len(tasks)], embed_prob, excerpt_prob) for i in range(n)]
 
 
 # ---------------------------------------------------------------- rendering
@@ -167,9 +175,22 @@ def _context(item, dur) -> np.ndarray:
     return np.frombuffer(_run(cmd), dtype=np.float32).reshape(-1, ch)
 
 
+def _excerpt_bounds(item, n):
+    """(start, end) seconds of a region inside the sound's active part (between the lead and tail padding): it
+    begins `from` of the way in and lasts at least min_s (or the whole active part when shorter)."""
+    sr = item["sr"]
+    a, b = item["lead"], n / sr - item["tail"]
+    length = b - a
+    start = a + item["excerpt"]["from"] * max(0.0, length - item["excerpt"]["min_s"])
+    end = min(b, start + max(item["excerpt"]["min_s"], 0.5 * length))
+    return round(start, 4), round(end, 4)
+
+
 def render_file(item):
     """Whole file content [samples, channels] at item['sr'] plus (start, end) seconds of the clip, or None."""
     clip = render_clip(item)
+    if item.get("excerpt"):
+        return (clip,) + _excerpt_bounds(item, len(clip))
     if item["embed"] is None:
         return clip, None, None
     pre, post = _context(item, item["embed"]["pre"]), _context(item, item["embed"]["post"])
