@@ -4,7 +4,7 @@ exported through the DIFFA-2 converter's own path (skeleton trace, fp16 pass, st
 forward pass timed at L = 512 and 1024 with onnxruntime-node's CUDA provider (tools/gpu/llm_timing.mjs) and
 compared with the floors of docs/benchmarks.md ("DIFFA-2 on GPU").
 
-  python3 tools/gpu/llada8b_check.py --out /scratch/llada8b            # full size: ~16 GB disk, ~5 GB RAM
+  python3 tools/gpu/llada8b_check.py --out /scratch/llada8b            # full size: ~16 GB disk, ~8 GB RAM
   python3 tools/gpu/llada8b_check.py --tiny --provider cpu --out DIR   # end-to-end check of the script itself
 
 Needs torch, onnx, numpy, node with this repository's node_modules, and onnxruntime-node's CUDA binaries
