@@ -288,7 +288,12 @@ class Trainer:
                       / max(1, int(masked.sum()))}
 
     def lr_scale(self):
-        return min(1.0, (self.step - self.stage_start + 1) / self.a.warmup)
+        warm = min(1.0, (self.step - self.stage_start + 1) / self.a.warmup)
+        if self.a.decay_end and self.step >= self.a.decay_start:
+            # a final linear decay to a tenth of the rate: the last steps settle instead of bouncing around
+            done = min(1.0, (self.step - self.a.decay_start) / max(1, self.a.decay_end - self.a.decay_start))
+            return warm * (1.0 - 0.9 * done)
+        return warm
 
     # ------------------------------------------------------------ evaluation
     @torch.no_grad()
@@ -447,6 +452,8 @@ def parse_args(argv=None):
     ap.add_argument("--stage1-target", type=float, default=0.8, help="mean held-out head accuracy that ends stage 1")
     ap.add_argument("--stage1-eval-every", type=int, default=100)
     ap.add_argument("--max-steps", type=int, default=100000)
+    ap.add_argument("--decay-start", type=int, default=0, help="step where the lr starts its linear decay")
+    ap.add_argument("--decay-end", type=int, default=0, help="step where it reaches a tenth (0: no decay)")
     ap.add_argument("--log-every", type=int, default=10)
     ap.add_argument("--eval-every", type=int, default=250)
     ap.add_argument("--save-every-s", type=float, default=240)
