@@ -70,15 +70,7 @@ export async function answerQuestion(
   const stepsMs: number[] = [];
   const stepsRunMs: number[] = [];
   let stepStarted = performance.now();
-  const pieces = new Map<number, string>();
-  const piece = (id: number) => {
-    let text = pieces.get(id);
-    if (text === undefined) {
-      text = model.prompt.piece(id);
-      pieces.set(id, text);
-    }
-    return text;
-  };
+  const piece = (id: number) => model.prompt.piece(id);
 
   let result: Awaited<ReturnType<typeof denoise>>;
   try {

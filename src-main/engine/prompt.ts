@@ -71,8 +71,19 @@ export class PromptBuilder {
     return kept.length === 0 ? '' : this.tokenizer.decode(kept, { skip_special_tokens: true }).trim();
   }
 
-  /** Display text of one token (for the live view); special tokens keep their names. */
+  private readonly pieces = new Map<number, string>();
+
+  /**
+   * Display text of one token (for the live view); special tokens keep their names. Memoised for the model's
+   * lifetime: a step that commits a whole window needs ~50 pieces (tokens and their top-k), and decoding each
+   * afresh cost as much as the forward pass of a tiny model.
+   */
   piece(id: number): string {
-    return this.tokenizer.decode([id], { skip_special_tokens: false });
+    let text = this.pieces.get(id);
+    if (text === undefined) {
+      text = this.tokenizer.decode([id], { skip_special_tokens: false });
+      this.pieces.set(id, text);
+    }
+    return text;
   }
 }
