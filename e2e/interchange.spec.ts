@@ -339,15 +339,16 @@ test('a batch over open files runs to its end, lists the file that failed and sa
   await expect(page.getByTestId('batch-mini')).toHaveAttribute('data-state', 'finished');
   await page.screenshot({ path: join(ARTIFACTS, 'interchange-batch-done.png') });
 
-  // A longer batch shows its progress as answers arrive, and stops when cancelled.
+  // A longer batch shows its progress as answers arrive, and stops when cancelled. The most questions a batch
+  // takes (100): DIFFA-Tiny answers ~20 a second, and the batch must still be running when Cancel is clicked.
   await dialog.getByTestId('batch-new').click();
-  await dialog.getByTestId('batch-questions').fill(Array.from({ length: 40 }, (_, i) => `Question number ${i + 1}?`).join('\n'));
-  await expect(dialog.getByTestId('batch-start')).toHaveText('Start: 2 files × 40 questions');
+  await dialog.getByTestId('batch-questions').fill(Array.from({ length: 100 }, (_, i) => `Question number ${i + 1}?`).join('\n'));
+  await expect(dialog.getByTestId('batch-start')).toHaveText('Start: 2 files × 100 questions');
   await dialog.getByTestId('batch-start').click();
   await expect(progress).toHaveAttribute('data-state', 'running');
   await expect(progress.getByTestId('batch-state')).toContainText('Asking about', { timeout: 60_000 });
   await expect.poll(async () => Number((await progress.getByTestId('batch-count').textContent())?.split(' / ')[0]), { timeout: 60_000 }).toBeGreaterThan(0);
-  await expect(progress.getByTestId('batch-count')).toContainText(' / 80');
+  await expect(progress.getByTestId('batch-count')).toContainText(' / 200');
   await page.screenshot({ path: join(ARTIFACTS, 'interchange-batch-running.png') });
   await dialog.getByTestId('batch-cancel').click();
   await expect(progress).toHaveAttribute('data-state', 'cancelled', { timeout: 30_000 });

@@ -31,6 +31,12 @@ export class LogMelExtractor {
   private readonly bins: number;
   /** Per mel filter, the FFT bins where it is non-zero [first, end): a triangle covers a few bins out of 201. */
   private readonly support: Int32Array;
+  /**
+   * Work buffers, reused from call to call (extract is synchronous, so calls never overlap): a 6 s chunk needs
+   * ~1.2 MB of them, and allocating that afresh for every question left garbage for the first denoising step.
+   */
+  private readonly padded: Float64Array;
+  private readonly mel: Float64Array;
 
   constructor(readonly config: LogMelConfig) {
     const { nFft, nMels, sampleRate } = config;
@@ -51,6 +57,8 @@ export class LogMelExtractor {
       this.support[2 * m] = Math.min(first, end);
       this.support[2 * m + 1] = end;
     }
+    this.padded = new Float64Array(config.chunkSamples + nFft);
+    this.mel = new Float64Array(nMels * this.frames);
   }
 
   get frames(): number {
@@ -63,14 +71,16 @@ export class LogMelExtractor {
     const frames = this.frames;
     const real = Math.min(audio.length, chunkSamples);
     // Chunk with reflect padding on both sides (torch.stft(center=True, pad_mode='reflect')).
-    const padded = new Float64Array(chunkSamples + 2 * pad);
+    const padded = this.padded;
+    padded.fill(0);
     for (let i = 0; i < real; i++) padded[pad + i] = audio[i] ?? 0;
     for (let i = 1; i <= pad; i++) {
       padded[pad - i] = padded[pad + i] ?? 0;
       padded[pad + chunkSamples - 1 + i] = padded[pad + chunkSamples - 1 - i] ?? 0;
     }
 
-    const mel = new Float64Array(nMels * frames);
+    const mel = this.mel;
+    mel.fill(0);
     const frameRe = new Float64Array(nFft);
     const zeroIm = new Float64Array(nFft);
     const outRe = new Float64Array(nFft);
