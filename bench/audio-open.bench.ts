@@ -18,12 +18,12 @@ import { join } from 'node:path';
 import { computePeaks } from '../src-main/audio/analyze';
 import { AudioService } from '../src-main/audio/audio-service';
 import { openAudio } from '../src-main/audio/open-audio';
+import { median } from './stats';
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 const minutes = Number(process.env.BENCH_MINUTES ?? 120);
 const dir = mkdtempSync(join(tmpdir(), 'diffa-bench-audio-'));
 const file = join(dir, 'two-hours.wav');
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
 
 function run(command: string, args: string[]): void {
   const result = spawnSync(command, args, { encoding: 'utf8' });

@@ -17,6 +17,7 @@ import { createInterface } from 'node:readline';
 import { downloadFile } from '../src-main/models/download-file';
 import { createDispatcher } from '../src-main/models/network';
 import { sha256File } from '../src-main/models/sha256';
+import { median } from './stats';
 
 const MB = 1_000_000;
 const size = Number(process.env.BENCH_MB ?? 200) * MB;
@@ -74,7 +75,6 @@ async function timeOurs(url: string, out: string, sha256: string): Promise<{ ms:
   return { ms, peakRss };
 }
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
 const mbps = (ms: number) => size / MB / (ms / 1000);
 
 writeRandomFile(source, size);

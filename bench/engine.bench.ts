@@ -22,6 +22,7 @@ import { EngineClient } from '../src-main/engine/engine-client';
 import { engineEnv, forkEngine } from '../src-main/engine/fork-engine';
 import { readEvalSet, scoreAnswers } from '../src-main/eval/eval-set';
 import { writeSineWav } from '../src-main/test-support/wav';
+import { median } from './stats';
 
 const threads = process.env.OMP_NUM_THREADS ?? '2';
 const setDir = process.env.BENCH_SET ?? join(import.meta.dirname, '..', 'models', 'diffa-tiny', 'eval');
@@ -31,12 +32,6 @@ const modelDir = join(bundledModelsDir(), 'diffa-tiny');
 const GEN = 8;
 // Faithful LLaDA decoding commits one token per step (steps = gen length); the parallel samplers take what they need.
 const decodingFor = (sampler: SamplerName) => ({ sampler, steps: GEN, genLength: GEN, blockLength: GEN, temperature: 0, seed: 0 });
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? (s[m] ?? 0) : ((s[m - 1] ?? 0) + (s[m] ?? 0)) / 2;
-};
 
 interface EngineRun {
   accuracy: number;

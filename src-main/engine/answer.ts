@@ -70,7 +70,6 @@ export async function answerQuestion(
   const stepsMs: number[] = [];
   const stepsRunMs: number[] = [];
   let stepStarted = performance.now();
-  const piece = (id: number) => model.prompt.piece(id);
 
   let result: Awaited<ReturnType<typeof denoise>>;
   try {
@@ -85,8 +84,8 @@ export async function answerQuestion(
       (event) => {
         const committed = event.committed.map((c) => ({
           ...c,
-          text: piece(c.token),
-          alternatives: c.alternatives.map((a) => ({ ...a, text: piece(a.token) })),
+          text: model.prompt.piece(c.token),
+          alternatives: c.alternatives.map((a) => ({ ...a, text: model.prompt.piece(a.token) })),
         }));
         const ms = performance.now() - stepStarted;
         stepsMs.push(ms);

@@ -5,6 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import * as ort from 'onnxruntime-node';
 import { type DenoiseParams, denoise, type SamplerName } from '../../src-common/diffusion/denoise';
 import { bundledModelsDir } from '../core/resources';
+import { tensorView } from '../models/testing/parity-case';
 import { tempDir } from '../test-support/temp-dir';
 import { LoadedModel } from './loaded-model';
 
@@ -47,9 +48,7 @@ const stored = JSON.parse(readFileSync(join(parity, 'samplers.json'), 'utf8')) a
 const blob = readFileSync(join(parity, stored.bin));
 
 function embeds(c: SamplerCase): ort.Tensor {
-  const n = c.audio_embeds.shape.reduce((a, b) => a * b, 1);
-  const data = new Float32Array(new Uint8Array(blob.subarray(c.audio_embeds.offset, c.audio_embeds.offset + 4 * n)).buffer);
-  return new ort.Tensor('float32', data, c.audio_embeds.shape);
+  return new ort.Tensor('float32', tensorView(blob, { dtype: 'float32', ...c.audio_embeds }), c.audio_embeds.shape);
 }
 
 describe('samplers match the PyTorch reference on DIFFA-Tiny', () => {
