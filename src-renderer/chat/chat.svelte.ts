@@ -67,7 +67,10 @@ class ChatState {
   preset: Preset = $derived(settings.current?.decodingPreset ?? 'faithful');
   reducedMotion: boolean = $derived(Boolean(settings.current?.reducedMotion) || this.systemReducedMotion);
   decoding: FullDecoding | null = $derived(this.details ? this.resolve(this.details.decoding, this.preset, this.overrides) : null);
-  problem: string | null = $derived(this.decoding ? decodingProblem(this.decoding) : 'The model is not loaded yet.');
+  /** Until the settings arrive the preset is unknown: a question asked then could use the wrong sampler. */
+  problem: string | null = $derived(
+    !settings.current ? 'The settings are not loaded yet.' : this.decoding ? decodingProblem(this.decoding) : 'The model is not loaded yet.',
+  );
 
   constructor() {
     reducedMotionQuery.addEventListener('change', (event) => {
@@ -104,8 +107,9 @@ class ChatState {
   }
 
   async chooseModel(id: string | null): Promise<void> {
+    // A reconnect re-chooses the same model: the person's changes to the next question's decoding stay.
+    if (id !== this.modelId || !this.details) this.overrides = {};
     this.modelId = id;
-    this.overrides = {};
     if (id) store(MODEL_KEY, id);
     if (!id) {
       this.details = null;
