@@ -106,7 +106,10 @@ export class ChatService {
     if (!prefill.includes(mask)) throw new ApiError('bad_request', `No token of this answer has a confidence below ${belowConfidence}`);
     const decoding = { ...original.decoding, genLength: original.answer.genLength };
     const heardStart = original.answer.heard?.start ?? null;
-    return this.ask({ fileId, regionId: original.regionId, question: original.question, decoding, modelId: original.modelId, heardStart }, { of: original, prefill });
+    return this.ask(
+      { fileId, regionId: original.regionId, question: original.question, decoding, modelId: original.modelId, heardStart },
+      { of: original, prefill },
+    );
   }
 
   async ask(input: AskInput, redo?: Redo): Promise<Exchange> {
