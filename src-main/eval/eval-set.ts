@@ -87,8 +87,10 @@ function scoreConditions(results: { task: string; expected: string; answer: stri
   const conditions: Record<string, ConditionScore> = {};
   for (const r of results) {
     if (r.condition === undefined) continue;
-    const c = (conditions[r.condition] ??= { n: 0, correct: 0, accuracy: 0, tasks: {} });
-    const t = (c.tasks[r.task] ??= { n: 0, correct: 0, accuracy: 0 });
+    conditions[r.condition] ??= { n: 0, correct: 0, accuracy: 0, tasks: {} };
+    const c = conditions[r.condition] as ConditionScore;
+    c.tasks[r.task] ??= { n: 0, correct: 0, accuracy: 0 };
+    const t = c.tasks[r.task] as { n: number; correct: number; accuracy: number };
     const ok = normalizeAnswer(r.answer) === normalizeAnswer(r.expected) ? 1 : 0;
     c.n++;
     c.correct += ok;
