@@ -41,11 +41,11 @@ ${DECODING_USAGE}
     let failures = 0;
     let started = 0;
     await withEngine(home, async (engine) => {
-      await engine.call('load', { modelDir, provider });
+      await engine.load(modelDir, provider);
       started = performance.now();
       for (const [index, item] of items.entries()) {
         try {
-          const answer = await engine.call('ask', {
+          const answer = await engine.ask({
             modelDir,
             audioPath: item.path,
             start: item.start,
