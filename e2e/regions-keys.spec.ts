@@ -1,4 +1,5 @@
 import type { Page } from '@playwright/test';
+import { knownUnavailable } from '../src-main/engine/providers';
 import { expect, openApp, test } from './fixtures';
 import { sineWav } from './support/wav';
 
@@ -83,4 +84,15 @@ test('regions from [ and ], stable numbers after a delete, Ctrl+Z, and / to ask'
   await expect.poll(() => numbers(page)).toEqual(['4', '2', '3']);
   await page.getByTestId('undo-delete').click();
   await expect.poll(() => numbers(page)).toEqual(['4', '1', '2', '3']);
+});
+
+test('the engine status lists only the providers usable on this machine', async ({ page, host }) => {
+  await openApp(page, host.url);
+  const backends = page.getByTestId('engine-backends');
+  await expect(backends).toContainText('cpu', { timeout: 30_000 });
+  const webgpu = knownUnavailable('webgpu');
+  if (webgpu) {
+    await expect(backends).not.toContainText('webgpu');
+    await expect(page.getByTestId('engine-status')).toHaveAttribute('title', /Not usable here: webgpu \(no Vulkan driver/);
+  }
 });

@@ -4,7 +4,7 @@ import { ApiError } from '../../src-common/api/errors';
 import { answerQuestion } from './answer';
 import { LoadedModel } from './loaded-model';
 import { type EngineCall, EngineCallSchema, type EngineOp, type EngineOutgoing, type EngineParams, type EngineResult, engineOps } from './protocol';
-import type { ProviderName } from './providers';
+import { knownUnavailable, PROVIDERS, type ProviderName } from './providers';
 
 /**
  * Entry point of the engine process. Runs as an Electron utilityProcess (messages through `process.parentPort`) or
@@ -56,7 +56,11 @@ type Handler<O extends EngineOp> = (params: EngineParams<O> & Record<string, unk
 const handlers: { [O in EngineOp]: Handler<O> } = {
   hello: async () => {
     const runtime = ortInfo();
-    const backends = (runtime.listSupportedBackends?.() ?? []).map((b) => ({ name: b.name, bundled: b.bundled }));
+    // A backend onnxruntime supports but this machine cannot run (WebGPU without a Vulkan driver) says why.
+    const backends = (runtime.listSupportedBackends?.() ?? []).map((b) => {
+      const reason = (PROVIDERS as readonly string[]).includes(b.name) ? knownUnavailable(b.name as ProviderName) : null;
+      return { name: b.name, bundled: b.bundled, ...(reason ? { unusable: reason } : {}) };
+    });
     return { pid: process.pid, onnxruntime: runtime.env.versions.node ?? 'unknown', backends };
   },
   load: async (params) => {
