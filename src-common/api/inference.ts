@@ -34,6 +34,11 @@ export const AskRequestSchema = z
     audioPath: z.string().min(1),
     start: z.number().nonnegative().nullable().default(null),
     end: z.number().positive().nullable().default(null),
+    /**
+     * Where the part the model hears begins (seconds in the file) when the region is longer than the model hears; the
+     * engine decodes only that part. Null: the region's start. Kept inside the region.
+     */
+    heardStart: z.number().nonnegative().nullable().default(null),
     question: z.string().trim().min(1).max(2000),
     history: z.array(TurnSchema).max(32).default([]),
     decoding: DecodingSettingsSchema.default({}),
@@ -82,9 +87,11 @@ export const AnswerSchema = z.object({
   question: z.string(),
   prompt: z.string(),
   region: z.object({ start: z.number(), end: z.number() }),
-  /** Set when the region is longer than the model hears: only its first `heardSeconds` were used. */
+  /** Set when the region is longer than the model hears: only `heardSeconds` of it (the `heard` span) were used. */
   truncated: z.boolean(),
   heardSeconds: z.number(),
+  /** The span the model heard, seconds in the file (absent in answers saved before it was recorded: the region's start). */
+  heard: z.object({ start: z.number(), end: z.number() }).optional(),
   timings: z.object({
     decodeMs: z.number(),
     featuresMs: z.number(),
