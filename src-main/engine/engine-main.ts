@@ -1,10 +1,11 @@
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { ApiError } from '../../src-common/api/errors';
+import { PROVIDER_NAMES } from '../../src-common/decoding/providers';
 import { answerQuestion } from './answer';
 import { LoadedModel } from './loaded-model';
-import { type EngineCall, EngineCallSchema, type EngineOp, type EngineOutgoing, type EngineParams, type EngineResult, engineOps } from './protocol';
-import { knownUnavailable, PROVIDERS, type ProviderName } from './providers';
+import { type EngineCall, EngineCallSchema, type EngineOp, type EngineOutgoing, type EngineParsedParams, type EngineResult, engineOps } from './protocol';
+import { knownUnavailable, type ProviderName } from './providers';
 
 /**
  * Entry point of the engine process. Runs as an Electron utilityProcess (messages through `process.parentPort`) or
@@ -52,24 +53,24 @@ async function ensureModel(modelDir: string, provider: ProviderName | 'auto'): P
 const cancelled = new Set<number>();
 let queue: Promise<unknown> = Promise.resolve();
 
-type Handler<O extends EngineOp> = (params: EngineParams<O> & Record<string, unknown>, callId: number) => Promise<EngineResult<O>>;
+/** Each handler gets its params parsed once, by `handle`, against the protocol. */
+type Handler<O extends EngineOp> = (params: EngineParsedParams<O>, callId: number) => Promise<EngineResult<O>>;
 const handlers: { [O in EngineOp]: Handler<O> } = {
   hello: async () => {
     const runtime = ortInfo();
     // A backend onnxruntime supports but this machine cannot run (WebGPU without a Vulkan driver) says why.
     const backends = (runtime.listSupportedBackends?.() ?? []).map((b) => {
-      const reason = (PROVIDERS as readonly string[]).includes(b.name) ? knownUnavailable(b.name as ProviderName) : null;
+      const reason = (PROVIDER_NAMES as readonly string[]).includes(b.name) ? knownUnavailable(b.name as ProviderName) : null;
       return { name: b.name, bundled: b.bundled, ...(reason ? { unusable: reason } : {}) };
     });
     return { pid: process.pid, onnxruntime: runtime.env.versions.node ?? 'unknown', backends };
   },
   load: async (params) => {
     const started = performance.now();
-    const loaded = await ensureModel(params.modelDir, params.provider ?? 'auto');
+    const loaded = await ensureModel(params.modelDir, params.provider);
     return { id: loaded.manifest.id, provider: loaded.provider, attempts: loaded.attempts, loadMs: performance.now() - started };
   },
-  ask: (params, callId) => {
-    const request = engineOps.ask.params.parse(params);
+  ask: (request, callId) => {
     const run = queue.then(async () => {
       if (cancelled.has(callId)) throw new ApiError('cancelled', 'The question was cancelled before it started');
       const loaded = await ensureModel(request.modelDir, request.provider);
