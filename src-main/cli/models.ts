@@ -7,6 +7,7 @@ import type { ModelManager } from '../models/manager';
 import type { ModelSettings } from '../models/model-settings';
 import { formatBytes } from '../models/progress';
 import { type Command, UsageError } from './command';
+import { BUILD_OPTIONS, BUILD_USAGE, buildCommand } from './models-build';
 import { progressPrinter } from './pull-progress';
 
 const USAGE = `Usage: npm run diffa -- models <action> [options]
@@ -21,6 +22,7 @@ const USAGE = `Usage: npm run diffa -- models <action> [options]
   move <dir>                             move the models folder (and remember it)
   hardware [--json]                      CPU, RAM, GPUs and which execution providers can run here, and why
   add <org/name|URL> [--revision R]      add a hub repo to your catalog (checked, not downloaded)
+  ${BUILD_USAGE}
   config [--endpoint URL] [--mirrors URL,URL] [--proxy URL] [--no-proxy HOSTS] [--ca-file PEM] [--stall-seconds N]
                                          show or change the hub, the other hubs pulls may use (nothing else is
                                          ever contacted), proxy, extra CA certificates and how long a silent
@@ -31,7 +33,7 @@ NODE_EXTRA_CA_CERTS, DIFFA_HOME (or --home DIR).`;
 
 export const modelsCommand: Command = {
   name: 'models',
-  summary: 'Model manager: list, pull, import/export packs, verify/repair, rm, move, hardware',
+  summary: 'Model manager: list, pull, build, import/export packs, verify/repair, rm, move, hardware',
   usage: USAGE,
   options: {
     json: { type: 'boolean' },
@@ -43,6 +45,7 @@ export const modelsCommand: Command = {
     'ca-file': { type: 'string' },
     'stall-seconds': { type: 'string' },
     mirrors: { type: 'string' },
+    ...BUILD_OPTIONS,
   },
   async run(values, positionals) {
     const [action, ...args] = positionals;
@@ -81,6 +84,8 @@ export const modelsCommand: Command = {
         }
         case 'config':
           return config(manager, values);
+        case 'build':
+          return await buildCommand(values);
         default:
           throw new UsageError(action ? `Unknown action "${action}".\n\n${USAGE}` : USAGE);
       }
