@@ -7,10 +7,10 @@ tensors (parity/*.json + *.bin) that src-main/models/diffa-tiny-parity.test.ts c
   /usr/bin/python3 tools/export_bundle.py --ckpt PATH --out DIR
   /usr/bin/python3 tools/export_bundle.py --random-init          # pipeline test without a checkpoint
   /usr/bin/python3 tools/export_bundle.py --weights tools/reference-weights/diffa-tiny.pt --llm-only
-                                                                 # rewrite llm.onnx (and its manifest entries) only
+                                              # rewrite llm.onnx, its manifest entries and its LLM parity cases only
 
-llm.onnx carries the key/value cache inputs and outputs (tools/diffa/graphs_kv.py); with its defaults it is the
-plain graph, so the parity cases of the plain graph hold for it unchanged."""
+llm.onnx carries the key/value cache inputs and outputs (tools/diffa/graphs_kv.py); fed position 0 and an empty
+cache it is the plain graph, so the plain parity cases keep their PyTorch outputs."""
 import argparse
 import json
 import os
@@ -23,9 +23,10 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from diffa import bundle_io, features, prompt  # noqa: E402
 from diffa.config import DiffaConfig  # noqa: E402
 from diffa.graphs import AudioGraph, LLMGraph  # noqa: E402
-from diffa.graphs_kv import export_kv_llm  # noqa: E402
+from diffa.graphs_kv import export_kv_llm, no_cache_inputs  # noqa: E402
 from diffa.model import DiffaModel  # noqa: E402
 from diffa.parity import tokenizer_cases, write_case  # noqa: E402
+from diffa.parity_kv import update_cache_cases  # noqa: E402
 from diffa.sampler_parity import write_sampler_cases  # noqa: E402
 from diffa.tasks import SUGGESTED_QUESTIONS, TASKS  # noqa: E402
 from diffa.tiny import DECODING, GEN_LENGTH, build_tokenizer, tiny_config  # noqa: E402
@@ -81,6 +82,7 @@ def parity_cases(model, tok, out):
                       "gen_length": torch.tensor([GEN_LENGTH]), "cfg_scale": torch.tensor([cfg_s]),
                       "temperature": torch.tensor([temp]), "uniform": u}
             outs = llm(**inputs)
+            inputs.update(no_cache_inputs(model.cfg.llm, inp_ids.shape[0]))
             cases.append(write_case(pdir, name, "llm", inputs, dict(zip(
                 ["tokens", "confidence", "topk_ids", "topk_probs"], outs))))
     write_sampler_cases(model, tok, pdir, task_clips(x0, n0))
@@ -89,6 +91,7 @@ def parity_cases(model, tok, out):
         json.dump(tokenizer_cases(tok, qs, prompt.render_prompt, prompt.audio_offset), fh, indent=1, ensure_ascii=False)
     with open(os.path.join(pdir, "index.json"), "w") as fh:
         json.dump({"tolerance": 1e-4, "cases": cases}, fh, indent=1)
+    update_cache_cases(pdir, model)
 
 
 def task_clips(fallback, fallback_length):
@@ -203,7 +206,8 @@ def main():
         m["files"] = [bundle_io.file_entries(a.out, [e["path"]])[0] if e["path"] == "llm.onnx" else e for e in m["files"]]
         with open(path, "w") as f:
             json.dump(m, f, indent=1, ensure_ascii=False)
-        return print("llm.onnx and its manifest entries rewritten", a.out)
+        update_cache_cases(os.path.join(a.out, "parity"), model)
+        return print("llm.onnx, its manifest entries and its parity cases rewritten", a.out)
     os.makedirs(a.out, exist_ok=True)
     export_graphs(model, a.out)
     with open(os.path.join(a.out, "tokenizer.json"), "w") as f:

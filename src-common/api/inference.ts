@@ -3,6 +3,8 @@ import { z } from 'zod';
 /** Questions, decoding settings, step events and answers: shared by the engine, the API, the CLI and the renderer. */
 
 export const SamplerNameSchema = z.enum(['low-confidence', 'random', 'factor', 'threshold']);
+/** Fast-dLLM's key/value caches (src-common/diffusion/cache.ts). */
+export const CacheModeSchema = z.enum(['none', 'prefix', 'dual']);
 export const ProviderPreferenceSchema = z.enum(['auto', 'cuda', 'tensorrt', 'dml', 'coreml', 'webgpu', 'cpu']);
 
 /** Per-question decoding settings; anything left out comes from the model's manifest. */
@@ -21,6 +23,7 @@ export const DecodingSettingsSchema = z
       .max(2 ** 32 - 1),
     factor: z.number().positive().max(100),
     threshold: z.number().gt(0).lte(1),
+    cache: CacheModeSchema,
   })
   .partial()
   .strict();
@@ -78,7 +81,17 @@ export const AnswerSchema = z.object({
   provider: z.string(),
   providerAttempts: z.array(z.object({ provider: z.string(), ok: z.boolean(), reason: z.string().optional(), ms: z.number() })),
   model: z.object({ id: z.string(), name: z.string(), version: z.string(), manifestSha256: z.string() }),
-  decoding: DecodingSettingsSchema.required(),
+  // Answers stored before the cache existed ran without one.
+  decoding: DecodingSettingsSchema.required().extend({ cache: CacheModeSchema.default('none') }),
+  /** The cache that ran (and why it is not the one asked for) and the sequence positions the LLM computed. */
+  cache: z
+    .object({
+      requested: CacheModeSchema,
+      used: CacheModeSchema,
+      note: z.string().nullable(),
+      positionsComputed: z.number().int().nonnegative(),
+    })
+    .optional(),
   question: z.string(),
   prompt: z.string(),
   region: z.object({ start: z.number(), end: z.number() }),

@@ -14,6 +14,7 @@ export const DECODING_OPTIONS = {
   factor: { type: 'string' },
   threshold: { type: 'string' },
   seed: { type: 'string' },
+  cache: { type: 'string' },
   provider: { type: 'string' },
 } as const satisfies Command['options'];
 
@@ -26,6 +27,7 @@ export const DECODING_USAGE = `  --sampler S        low-confidence | random | fa
   --factor F         DIFFA-2 factor rule (factor sampler)
   --threshold T      Fast-dLLM confidence threshold (threshold sampler)
   --seed N           makes sampled runs reproducible
+  --cache C          none | prefix | dual: Fast-dLLM key/value cache (default: the model's, else prefix)
   --provider P       auto | cuda | tensorrt | dml | coreml | webgpu | cpu`;
 
 const number = (values: Record<string, unknown>, flag: string): number | undefined => {
@@ -50,6 +52,7 @@ export function parseDecoding(values: Record<string, unknown>): {
     factor: number(values, 'factor'),
     threshold: number(values, 'threshold'),
     seed: number(values, 'seed'),
+    cache: values.cache,
   };
   const defined = Object.fromEntries(Object.entries(candidate).filter(([, v]) => v !== undefined));
   const decoding = DecodingSettingsSchema.safeParse(defined);

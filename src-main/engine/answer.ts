@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { ApiError } from '../../src-common/api/errors';
 import type { Answer, AskRequestSchema, DecodingSettings, StepEventView } from '../../src-common/api/inference';
+import { DEFAULT_CACHE } from '../../src-common/diffusion/cache';
 import { DenoiseCancelled, type DenoiseParams, denoise } from '../../src-common/diffusion/denoise';
 import { resample } from '../../src-common/dsp/resample';
 import { decodeRegion, downmix } from '../audio/decode';
@@ -22,6 +23,7 @@ export function resolveDecoding(model: LoadedModel, settings: DecodingSettings):
     seed: settings.seed ?? 0,
     factor: settings.factor ?? d.factor,
     threshold: settings.threshold ?? d.threshold,
+    cache: settings.cache ?? d.cache ?? DEFAULT_CACHE,
   };
 }
 
@@ -66,7 +68,7 @@ export async function answerQuestion(
     eosId: manifest.special_tokens.eos,
     ...(request.prefill ? { prefill: request.prefill } : {}),
   };
-  const forward = model.forward(prompt.ids, audio, prompt.audioOffset);
+  const llm = model.llmForward(prompt.ids, audio, prompt.audioOffset, decoding.cache);
   const stepsMs: number[] = [];
   const stepsRunMs: number[] = [];
   let stepStarted = performance.now();
@@ -79,7 +81,7 @@ export async function answerQuestion(
         await yieldToEvents();
         if (signal.aborted) throw new DenoiseCancelled();
         stepStarted = performance.now();
-        return forward(input);
+        return llm.forward(input);
       },
       (event) => {
         const committed = event.committed.map((c) => ({
@@ -89,8 +91,8 @@ export async function answerQuestion(
         }));
         const ms = performance.now() - stepStarted;
         stepsMs.push(ms);
-        stepsRunMs.push(model.lastRunMs);
-        onStep({ ...event, committed, ms, runMs: model.lastRunMs });
+        stepsRunMs.push(llm.lastRunMs);
+        onStep({ ...event, committed, ms, runMs: llm.lastRunMs });
       },
       signal,
     );
@@ -110,6 +112,7 @@ export async function answerQuestion(
     providerAttempts: model.attempts,
     model: { id: manifest.id, name: manifest.name, version: manifest.version, manifestSha256: model.bundle.manifestSha256 },
     decoding,
+    cache: { ...llm.report },
     question: request.question,
     prompt: prompt.text,
     region: { start, end: start + regionSeconds },

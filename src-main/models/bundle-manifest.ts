@@ -35,6 +35,8 @@ export const DecodingDefaultsSchema = z.object({
   cfg_scale: z.number().nonnegative().default(0),
   factor: z.number().positive().default(1),
   threshold: z.number().gt(0).lte(1).default(0.9),
+  /** The key/value cache the model's authors vouch for; absent, the app's default (src-common/diffusion/cache.ts). */
+  cache: z.enum(['none', 'prefix', 'dual']).optional(),
 });
 export type DecodingDefaults = z.infer<typeof DecodingDefaultsSchema>;
 

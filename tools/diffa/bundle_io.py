@@ -41,10 +41,9 @@ def io_spec(d, n_mels, chunk_frames, cache=None):
     if cache:
         layers, kv_heads, head_dim = cache
         llm = spec["llm"]
-        llm["inputs"]["position_start"] = {"dtype": "int64", "shape": [1], "default": 0}
+        llm["inputs"]["position_start"] = {"dtype": "int64", "shape": [1]}
         for i in range(layers):
             for kv in ("key", "value"):
-                llm["inputs"][f"past_key_values.{i}.{kv}"] = {"dtype": "float32", "shape": ["B", kv_heads, "P", head_dim],
-                                                             "default": "empty"}
+                llm["inputs"][f"past_key_values.{i}.{kv}"] = {"dtype": "float32", "shape": ["B", kv_heads, "P", head_dim]}
                 llm["outputs"][f"present.{i}.{kv}"] = {"dtype": "float32", "shape": ["B", kv_heads, "T", head_dim]}
     return spec

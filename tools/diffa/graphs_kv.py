@@ -11,8 +11,9 @@ Names as ONNX Runtime GenAI and Optimum use them. Two deliberate differences fro
 `present` holds only this pass's positions, not past + new (a diffusion step never appends, and copying the whole
 cache out at every step would cost as much as the step at full size), and the cached positions may be any set —
 attention is bidirectional, so the order of the keys does not matter and the dual cache passes prefix and suffix
-concatenated. The past inputs and position_start have defaults (empty cache, position 0), so a caller that feeds
-only the plain graph's inputs gets the plain graph's outputs: `--cache none` and old callers run unchanged.
+concatenated. Every input is required (onnxruntime-node feeds only the inputs a graph lists as required, so
+initializer defaults would be silently ignored): a pass without a cache feeds position_start 0 and empty past tensors
+[B, H_kv, 0, head_dim], as ONNX Runtime GenAI does for a prompt, and then computes exactly the plain graph.
 
 A pass with no past and the whole prompt + window (audio spliced) is the plain forward pass and fills the cache; a
 cached pass feeds only window positions (audio_embeds with A = 0) at their absolute positions."""
@@ -120,12 +121,14 @@ def empty_past(cfg, batch=1):
     return [torch.zeros(batch, cfg.n_kv_heads, 0, hd) for _ in range(2 * cfg.n_layers)]
 
 
-def export_kv_llm(model, path, opset, gen_length):
-    """Trace KVLLMGraph with a non-empty cache (so P stays dynamic), then give the cache inputs and position_start
-    defaults (an initializer with the input's name is ONNX's optional input): empty cache, position 0."""
-    import onnx
-    from onnx import numpy_helper
+def no_cache_inputs(cfg, batch=1):
+    """The inputs that make the cached graph the plain one: position 0 and an empty cache."""
+    past_names, _ = cache_names(cfg.n_layers)
+    return {"position_start": torch.tensor([0]), **dict(zip(past_names, empty_past(cfg, batch)))}
 
+
+def export_kv_llm(model, path, opset, gen_length):
+    """Trace KVLLMGraph with a non-empty cache, so that P stays dynamic."""
     cfg = model.cfg.llm
     graph = KVLLMGraph(model).eval()
     past_names, present_names = cache_names(cfg.n_layers)
@@ -145,10 +148,3 @@ def export_kv_llm(model, path, opset, gen_length):
                                        "temperature", "uniform", "position_start", *past_names],
                           output_names=["tokens", "confidence", "topk_ids", "topk_probs", *present_names],
                           dynamic_axes=dyn)
-    m = onnx.load(path)
-    import numpy as np
-    defaults = {n: np.zeros((1, cfg.n_kv_heads, 0, hd), np.float32) for n in past_names}
-    defaults["position_start"] = np.zeros((1,), np.int64)
-    for name, value in defaults.items():
-        m.graph.initializer.append(numpy_helper.from_array(value, name))
-    onnx.save(m, path)
