@@ -98,6 +98,8 @@ export const AnswerSchema = z.object({
   /** Set when the region is longer than the model hears: only its first `heardSeconds` were used. */
   truncated: z.boolean(),
   heardSeconds: z.number(),
+  /** The region's audio embeddings came from the engine's cache (an earlier question about the same region). */
+  audioReused: z.boolean().optional(),
   timings: z.object({
     decodeMs: z.number(),
     featuresMs: z.number(),

@@ -5,6 +5,7 @@ import { DEFAULT_CACHE } from '../../src-common/diffusion/cache';
 import { DenoiseCancelled, type DenoiseParams, denoise } from '../../src-common/diffusion/denoise';
 import { resample } from '../../src-common/dsp/resample';
 import { decodeRegion, downmix } from '../audio/decode';
+import { regionKey } from './audio-cache';
 import type { LoadedModel } from './loaded-model';
 
 type AskParams = z.output<typeof AskRequestSchema>;
@@ -44,22 +45,33 @@ export async function answerQuestion(
   const { manifest } = model;
   const decoding = resolveDecoding(model, request.decoding);
 
-  let t = performance.now();
-  const decoded = await decodeRegion(request.audioPath, { start: request.start ?? 0, end: request.end });
-  const mono = resample(downmix(decoded), decoded.sampleRate, manifest.audio.sample_rate);
-  if (request.ablation === 'silence') mono.fill(0);
-  const decodeMs = performance.now() - t;
-  const regionSeconds = mono.length / manifest.audio.sample_rate;
+  // The audio stage (decode → log-mel → audio graph) is kept per region: a second question about it skips it.
+  const start = request.start ?? 0;
+  const key = regionKey(request.audioPath, start, request.end, request.ablation);
+  let decodeMs = 0;
+  let featuresMs = 0;
+  let audioGraphMs = 0;
+  let audio = model.audioCache.get(key);
+  const audioReused = audio !== undefined;
+  if (!audio) {
+    let t = performance.now();
+    const decoded = await decodeRegion(request.audioPath, { start, end: request.end });
+    const mono = resample(downmix(decoded), decoded.sampleRate, manifest.audio.sample_rate);
+    if (request.ablation === 'silence') mono.fill(0);
+    decodeMs = performance.now() - t;
+    if (mono.length === 0) throw new ApiError('bad_audio', 'The region holds no audio samples');
+
+    t = performance.now();
+    const { features, melLength } = model.mel.extract(mono);
+    featuresMs = performance.now() - t;
+
+    t = performance.now();
+    audio = { ...(await model.encodeAudio(features, melLength)), regionSeconds: mono.length / manifest.audio.sample_rate };
+    audioGraphMs = performance.now() - t;
+    model.audioCache.set(key, audio);
+  }
+  const { regionSeconds } = audio;
   const heardSeconds = Math.min(regionSeconds, manifest.audio.chunk_s);
-  if (mono.length === 0) throw new ApiError('bad_audio', 'The region holds no audio samples');
-
-  t = performance.now();
-  const { features, melLength } = model.mel.extract(mono);
-  const featuresMs = performance.now() - t;
-
-  t = performance.now();
-  const audio = await model.encodeAudio(features, melLength);
-  const audioGraphMs = performance.now() - t;
 
   const prompt = model.prompt.build(request.question, request.history);
   const params: DenoiseParams = {
@@ -102,7 +114,6 @@ export async function answerQuestion(
     throw error;
   }
 
-  const start = request.start ?? 0;
   return {
     answer: model.prompt.decodeAnswer(result.tokens),
     tokens: Array.from(result.tokens),
@@ -118,6 +129,7 @@ export async function answerQuestion(
     region: { start, end: start + regionSeconds },
     truncated: regionSeconds > manifest.audio.chunk_s,
     heardSeconds,
+    audioReused,
     timings: { decodeMs, featuresMs, audioGraphMs, stepsMs, stepsRunMs, totalMs: performance.now() - started },
   };
 }

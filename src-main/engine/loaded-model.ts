@@ -5,6 +5,7 @@ import type { CacheMode } from '../../src-common/diffusion/cache';
 import type { Forward } from '../../src-common/diffusion/denoise';
 import { LogMelExtractor } from '../../src-common/dsp/log-mel';
 import { type Bundle, loadBundle, verifyBundle } from '../models/bundle';
+import { AudioEmbeddingCache } from './audio-cache';
 import { type CacheSupport, cacheSupport, LlmForward, type LlmRunner } from './llm-forward';
 import { PromptBuilder } from './prompt';
 import { type ProviderAttempt, type ProviderName, providerOrder, sessionOptions, withFallback } from './providers';
@@ -79,7 +80,11 @@ export class LoadedModel {
     return this.bundle.manifest;
   }
 
+  /** The audio stage's results per region (bounded; see AUDIO_CACHE_BOUNDS), dropped with the model. */
+  readonly audioCache = new AudioEmbeddingCache();
+
   async release(): Promise<void> {
+    this.audioCache.clear();
     await Promise.all([this.audioSession.release(), this.llmSession.release()]);
   }
 
