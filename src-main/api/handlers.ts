@@ -3,6 +3,7 @@ import { basename } from 'node:path';
 import type { MethodName, ParsedParamsOf, ResultOf } from '../../src-common/api/contract';
 import { ApiError } from '../../src-common/api/errors';
 import type { AppInfo, AudioFileRef } from '../../src-common/api/schemas';
+import { DEFAULT_CACHE } from '../../src-common/diffusion/cache';
 import { audioHandlers } from '../audio/api-handlers';
 import type { ChatService } from '../chat/chat-service';
 import type { AppHome } from '../core/app-home';
@@ -104,6 +105,7 @@ export function createHandlers(services: AppServices): Handlers {
           cfgScale: d.cfg_scale,
           factor: d.factor,
           threshold: d.threshold,
+          cache: d.cache ?? DEFAULT_CACHE,
         },
         suggestedQuestions: m.suggested_questions,
         tasks: m.tasks,

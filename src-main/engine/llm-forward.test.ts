@@ -8,8 +8,8 @@ import { type DenoiseParams, denoise } from '../../src-common/diffusion/denoise'
 import { bundledModelsDir } from '../core/resources';
 import { tensorView } from '../models/testing/parity-case';
 import { tempDir } from '../test-support/temp-dir';
-import { LoadedModel } from './loaded-model';
 import { cacheSupport, LlmForward, type LlmRunner } from './llm-forward';
+import { LoadedModel } from './loaded-model';
 
 /**
  * Fast-dLLM's caches over the bundled DIFFA-Tiny graph: a cached step equals the full pass when nothing changed since

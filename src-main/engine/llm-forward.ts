@@ -193,7 +193,13 @@ export class LlmForward {
    * the block (prefix), and for the dual cache those after it too. Null (and the cache off) when shapes are wrong.
    */
   private keepPast(outputs: Record<string, ort.Tensor>, rows: number, sequence: number, blockStart: number, blockEnd: number) {
-    const ranges: [number, number][] = this.report.used === 'dual' ? [[0, blockStart], [blockEnd, sequence]] : [[0, blockStart]];
+    const ranges: [number, number][] =
+      this.report.used === 'dual'
+        ? [
+            [0, blockStart],
+            [blockEnd, sequence],
+          ]
+        : [[0, blockStart]];
     const kept = ranges.reduce((n, [a, b]) => n + b - a, 0);
     const past: Record<string, ort.Tensor> = {};
     let heads = -1;
