@@ -63,6 +63,8 @@ export const methods = {
         question: z.string().trim().min(1).max(2000),
         decoding: DecodingSettingsSchema.default({}),
         modelId: z.string().min(1).max(200).optional(),
+        /** Where the heard part of a region longer than the model hears begins (seconds in the file); default its start. */
+        heardStart: z.number().nonnegative().nullable().optional(),
       })
       .strict(),
     result: ExchangeSchema,

@@ -37,6 +37,11 @@ export const AskRequestSchema = z
     audioPath: z.string().min(1),
     start: z.number().nonnegative().nullable().default(null),
     end: z.number().positive().nullable().default(null),
+    /**
+     * Where the part the model hears begins (seconds in the file) when the region is longer than the model hears; the
+     * engine decodes only that part. Null: the region's start. Kept inside the region.
+     */
+    heardStart: z.number().nonnegative().nullable().default(null),
     question: z.string().trim().min(1).max(2000),
     history: z.array(TurnSchema).max(32).default([]),
     decoding: DecodingSettingsSchema.default({}),
@@ -95,9 +100,11 @@ export const AnswerSchema = z.object({
   question: z.string(),
   prompt: z.string(),
   region: z.object({ start: z.number(), end: z.number() }),
-  /** Set when the region is longer than the model hears: only its first `heardSeconds` were used. */
+  /** Set when the region is longer than the model hears: only `heardSeconds` of it (the `heard` span) were used. */
   truncated: z.boolean(),
   heardSeconds: z.number(),
+  /** The span the model heard, seconds in the file (absent in answers saved before it was recorded: the region's start). */
+  heard: z.object({ start: z.number(), end: z.number() }).optional(),
   /** The region's audio embeddings came from the engine's cache (an earlier question about the same region). */
   audioReused: z.boolean().optional(),
   timings: z.object({

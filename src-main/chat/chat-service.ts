@@ -31,6 +31,8 @@ export interface AskInput {
   question: string;
   decoding: DecodingSettings;
   modelId?: string;
+  /** Start of the heard part of a region longer than the model hears (null or absent: the region's start). */
+  heardStart?: number | null;
 }
 
 interface Redo {
@@ -103,7 +105,11 @@ export class ChatService {
     const prefill = original.answer.tokens.map((token, position) => ((confidence.get(position) ?? 1) < belowConfidence ? mask : token));
     if (!prefill.includes(mask)) throw new ApiError('bad_request', `No token of this answer has a confidence below ${belowConfidence}`);
     const decoding = { ...original.decoding, genLength: original.answer.genLength };
-    return this.ask({ fileId, regionId: original.regionId, question: original.question, decoding, modelId: original.modelId }, { of: original, prefill });
+    const heardStart = original.answer.heard?.start ?? null;
+    return this.ask(
+      { fileId, regionId: original.regionId, question: original.question, decoding, modelId: original.modelId, heardStart },
+      { of: original, prefill },
+    );
   }
 
   async ask(input: AskInput, redo?: Redo): Promise<Exchange> {
@@ -150,6 +156,7 @@ export class ChatService {
             audioPath: path,
             start: exchange.span.start,
             end: exchange.span.end,
+            heardStart: input.heardStart ?? null,
             question: input.question,
             history,
             decoding: input.decoding,

@@ -28,6 +28,35 @@ export function resolveDecoding(model: LoadedModel, settings: DecodingSettings):
   };
 }
 
+/**
+ * Decodes only the part of the region the model hears (at most `chunkSeconds`, from `heardStart` or the region's
+ * start): a question about the whole of a long file costs what a question about its first seconds costs. The
+ * region's end comes from the request or the file's header; a file whose header does not say its length is decoded
+ * a little past the heard part, which tells whether the region is longer than what was heard.
+ */
+async function decodeHeardPart(request: AskParams, chunkSeconds: number) {
+  const regionStart = request.start ?? 0;
+  const knownEnd = request.end;
+  const longest = knownEnd === null ? Number.POSITIVE_INFINITY : knownEnd - chunkSeconds;
+  const start = request.heardStart === null ? regionStart : Math.max(regionStart, Math.min(request.heardStart, longest));
+  const probe = knownEnd === null ? 0.5 : 0;
+  const end = Math.min(knownEnd ?? Number.POSITIVE_INFINITY, start + chunkSeconds + probe);
+  const decoded = await decodeRegion(request.audioPath, { start, end });
+  const rate = decoded.sampleRate;
+  const fileEnd = decoded.fileFrames != null ? decoded.fileFrames / rate : null;
+  const keep = Math.round(chunkSeconds * rate);
+  const decodedMore = (decoded.channels[0]?.length ?? 0) > keep;
+  if (decodedMore) decoded.channels = decoded.channels.map((channel) => channel.subarray(0, keep));
+  const heardEnd = start + (decoded.channels[0]?.length ?? 0) / rate;
+  const regionEnd = knownEnd ?? fileEnd ?? heardEnd;
+  return {
+    decoded,
+    start,
+    region: { start: regionStart, end: regionEnd },
+    truncated: regionEnd - regionStart > chunkSeconds + 1 / rate || (fileEnd === null && decodedMore),
+  };
+}
+
 /** Yields to the event loop, so a cancel message sent during a (synchronous) forward pass is seen before the next. */
 const yieldToEvents = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -45,9 +74,9 @@ export async function answerQuestion(
   const { manifest } = model;
   const decoding = resolveDecoding(model, request.decoding);
 
-  // The audio stage (decode → log-mel → audio graph) is kept per region: a second question about it skips it.
-  const start = request.start ?? 0;
-  const key = regionKey(request.audioPath, start, request.end, request.ablation);
+  // The audio stage (decode → log-mel → audio graph) is kept per region and heard window: a second question about
+  // the same part of the same file skips it.
+  const key = regionKey(request.audioPath, request.start ?? 0, request.end, request.heardStart, request.ablation);
   let decodeMs = 0;
   let featuresMs = 0;
   let audioGraphMs = 0;
@@ -55,8 +84,8 @@ export async function answerQuestion(
   const audioReused = audio !== undefined;
   if (!audio) {
     let t = performance.now();
-    const decoded = await decodeRegion(request.audioPath, { start, end: request.end });
-    const mono = resample(downmix(decoded), decoded.sampleRate, manifest.audio.sample_rate);
+    const heard = await decodeHeardPart(request, manifest.audio.chunk_s);
+    const mono = resample(downmix(heard.decoded), heard.decoded.sampleRate, manifest.audio.sample_rate);
     if (request.ablation === 'silence') mono.fill(0);
     decodeMs = performance.now() - t;
     if (mono.length === 0) throw new ApiError('bad_audio', 'The region holds no audio samples');
@@ -66,12 +95,14 @@ export async function answerQuestion(
     featuresMs = performance.now() - t;
 
     t = performance.now();
-    audio = { ...(await model.encodeAudio(features, melLength)), regionSeconds: mono.length / manifest.audio.sample_rate };
+    const encoded = await model.encodeAudio(features, melLength);
     audioGraphMs = performance.now() - t;
+    const heardSeconds = mono.length / manifest.audio.sample_rate;
+    audio = { ...encoded, heard: { start: heard.start, end: heard.start + heardSeconds }, region: heard.region, truncated: heard.truncated };
     model.audioCache.set(key, audio);
   }
-  const { regionSeconds } = audio;
-  const heardSeconds = Math.min(regionSeconds, manifest.audio.chunk_s);
+  const { heard } = audio;
+  const heardSeconds = heard.end - heard.start;
 
   const prompt = model.prompt.build(request.question, request.history);
   const params: DenoiseParams = {
@@ -126,9 +157,10 @@ export async function answerQuestion(
     cache: { ...llm.report },
     question: request.question,
     prompt: prompt.text,
-    region: { start, end: start + regionSeconds },
-    truncated: regionSeconds > manifest.audio.chunk_s,
+    region: audio.region,
+    truncated: audio.truncated,
     heardSeconds,
+    heard,
     audioReused,
     timings: { decodeMs, featuresMs, audioGraphMs, stepsMs, stepsRunMs, totalMs: performance.now() - started },
   };

@@ -14,7 +14,9 @@ const region = (floats: number): EncodedRegion => ({
   embeds: new ort.Tensor('float32', new Float32Array(floats), [1, floats, 1]),
   count: floats,
   melLength: 0,
-  regionSeconds: 1,
+  heard: { start: 0, end: 1 },
+  region: { start: 0, end: 1 },
+  truncated: false,
 });
 
 describe('audio embedding cache bounds', () => {
@@ -68,6 +70,21 @@ describe('a second question about the same region skips the audio stage', () => 
     const edited = await ask(model, file, 0, 1.25);
     assert.equal(edited.audioReused, false, 'a region edit recomputes');
     assert.equal((await ask(model, file, 0, 1.25)).audioReused, true);
+  });
+
+  it('another heard window of the same region recomputes', async () => {
+    const file = writeSineWav(join(dir, 'long.wav'), 12, 440);
+    const first = await ask(model, file, 0, 12);
+    assert.equal(first.audioReused, false);
+    assert.equal((await ask(model, file, 0, 12)).audioReused, true);
+    const later = await answerQuestion(
+      model,
+      AskRequestSchema.parse({ modelDir, audioPath: file, start: 0, end: 12, heardStart: 4, question: 'What kind of sound is this?' }),
+      () => undefined,
+      { aborted: false },
+    );
+    assert.equal(later.audioReused, false);
+    assert.deepEqual(later.heard, { start: 4, end: 10 });
   });
 
   it('a changed file recomputes', async () => {

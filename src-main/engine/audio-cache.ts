@@ -6,7 +6,10 @@ export interface EncodedRegion {
   embeds: ort.Tensor;
   count: number;
   melLength: number;
-  regionSeconds: number;
+  /** The span heard, the region (its end found while decoding when the question left it open), whether it was cut. */
+  heard: { start: number; end: number };
+  region: { start: number; end: number };
+  truncated: boolean;
 }
 
 export interface AudioCacheBounds {
@@ -23,11 +26,11 @@ export const AUDIO_CACHE_BOUNDS: AudioCacheBounds = { maxEntries: 32, maxBytes: 
 /**
  * The key of a region's audio embeddings: the file's identity and content stamp (device, inode, size, change and
  * modification times in nanoseconds: a rewrite changes ctime even when size and mtime are kept), the region, and
- * the ablation. One cache belongs to one loaded model, so a model switch drops it whole.
+ * the heard window's start, the ablation. One cache belongs to one loaded model, so a model switch drops it whole.
  */
-export function regionKey(path: string, start: number, end: number | null, ablation: string): string {
+export function regionKey(path: string, start: number, end: number | null, heardStart: number | null, ablation: string): string {
   const s = statSync(path, { bigint: true });
-  return [s.dev, s.ino, s.size, s.mtimeNs, s.ctimeNs, path, start, end ?? 'end', ablation].join('|');
+  return [s.dev, s.ino, s.size, s.mtimeNs, s.ctimeNs, path, start, end ?? 'end', heardStart ?? 'start', ablation].join('|');
 }
 
 /** A least-recently-used map of region → audio embeddings, bounded in entries and bytes. */

@@ -58,6 +58,34 @@ describe('engine: asking the bundled model', () => {
     assert.match(answer.prompt, /This is the audio: /);
   });
 
+  it('decodes only the heard part of a region longer than the model hears, where the request puts it', async () => {
+    // 4 s of silence, then a tone: what the model hears depends on which part it is given.
+    const rate = 16000;
+    const tail = readFileSync(writeSineWav(join(dir, 'tail.wav'), 16, 440, rate)).subarray(44);
+    const data = Buffer.concat([Buffer.alloc(4 * rate * 2), tail]);
+    const file = join(dir, 'late-tone.wav');
+    writeFileSync(file, Buffer.concat([readFileSync(tone).subarray(0, 44), data]));
+    const header = readFileSync(file);
+    header.writeUInt32LE(36 + data.length, 4);
+    header.writeUInt32LE(rate, 24);
+    header.writeUInt32LE(rate * 2, 28);
+    header.writeUInt32LE(data.length, 40);
+    writeFileSync(file, header);
+    const fast = { sampler: 'low-confidence', steps: 8, genLength: 8, blockLength: 8 } as const;
+    const whole = await engine.call('ask', { modelDir, audioPath: file, question, decoding: fast });
+    const chunk = whole.heardSeconds;
+    assert.ok(chunk < 20 && whole.truncated, 'the 20 s file is longer than the model hears');
+    assert.deepEqual(whole.region, { start: 0, end: 20 }, "the whole file's end comes from its header");
+    assert.deepEqual(whole.heard, { start: 0, end: chunk });
+    const later = await engine.call('ask', { modelDir, audioPath: file, question, decoding: fast, heardStart: 10 });
+    assert.deepEqual(later.heard, { start: 10, end: 10 + chunk });
+    assert.notDeepEqual(later.tokens, whole.tokens, 'silence then a tone and all tone are heard differently');
+    // A heard start past what fits is kept inside the region.
+    const clamped = await engine.call('ask', { modelDir, audioPath: file, start: 2, end: 12, question, decoding: fast, heardStart: 11 });
+    assert.deepEqual(clamped.heard, { start: 12 - chunk, end: 12 });
+    assert.deepEqual(clamped.region, { start: 2, end: 12 });
+  });
+
   it('is deterministic at temperature 0 and reproducible by seed when sampling', async () => {
     const ask = (decoding: object) => engine.call('ask', { modelDir, audioPath: tone, question, decoding });
     const [a, b] = [await ask({}), await ask({})];

@@ -3,6 +3,7 @@ import type { ModelDetails } from '../../src-common/api/model-details';
 import type { ModelSummary } from '../../src-common/api/schemas';
 import type { AudioFactsView } from '../../src-common/audio/schemas';
 import { api } from '../lib/api';
+import { heard } from '../lib/stores/heard.svelte';
 import { settings } from '../lib/stores/settings.svelte';
 import { toasts } from '../lib/stores/toasts.svelte';
 import { workspace } from '../lib/stores/workspace.svelte';
@@ -171,6 +172,8 @@ class ChatState {
         question: question.trim(),
         decoding: relevantDecoding(decoding),
         ...(this.modelId ? { modelId: this.modelId } : {}),
+        // The part the Ask box named and the waveform shades (for the selected target; others hear their start).
+        ...(regionId === workspace.selectedRegionId && heard.window ? { heardStart: heard.window.start } : {}),
       });
       this.submittedAt[exchange.id] = started;
       workspace.addExchange(exchange);
