@@ -1,13 +1,19 @@
 import { z } from 'zod';
+import { CACHE_MODES } from '../decoding/caches';
+import { PROVIDER_PREFERENCES } from '../decoding/providers';
+import { SAMPLER_NAMES } from '../decoding/samplers';
 
 /** Questions, decoding settings, step events and answers: shared by the engine, the API, the CLI and the renderer. */
 
-export const SamplerNameSchema = z.enum(['low-confidence', 'random', 'factor', 'threshold']);
+export const SamplerNameSchema = z.enum(SAMPLER_NAMES);
 /** Fast-dLLM's key/value caches (src-common/diffusion/cache.ts). */
-export const CacheModeSchema = z.enum(['none', 'prefix', 'dual']);
-export const ProviderPreferenceSchema = z.enum(['auto', 'cuda', 'tensorrt', 'dml', 'coreml', 'webgpu', 'cpu']);
+export const CacheModeSchema = z.enum(CACHE_MODES);
+export const ProviderPreferenceSchema = z.enum(PROVIDER_PREFERENCES);
 
-/** Per-question decoding settings; anything left out comes from the model's manifest. */
+/**
+ * Per-question decoding settings; anything left out comes from the model's manifest. A setting added here needs its
+ * entry in `src-common/decoding/options.ts` (the CLI flag and the form's input) and a manifest default.
+ */
 export const DecodingSettingsSchema = z
   .object({
     sampler: SamplerNameSchema,
@@ -31,6 +37,10 @@ export type DecodingSettings = z.infer<typeof DecodingSettingsSchema>;
 
 export const TurnSchema = z.object({ question: z.string(), answer: z.string() });
 
+/**
+ * One question for the engine. Strict, so a misspelt field is refused; new request options go here (with a default,
+ * so older callers stay valid) and flow through `EngineClient.ask` unchanged.
+ */
 export const AskRequestSchema = z
   .object({
     modelDir: z.string().min(1),

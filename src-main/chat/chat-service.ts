@@ -47,7 +47,8 @@ interface Redo {
  */
 export class ChatService {
   private readonly fingerprints = new Map<string, Promise<string>>();
-  private readonly running = new Map<string, { fingerprint: string; callId: number | null; cancelled: boolean }>();
+  /** Questions in flight by exchange id; aborting one cancels it in the engine. */
+  private readonly running = new Map<string, AbortController>();
 
   constructor(private readonly deps: ChatDeps) {}
 
@@ -143,14 +144,13 @@ export class ChatService {
     };
     this.deps.store.live.add(exchange.id);
     await this.deps.store.update(fingerprint, name, (d) => d.exchanges.push(exchange));
-    const job = { fingerprint, callId: null as number | null, cancelled: false };
-    this.running.set(exchange.id, job);
+    const cancel = new AbortController();
+    this.running.set(exchange.id, cancel);
 
     const provider = this.deps.settings.get().provider;
     void (async () => {
       try {
-        const call = await this.deps.engine.callWithEvents(
-          'ask',
+        exchange.answer = await this.deps.engine.ask(
           {
             modelDir,
             audioPath: path,
@@ -163,14 +163,14 @@ export class ChatService {
             provider,
             prefill: redo?.prefill ?? null,
           },
-          ({ data }) => {
-            exchange.trace.push(data);
-            this.deps.events.emit('chat.step', { fileId: input.fileId, exchangeId: exchange.id, step: data });
+          {
+            onStep: (step) => {
+              exchange.trace.push(step);
+              this.deps.events.emit('chat.step', { fileId: input.fileId, exchangeId: exchange.id, step });
+            },
+            signal: cancel.signal,
           },
         );
-        job.callId = call.id;
-        if (job.cancelled) void this.deps.engine.call('cancel', { callId: call.id });
-        exchange.answer = await call.result;
         exchange.status = 'done';
       } catch (error) {
         const apiError = ApiError.wrap(error);
@@ -198,8 +198,7 @@ export class ChatService {
   async cancel(exchangeId: string): Promise<boolean> {
     const job = this.running.get(exchangeId);
     if (!job) return false;
-    job.cancelled = true;
-    if (job.callId !== null) await this.deps.engine.call('cancel', { callId: job.callId });
+    job.abort();
     return true;
   }
 }

@@ -1,31 +1,19 @@
 import type { z } from 'zod';
 import { ApiError } from '../../src-common/api/errors';
 import type { Answer, AskRequestSchema, DecodingSettings, StepEventView } from '../../src-common/api/inference';
-import { DEFAULT_CACHE } from '../../src-common/diffusion/cache';
+import { type FullDecoding, resolveDecoding } from '../../src-common/decoding/defaults';
 import { DenoiseCancelled, type DenoiseParams, denoise } from '../../src-common/diffusion/denoise';
 import { resample } from '../../src-common/dsp/resample';
 import { decodeRegion, downmix } from '../audio/decode';
+import { apiDecodingDefaults } from '../models/bundle-manifest';
 import { regionKey } from './audio-cache';
 import type { LoadedModel } from './loaded-model';
 
 type AskParams = z.output<typeof AskRequestSchema>;
 
-/** The manifest's decoding defaults with the question's own settings on top. */
-export function resolveDecoding(model: LoadedModel, settings: DecodingSettings): Required<DecodingSettings> {
-  const d = model.manifest.decoding;
-  return {
-    sampler: settings.sampler ?? d.sampler,
-    steps: settings.steps ?? d.steps,
-    genLength: settings.genLength ?? d.gen_length,
-    // A custom gen length keeps the manifest's block length when it still divides it, else decodes in one block.
-    blockLength: settings.blockLength ?? (settings.genLength === undefined || settings.genLength % d.block_length === 0 ? d.block_length : settings.genLength),
-    temperature: settings.temperature ?? d.temperature,
-    cfgScale: settings.cfgScale ?? d.cfg_scale,
-    seed: settings.seed ?? 0,
-    factor: settings.factor ?? d.factor,
-    threshold: settings.threshold ?? d.threshold,
-    cache: settings.cache ?? d.cache ?? DEFAULT_CACHE,
-  };
+/** The manifest's decoding defaults with the question's own settings on top (the rules: src-common/decoding). */
+export function modelDecoding(model: LoadedModel, settings: DecodingSettings): FullDecoding {
+  return resolveDecoding(apiDecodingDefaults(model.manifest.decoding), settings);
 }
 
 /**
@@ -72,7 +60,7 @@ export async function answerQuestion(
 ): Promise<Answer> {
   const started = performance.now();
   const { manifest } = model;
-  const decoding = resolveDecoding(model, request.decoding);
+  const decoding = modelDecoding(model, request.decoding);
 
   // The audio stage (decode → log-mel → audio graph) is kept per region and heard window: a second question about
   // the same part of the same file skips it.

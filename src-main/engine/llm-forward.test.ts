@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as ort from 'onnxruntime-node';
-import type { CacheMode } from '../../src-common/diffusion/cache';
+import type { CacheMode } from '../../src-common/decoding/caches';
 import { type DenoiseParams, denoise } from '../../src-common/diffusion/denoise';
 import { bundledModelsDir } from '../core/resources';
 import { tensorView } from '../models/testing/parity-case';

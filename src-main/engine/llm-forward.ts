@@ -1,5 +1,5 @@
 import * as ort from 'onnxruntime-node';
-import type { CacheMode } from '../../src-common/diffusion/cache';
+import type { CacheMode } from '../../src-common/decoding/caches';
 import type { Forward, ForwardInput, WindowPrediction } from '../../src-common/diffusion/denoise';
 
 /** What the engine needs of the LLM session (a test can wrap the real one to play a damaged bundle). */

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import type { CacheMode } from '../../src-common/diffusion/cache';
+import type { CacheMode } from '../../src-common/decoding/caches';
 import type { Forward } from '../../src-common/diffusion/denoise';
 import { LogMelExtractor } from '../../src-common/dsp/log-mel';
 import { type Bundle, loadBundle, verifyBundle } from '../models/bundle';

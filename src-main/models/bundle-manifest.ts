@@ -1,4 +1,7 @@
 import { z } from 'zod';
+import { CACHE_MODES, DEFAULT_CACHE } from '../../src-common/decoding/caches';
+import type { DecodingDefaults as ApiDecodingDefaults } from '../../src-common/decoding/defaults';
+import { SAMPLER_NAMES } from '../../src-common/decoding/samplers';
 
 /**
  * manifest.json of a model bundle (docs/model-bundle.md). The same format serves DIFFA-Tiny and the converted
@@ -24,8 +27,6 @@ const FileEntrySchema = z.object({
   sha256: z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex digits'),
 });
 
-export const SAMPLER_NAMES = ['low-confidence', 'random', 'factor', 'threshold'] as const;
-
 export const DecodingDefaultsSchema = z.object({
   sampler: z.enum(SAMPLER_NAMES),
   steps: z.number().int().positive(),
@@ -35,10 +36,25 @@ export const DecodingDefaultsSchema = z.object({
   cfg_scale: z.number().nonnegative().default(0),
   factor: z.number().positive().default(1),
   threshold: z.number().gt(0).lte(1).default(0.9),
-  /** The key/value cache the model's authors vouch for; absent, the app's default (src-common/diffusion/cache.ts). */
-  cache: z.enum(['none', 'prefix', 'dual']).optional(),
+  /** The key/value cache the model's authors vouch for; absent, the app's default (src-common/decoding/caches.ts). */
+  cache: z.enum(CACHE_MODES).optional(),
 });
 export type DecodingDefaults = z.infer<typeof DecodingDefaultsSchema>;
+
+/** The manifest's decoding defaults in the API's names (what `resolveDecoding` and `models.details` take). */
+export function apiDecodingDefaults(d: DecodingDefaults): ApiDecodingDefaults {
+  return {
+    sampler: d.sampler,
+    steps: d.steps,
+    genLength: d.gen_length,
+    blockLength: d.block_length,
+    temperature: d.temperature,
+    cfgScale: d.cfg_scale,
+    factor: d.factor,
+    threshold: d.threshold,
+    cache: d.cache ?? DEFAULT_CACHE,
+  };
+}
 
 export const BundleManifestSchema = z.object({
   format: z.literal('diffa-bundle'),
