@@ -7,6 +7,7 @@ import { exportCommand } from './export';
 import { importCommand } from './import';
 import { infoCommand } from './info';
 import { modelsCommand } from './models';
+import { isSystemError, publicMessage } from './public-error';
 import { serveCommand } from './serve';
 
 /** Every command of `npm run diffa -- <command>`; later features register theirs here. */
@@ -44,8 +45,8 @@ export async function main(argv: string[]): Promise<number> {
     }
     return await command.run(values, positionals);
   } catch (error) {
-    if (error instanceof UsageError || error instanceof ApiError) {
-      console.error(`diffa ${command.name}: ${error.message}`);
+    if (error instanceof UsageError || error instanceof ApiError || isSystemError(error)) {
+      console.error(`diffa ${command.name}: ${publicMessage(error.message)}`);
       return 1;
     }
     throw error;
