@@ -23,7 +23,12 @@ const [, heads, , headDim] = meta.shape;
 const d = Number(session.inputMetadata.find((m) => m.name === 'audio_embeds')?.shape[2] ?? 0);
 const int = (v) => new ort.Tensor('int64', BigInt64Array.from([BigInt(v)]), [1]);
 const float = (v) => new ort.Tensor('float32', Float32Array.from([v]), [1]);
-const ids = (n, from) => new ort.Tensor('int64', BigInt64Array.from({ length: n }, (_, i) => BigInt(((from + i) * 7919) % 50)), [1, n]);
+const ids = (n, from) =>
+  new ort.Tensor(
+    'int64',
+    BigInt64Array.from({ length: n }, (_, i) => BigInt(((from + i) * 7919) % 50)),
+    [1, n],
+  );
 const cache = (length, fill) => {
   const feeds = {};
   for (const name of pastNames) feeds[name] = new ort.Tensor('float32', new Float32Array(heads * length * headDim).fill(fill), [1, heads, length, headDim]);
