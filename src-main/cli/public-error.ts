@@ -1,4 +1,5 @@
-import { STAGING } from '../models/staging';
+// The models folder's staging area (`STAGING` in models/staging.ts, not imported: every command loads this file).
+const STAGING = '.staging';
 
 /** An absolute path into the models folder's staging area: `<models>/.staging/<id or import-…>/…`. */
 const STAGING_PATH = new RegExp(`['"]?(?:[A-Za-z]:)?[^\\s'"]*[\\\\/]${STAGING.replace('.', '\\.')}[\\\\/]([^\\s'"\\\\/]+)[^\\s'"]*['"]?`, 'g');
