@@ -96,3 +96,39 @@ test('the engine status lists only the providers usable on this machine', async 
     await expect(page.getByTestId('engine-status')).toHaveAttribute('title', /Not usable here: webgpu \(no Vulkan driver/);
   }
 });
+
+test('a file that finishes opening in the background does not take over the view or the export target', async ({ page, host }) => {
+  await openApp(page, host.url);
+  const open = async (name: string, frequency: number) => {
+    const chooser = page.waitForEvent('filechooser');
+    await page.getByTestId('open-file').click();
+    await (await chooser).setFiles([{ name, mimeType: 'audio/wav', buffer: sineWav({ seconds: 1, frequency }) }]);
+  };
+  await open('first.wav', 410);
+  await expect(page.getByTestId('file-name')).toHaveText('first.wav');
+  await open('second.wav', 420);
+  await expect(page.getByTestId('file-name')).toHaveText('second.wav');
+
+  // The third file's upload is held until the person has gone back to the first file.
+  let release: () => void = () => {};
+  const held = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  await page.route('**/upload?name=slow.wav*', async (route) => {
+    await held;
+    await route.continue();
+  });
+  await open('slow.wav', 430);
+  await expect(page.getByTestId('file-uploading')).toContainText('slow.wav');
+  await page.getByTestId('file-item').filter({ hasText: 'first.wav' }).getByRole('button', { name: 'first.wav', exact: true }).click();
+  await expect(page.getByTestId('file-name')).toHaveText('first.wav');
+  release();
+  await expect(page.getByTestId('file-item').filter({ hasText: 'slow.wav' })).toHaveCount(1);
+  await expect(page.getByTestId('file-uploading')).toHaveCount(0);
+  // Still the first file, in the view and as the export target (the selected file).
+  await expect(page.getByTestId('file-name')).toHaveText('first.wav');
+  await expect(page.getByTestId('file-item').filter({ hasText: 'first.wav' }).getByRole('button', { name: 'first.wav', exact: true })).toHaveAttribute(
+    'aria-current',
+    'true',
+  );
+});
