@@ -63,6 +63,10 @@ export const methods = {
         question: z.string().trim().min(1).max(2000),
         decoding: DecodingSettingsSchema.default({}),
         modelId: z.string().min(1).max(200).optional(),
+        /** Ask the model even though the question is outside its training (the answer is marked). */
+        anyway: z.boolean().default(false),
+        /** Send no earlier questions and answers, even to a model trained on conversations. */
+        fresh: z.boolean().default(false),
       })
       .strict(),
     result: ExchangeSchema,
