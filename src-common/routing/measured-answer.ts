@@ -22,8 +22,11 @@ export const SILENCE_DBFS = -60;
 export const DC_NOTICEABLE = 0.001;
 
 const minus = (s: string) => s.replace(/^-/, '−');
-const db = (value: number | null, unit: string, signed = false): string =>
-  value === null ? `−∞ ${unit}` : `${minus(`${signed && value > 0 ? '+' : ''}${value.toFixed(1)}`)} ${unit}`;
+const db = (value: number | null, unit: string, signed = false): string => {
+  if (value === null) return `−∞ ${unit}`;
+  const shown = Math.abs(value) < 0.05 ? '0.0' : value.toFixed(1); // never "−0.0"
+  return `${minus(`${signed && Number(shown) > 0 ? '+' : ''}${shown}`)} ${unit}`;
+};
 const grouped = (n: number) => n.toLocaleString('en').replace(/,/g, ' ');
 const round = (v: number | null, digits = 2) => (v === null ? null : Number(v.toFixed(digits)));
 

@@ -64,7 +64,10 @@ describe('chat: every question goes through the router', () => {
     assert.equal(exchange.route, 'measured');
     assert.equal(exchange.status, 'done');
     assert.equal(exchange.answer, null, 'no model answer');
-    assert.match(exchange.measured?.text ?? '', /^Yes — \d+ clipped runs, the longest \d+ samples at 0:00\.\d{3}; true peak [+−]\d+\.\d dBTP \(ITU-R BS\.1770-4\)\.$/);
+    assert.match(
+      exchange.measured?.text ?? '',
+      /^Yes — \d+ clipped runs, the longest \d+ samples at 0:00\.\d{3}; true peak [+−]\d+\.\d dBTP \(ITU-R BS\.1770-4\)\.$/,
+    );
     assert.ok(Number(exchange.measured?.facts.clippedRuns) > 100);
 
     const clean = await chat.ask({ fileId: (await files.add(tone)).id, regionId: null, question: 'any distortion from clipping?', decoding: {} });
@@ -107,7 +110,10 @@ describe('chat: every question goes through the router', () => {
   it('refuses an empty or over-long question with a clear message, and cleans control characters', async () => {
     const ref = await files.add(tone);
     await assert.rejects(chat.ask({ fileId: ref.id, regionId: null, question: '\u0000\u0007', decoding: {} }), /no readable characters/);
-    await assert.rejects(chat.ask({ fileId: ref.id, regionId: null, question: 'a'.repeat(10_000), decoding: {} }), /at most 2,000 characters; this one has 10,000/);
+    await assert.rejects(
+      chat.ask({ fileId: ref.id, regionId: null, question: 'a'.repeat(10_000), decoding: {} }),
+      /at most 2,000 characters; this one has 10,000/,
+    );
     const cleaned = await chat.ask({ fileId: ref.id, regionId: null, question: 'How\u0007 long\u200b is it?\u0000', decoding: {} });
     assert.equal(cleaned.question, 'How long is it?');
     assert.match(cleaned.measured?.text ?? '', /^2\.000 s \(0:02\.000\), 32 000 frames at 16 000 Hz\.$/);
