@@ -67,6 +67,8 @@ export const methods = {
         anyway: z.boolean().default(false),
         /** Send no earlier questions and answers, even to a model trained on conversations. */
         fresh: z.boolean().default(false),
+        /** "New conversation": only earlier answers asked at or after this time go with the question. */
+        historySince: z.string().max(40).optional(),
       })
       .strict(),
     result: ExchangeSchema,

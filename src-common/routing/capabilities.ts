@@ -17,6 +17,8 @@ export const CapabilitiesSchema = z
     heard_seconds: z.number().positive(),
     /** Answers open questions (DIFFA-2, DIFFA): everything the app cannot measure goes to the model. */
     open_questions: z.boolean(),
+    /** An answer whose least confident word token is below this is marked "unsure" (calibrated on an eval set). */
+    unsure_below: z.number().gt(0).lt(1).optional(),
   })
   .strict();
 export type Capabilities = z.infer<typeof CapabilitiesSchema>;

@@ -38,6 +38,8 @@ export interface AskInput {
   anyway?: boolean;
   /** Send no earlier turns, even to a model trained on conversations. */
   fresh?: boolean;
+  /** A new conversation began at this time (ISO 8601): earlier turns are not sent. */
+  historySince?: string;
 }
 
 interface Redo {
@@ -138,6 +140,7 @@ export class ChatService {
       ? []
       : earlier
           .filter((e) => e.regionId === input.regionId && e.status === 'done' && e.answer && e.redenoiseOf === null)
+          .filter((e) => input.historySince === undefined || e.askedAt >= input.historySince)
           .map((e) => ({ question: e.question, answer: e.answer?.answer ?? '' }))
           // The engine takes at most MAX_HISTORY turns: a long thread keeps its latest ones (it failed every ask past 32).
           .slice(-MAX_HISTORY);
