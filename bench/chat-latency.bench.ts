@@ -7,8 +7,13 @@
  *
  *   npm run bench:chat                          # 10 questions per window size (8 and 32 tokens, faithful)
  *   BENCH_ROUNDS=20 BENCH_GEN=8,32,128 npm run bench:chat
+ *   BENCH_PART=heard npm run bench:chat         # only the heard-part comparison below
  *
  * The first question of a host loads the model and is reported apart ("cold").
+ *
+ * Then the heard part: a "whole file" question about a long file (BENCH_LONG_MIN minutes, default 22; 0 skips it)
+ * against a question about a 6 s region of the same file, alternating, over the API (goal: whole file ≤ 1.5× the
+ * region, since the engine decodes and resamples only the part the model hears).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,6 +26,7 @@ import { writeSineWav } from '../e2e/support/wav';
 const rounds = Number(process.env.BENCH_ROUNDS ?? 10);
 const gens = (process.env.BENCH_GEN ?? '8,32').split(',').map(Number);
 const QUESTION = 'What kind of sound is this?';
+const longMinutes = Number(process.env.BENCH_LONG_MIN ?? 22);
 
 interface PageRound {
   firstStepMs: number;
@@ -118,7 +124,96 @@ async function referenceRound(
   return { firstStepMs: first, totalMs };
 }
 
+interface LongRound {
+  totalMs: number;
+  decodeMs: number;
+  engineMs: number;
+  heardSeconds: number;
+}
+
+/** One question over the API; the time to its end and the engine's own timings (decode + resample, whole answer). */
+async function timedAsk(origin: string, token: string, fileId: string, regionId: string | null): Promise<LongRound> {
+  const { WebSocket } = await import('ws');
+  const socket = new WebSocket(`${origin.replace('http', 'ws')}/api?token=${token}`, { origin });
+  await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
+  const started = performance.now();
+  let exchangeId = '';
+  const done = new Promise<LongRound>((resolve, reject) => {
+    socket.on('message', (data) => {
+      const m = JSON.parse(String(data));
+      if (m.type === 'response' && m.id === 1) exchangeId = m.result?.id ?? '';
+      if (m.type === 'event' && m.event === 'chat.updated' && m.data.exchange.id === exchangeId && m.data.exchange.status !== 'pending') {
+        const answer = m.data.exchange.answer;
+        if (!answer) reject(new Error(`the question ${m.data.exchange.status}: ${m.data.exchange.error}`));
+        else
+          resolve({
+            totalMs: performance.now() - started,
+            decodeMs: answer.timings.decodeMs,
+            engineMs: answer.timings.totalMs,
+            heardSeconds: answer.heardSeconds,
+          });
+      }
+    });
+  });
+  const decoding = { sampler: 'low-confidence', steps: 8, genLength: 8, blockLength: 8 };
+  socket.send(JSON.stringify({ type: 'request', id: 1, method: 'chat.ask', params: { fileId, regionId, question: QUESTION, decoding } }));
+  try {
+    return await done;
+  } finally {
+    socket.close();
+  }
+}
+
+/** A whole-file question about a long file against a 6 s region of it, alternating, on one host. */
+async function benchHeardPart(dir: string): Promise<void> {
+  const minutes = longMinutes;
+  const path = writeSineWav(join(dir, 'long.wav'), { seconds: minutes * 60, frequency: 330, sampleRate: 44_100, channels: 2 });
+  const host = await startHost({ files: [path] });
+  try {
+    const [file] = await apiCall<{ id: string }[]>(host.origin, host.token, 'files.list', {});
+    const fileId = file?.id ?? '';
+    // Waits for the peaks pass the host starts on open, so it does not run beside the timed questions.
+    await apiCall(host.origin, host.token, 'audio.peaks', { id: fileId, width: 16 });
+    await apiCall(host.origin, host.token, 'regions.save', { fileId, region: { id: 'six', start: 300, end: 306 } });
+    await timedAsk(host.origin, host.token, fileId, 'six'); // cold: the model loads
+    const whole: LongRound[] = [];
+    const region: LongRound[] = [];
+    for (let i = 0; i < Math.max(3, Math.round(rounds / 2)); i++) {
+      whole.push(await timedAsk(host.origin, host.token, fileId, null));
+      region.push(await timedAsk(host.origin, host.token, fileId, 'six'));
+    }
+    const median = (list: LongRound[], key: keyof LongRound) =>
+      quantile(
+        list.map((r) => r[key]),
+        0.5,
+      );
+    console.log(`\nheard part: a ${minutes}-minute 44.1 kHz stereo WAV, ${whole.length} alternating rounds each (8 steps)`);
+    console.log('| question | heard | decode + resample median | engine total median | answer (API) median |');
+    console.log('| --- | --- | --- | --- | --- |');
+    for (const [name, list] of [
+      ['whole file', whole],
+      ['6 s region', region],
+    ] as const) {
+      console.log(
+        `| ${name} | ${median(list, 'heardSeconds').toFixed(1)} s | ${ms(median(list, 'decodeMs'))} | ${ms(median(list, 'engineMs'))} | ${ms(median(list, 'totalMs'))} |`,
+      );
+    }
+    console.log(`whole file / region, answer median: ${(median(whole, 'totalMs') / median(region, 'totalMs')).toFixed(2)}× (goal ≤ 1.5×)`);
+  } finally {
+    await host.stop();
+  }
+}
+
 async function main(): Promise<void> {
+  if (process.env.BENCH_PART === 'heard') {
+    const dir = mkdtempSync(join(tmpdir(), 'diffa-bench-heard-'));
+    try {
+      await benchHeardPart(dir);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    return;
+  }
   const browserPath = locateChromium();
   if (!browserPath.path) throw new Error(browserPath.error);
   const dir = mkdtempSync(join(tmpdir(), 'diffa-bench-chat-'));
@@ -211,6 +306,10 @@ async function main(): Promise<void> {
   } finally {
     await browser.close();
     await host.stop();
+  }
+  try {
+    if (longMinutes > 0) await benchHeardPart(dir);
+  } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -63,12 +63,10 @@ async function runEngine(engine: EngineClient, sampler: SamplerName, eosId: numb
   const started = performance.now();
   for (const item of items) {
     const events: StepEventView[] = [];
-    const call = await engine.callWithEvents(
-      'ask',
+    const answer = await engine.ask(
       { modelDir, audioPath: item.path, start: item.start, end: item.end, question: item.question, decoding: decodingFor(sampler) },
-      (e) => events.push(e.data as StepEventView),
+      { onStep: (step) => events.push(step) },
     );
-    const answer = await call.result;
     results.push({ task: item.task, expected: item.answer, answer: answer.answer });
     stepMs.push(...answer.timings.stepsMs);
     runMs.push(...answer.timings.stepsRunMs);
@@ -132,7 +130,7 @@ async function latency3s(engine: EngineClient): Promise<number[]> {
     const times: number[] = [];
     for (let i = 0; i < latencyRounds; i++) {
       const t = performance.now();
-      await engine.call('ask', { modelDir, audioPath: clip, question: 'What kind of sound is this?', decoding: {} });
+      await engine.ask({ modelDir, audioPath: clip, question: 'What kind of sound is this?', decoding: {} });
       times.push(performance.now() - t);
     }
     return times;
@@ -146,7 +144,7 @@ async function main() {
   const engine = new EngineClient(forkEngine({ ...engineEnv(cache), OMP_NUM_THREADS: threads }));
   await engine.start();
   try {
-    await engine.call('load', { modelDir });
+    await engine.load(modelDir);
     const eosId = (JSON.parse(readFileSync(join(modelDir, 'manifest.json'), 'utf8')) as { special_tokens: { eos: number } }).special_tokens.eos;
     console.log(`eval set: ${setDir} (${readEvalSet(setDir).length} items), ${threads} threads, gen length ${GEN}\n`);
     console.log(

@@ -211,7 +211,7 @@ test('Esc cancels an answer being denoised; the partial steps stay for replay', 
   // A long window: 1024 one-token steps of LLaDA's low-confidence remasking, which never stops early, so the answer
   // cannot end before Esc however fast the machine is.
   await page.getByText('Decoding:').click();
-  const gen = page.getByTestId('decoding-gen');
+  const gen = page.getByTestId('decoding-gen-length');
   await gen.fill('1024');
   await gen.press('Tab');
   await expect(page.getByTestId('decoding-steps')).toHaveValue('1024');

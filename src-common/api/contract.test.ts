@@ -66,7 +66,15 @@ function loopback(
 }
 
 describe('ApiClient', () => {
-  const settings = { theme: 'dark', provider: 'auto', reducedMotion: false, decodingPreset: 'faithful', recentFiles: [] };
+  const settings = {
+    theme: 'dark',
+    provider: 'auto',
+    reducedMotion: false,
+    decodingPreset: 'faithful',
+    heardPart: 'start',
+    stepPace: 'readable',
+    recentFiles: [],
+  };
 
   it('resolves typed results and routes events', async () => {
     const transport = loopback(({ id }) => ({ type: 'response', id, ok: true, result: settings }));

@@ -69,6 +69,8 @@ export const methods = {
         fresh: z.boolean().default(false),
         /** "New conversation": only earlier answers asked at or after this time go with the question. */
         historySince: z.string().max(40).optional(),
+        /** Where the heard part of a region longer than the model hears begins (seconds in the file); default its start. */
+        heardStart: z.number().nonnegative().nullable().optional(),
       })
       .strict(),
     result: ExchangeSchema,

@@ -1,11 +1,16 @@
 import { z } from 'zod';
+import { PROVIDER_PREFERENCES } from '../decoding/providers';
+import { SAMPLER_NAMES } from '../decoding/samplers';
 
 /** Questions, decoding settings, step events and answers: shared by the engine, the API, the CLI and the renderer. */
 
-export const SamplerNameSchema = z.enum(['low-confidence', 'random', 'factor', 'threshold']);
-export const ProviderPreferenceSchema = z.enum(['auto', 'cuda', 'tensorrt', 'dml', 'coreml', 'webgpu', 'cpu']);
+export const SamplerNameSchema = z.enum(SAMPLER_NAMES);
+export const ProviderPreferenceSchema = z.enum(PROVIDER_PREFERENCES);
 
-/** Per-question decoding settings; anything left out comes from the model's manifest. */
+/**
+ * Per-question decoding settings; anything left out comes from the model's manifest. A setting added here needs its
+ * entry in `src-common/decoding/options.ts` (the CLI flag and the form's input) and a manifest default.
+ */
 export const DecodingSettingsSchema = z
   .object({
     sampler: SamplerNameSchema,
@@ -28,12 +33,21 @@ export type DecodingSettings = z.infer<typeof DecodingSettingsSchema>;
 
 export const TurnSchema = z.object({ question: z.string(), answer: z.string() });
 
+/**
+ * One question for the engine. Strict, so a misspelt field is refused; new request options go here (with a default,
+ * so older callers stay valid) and flow through `EngineClient.ask` unchanged.
+ */
 export const AskRequestSchema = z
   .object({
     modelDir: z.string().min(1),
     audioPath: z.string().min(1),
     start: z.number().nonnegative().nullable().default(null),
     end: z.number().positive().nullable().default(null),
+    /**
+     * Where the part the model hears begins (seconds in the file) when the region is longer than the model hears; the
+     * engine decodes only that part. Null: the region's start. Kept inside the region.
+     */
+    heardStart: z.number().nonnegative().nullable().default(null),
     question: z.string().trim().min(1).max(2000),
     history: z.array(TurnSchema).max(32).default([]),
     decoding: DecodingSettingsSchema.default({}),
@@ -82,9 +96,11 @@ export const AnswerSchema = z.object({
   question: z.string(),
   prompt: z.string(),
   region: z.object({ start: z.number(), end: z.number() }),
-  /** Set when the region is longer than the model hears: only its first `heardSeconds` were used. */
+  /** Set when the region is longer than the model hears: only `heardSeconds` of it (the `heard` span) were used. */
   truncated: z.boolean(),
   heardSeconds: z.number(),
+  /** The span the model heard, seconds in the file (absent in answers saved before it was recorded: the region's start). */
+  heard: z.object({ start: z.number(), end: z.number() }).optional(),
   timings: z.object({
     decodeMs: z.number(),
     featuresMs: z.number(),

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { HEARD_PARTS } from '../audio/heard-part';
+import { PROVIDER_PREFERENCES } from '../decoding/providers';
 
 /** Data shapes shared by requests, replies and events. */
 
@@ -7,10 +9,14 @@ export const ThemeSchema = z.enum(['system', 'light', 'dark']);
 export const SettingsSchema = z.object({
   theme: ThemeSchema,
   /** Execution provider the engine should use; 'auto' tries the platform's list in order. */
-  provider: z.enum(['auto', 'cuda', 'tensorrt', 'dml', 'coreml', 'webgpu', 'cpu']),
+  provider: z.enum(PROVIDER_PREFERENCES),
   reducedMotion: z.boolean(),
   /** How the chat decodes unless a question says otherwise: faithful (one token per step) or fast (the model's parallel sampler). */
   decodingPreset: z.enum(['faithful', 'fast']),
+  /** Which part of a region longer than the model hears it is given (src-common/audio/heard-part.ts says why 'start'). */
+  heardPart: z.enum(HEARD_PARTS),
+  /** The live denoising view: 'readable' holds each step on screen for a moment; 'immediate' shows steps as they come. */
+  stepPace: z.enum(['readable', 'immediate']),
   recentFiles: z.array(z.string()).max(20),
 });
 export type Settings = z.infer<typeof SettingsSchema>;

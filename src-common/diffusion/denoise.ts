@@ -1,3 +1,4 @@
+import { isSamplerName, plansSteps, type SamplerName } from '../decoding/samplers';
 import { SeededRandom } from './rng';
 import { blockPlan, numTransferTokens } from './schedule';
 
@@ -12,8 +13,7 @@ import { blockPlan, numTransferTokens } from './schedule';
  * - `threshold` — Fast-dLLM: commit every masked position of the block with conf ≥ τ, at least the top one.
  * Committed tokens are never re-masked. Each step makes one forward pass over the whole window.
  */
-export type SamplerName = 'low-confidence' | 'random' | 'factor' | 'threshold';
-export const SAMPLERS: readonly SamplerName[] = ['low-confidence', 'random', 'factor', 'threshold'];
+export type { SamplerName };
 
 export interface DenoiseParams {
   sampler: SamplerName;
@@ -87,8 +87,8 @@ export class DenoiseCancelled extends Error {
 }
 
 export function validateParams(p: DenoiseParams): void {
-  if (!SAMPLERS.includes(p.sampler)) throw new RangeError(`Unknown sampler "${p.sampler}"`);
-  if (p.sampler === 'low-confidence' || p.sampler === 'random') blockPlan(p.genLength, p.blockLength, p.steps);
+  if (!isSamplerName(p.sampler)) throw new RangeError(`Unknown sampler "${p.sampler}"`);
+  if (plansSteps(p.sampler)) blockPlan(p.genLength, p.blockLength, p.steps);
   else if (p.genLength % p.blockLength !== 0) throw new RangeError(`gen length ${p.genLength} is not a multiple of block length ${p.blockLength}`);
   if (!(p.temperature >= 0)) throw new RangeError('temperature must be ≥ 0');
   if (!(p.cfgScale >= 0)) throw new RangeError('cfg scale must be ≥ 0');
@@ -149,7 +149,7 @@ export async function denoise(
   const byScore = (scores: ArrayLike<number>) => (a: number, b: number) => (scores[b] ?? 0) - (scores[a] ?? 0) || a - b;
 
   const blocks = genLength / blockLength;
-  if (sampler === 'low-confidence' || sampler === 'random') {
+  if (plansSteps(sampler)) {
     const { stepsPerBlock } = blockPlan(genLength, blockLength, params.steps);
     for (let block = 0; block < blocks; block++) {
       const from = block * blockLength;

@@ -12,7 +12,7 @@ import type { ChosenFiles } from '../files/chosen-files';
 import { interchangeHandlers } from '../interchange/api-handlers';
 import { modelHandlers } from '../models/api-handlers';
 import { loadBundle } from '../models/bundle';
-import { capabilitiesOf } from '../models/bundle-manifest';
+import { apiDecodingDefaults, capabilitiesOf } from '../models/bundle-manifest';
 import { listInstalledModels } from '../models/installed-models';
 import type { ModelManager } from '../models/manager';
 import type { AppEvents } from './app-events';
@@ -89,23 +89,13 @@ export function createHandlers(services: AppServices): Handlers {
       const installed = listInstalledModels(services.bundledModels, home.models).find((m) => m.id === id);
       if (!installed) throw new ApiError('not_found', `No installed model "${id}"`);
       const { manifest: m } = loadBundle(installed.dir);
-      const d = m.decoding;
       return {
         id: m.id,
         name: m.name,
         version: m.version,
         licence: m.licence,
         description: m.description,
-        decoding: {
-          sampler: d.sampler,
-          steps: d.steps,
-          genLength: d.gen_length,
-          blockLength: d.block_length,
-          temperature: d.temperature,
-          cfgScale: d.cfg_scale,
-          factor: d.factor,
-          threshold: d.threshold,
-        },
+        decoding: apiDecodingDefaults(m.decoding),
         suggestedQuestions: m.suggested_questions,
         tasks: m.tasks,
         chunkSeconds: m.audio.chunk_s,

@@ -5,6 +5,8 @@ import { openAudio } from './open-audio';
 export interface DecodedAudio {
   sampleRate: number;
   channels: Float32Array[];
+  /** The whole file's length in frames when its header says so (null: only decoding all of it would tell). */
+  fileFrames?: number | null;
 }
 
 /** A span of a file in seconds; `end` null means to the end of the file. */
@@ -48,7 +50,7 @@ export async function decodeRegion(path: string, region: Region = { start: 0, en
   const blocks: Float32Array[][] = [];
   for await (const block of source.blocks(first, last)) blocks.push(block);
   if (blocks.length === 0) throw new ApiError('bad_request', `The region starts at ${region.start} s, after the end of ${name}`);
-  return { sampleRate, channels: concatBlocks(blocks, channels) };
+  return { sampleRate, channels: concatBlocks(blocks, channels), fileFrames: frames };
 }
 
 /** Mono as the average of the channels (what Whisper's loaders do). */

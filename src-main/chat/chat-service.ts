@@ -40,6 +40,8 @@ export interface AskInput {
   fresh?: boolean;
   /** A new conversation began at this time (ISO 8601): earlier turns are not sent. */
   historySince?: string;
+  /** Start of the heard part of a region longer than the model hears (null or absent: the region's start). */
+  heardStart?: number | null;
 }
 
 interface Redo {
@@ -57,7 +59,8 @@ interface Redo {
  */
 export class ChatService {
   private readonly fingerprints = new Map<string, Promise<string>>();
-  private readonly running = new Map<string, { fingerprint: string; callId: number | null; cancelled: boolean }>();
+  /** Questions in flight by exchange id; aborting one cancels it in the engine. */
+  private readonly running = new Map<string, AbortController>();
 
   private readonly audio: AudioService;
 
@@ -119,7 +122,8 @@ export class ChatService {
     const prefill = original.answer.tokens.map((token, position) => ((confidence.get(position) ?? 1) < belowConfidence ? mask : token));
     if (!prefill.includes(mask)) throw new ApiError('bad_request', `No token of this answer has a confidence below ${belowConfidence}`);
     const decoding = { ...original.decoding, genLength: original.answer.genLength };
-    const again = { fileId, regionId: original.regionId, question: original.question, decoding, modelId: original.modelId };
+    const heardStart = original.answer.heard?.start ?? null;
+    const again = { fileId, regionId: original.regionId, question: original.question, decoding, modelId: original.modelId, heardStart };
     return this.ask({ ...again, anyway: original.askedAnyway, fresh: original.historyTurns === 0 }, { of: original, prefill });
   }
 
@@ -169,33 +173,33 @@ export class ChatService {
 
     this.deps.store.live.add(exchange.id);
     await this.deps.store.update(fingerprint, name, (d) => d.exchanges.push(exchange));
-    const job = { fingerprint, callId: null as number | null, cancelled: false };
-    this.running.set(exchange.id, job);
+    const cancel = new AbortController();
+    this.running.set(exchange.id, cancel);
 
     const provider = this.deps.settings.get().provider;
     void (async () => {
       try {
-        const call = await this.deps.engine.callWithEvents(
-          'ask',
+        exchange.answer = await this.deps.engine.ask(
           {
             modelDir,
             audioPath: path,
             start: exchange.span.start,
             end: exchange.span.end,
+            heardStart: input.heardStart ?? null,
             question,
             history,
             decoding: input.decoding,
             provider,
             prefill: redo?.prefill ?? null,
           },
-          ({ data }) => {
-            exchange.trace.push(data);
-            this.deps.events.emit('chat.step', { fileId: input.fileId, exchangeId: exchange.id, step: data });
+          {
+            onStep: (step) => {
+              exchange.trace.push(step);
+              this.deps.events.emit('chat.step', { fileId: input.fileId, exchangeId: exchange.id, step });
+            },
+            signal: cancel.signal,
           },
         );
-        job.callId = call.id;
-        if (job.cancelled) void this.deps.engine.call('cancel', { callId: call.id });
-        exchange.answer = await call.result;
         exchange.status = 'done';
       } catch (error) {
         const apiError = ApiError.wrap(error);
@@ -240,8 +244,7 @@ export class ChatService {
   async cancel(exchangeId: string): Promise<boolean> {
     const job = this.running.get(exchangeId);
     if (!job) return false;
-    job.cancelled = true;
-    if (job.callId !== null) await this.deps.engine.call('cancel', { callId: job.callId });
+    job.abort();
     return true;
   }
 }

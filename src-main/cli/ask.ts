@@ -75,18 +75,20 @@ ${DECODING_USAGE}
     const genLength = decoding.genLength ?? manifest.decoding.gen_length;
     const answer = await withEngine(home, async (engine) => {
       const slots: (string | null)[] = Array(genLength).fill(null);
-      const call = await engine.callWithEvents('ask', { modelDir, audioPath, start, end, question, decoding, provider }, ({ data }) => {
+      const interrupted = new AbortController();
+      const stop = () => interrupted.abort();
+      process.once('SIGINT', stop);
+      const onStep = (data: StepEventView) => {
         if (trace) steps.push(data);
         if (trace && !json) {
           for (const c of data.committed) slots[c.position] = c.text;
           const window = renderWindow(Array.from({ length: Math.max(slots.length, ...data.committed.map((c) => c.position + 1)) }, (_, i) => slots[i] ?? null));
           console.log(`step ${String(data.step).padStart(3)}  ${window}`);
         }
-      });
-      const stop = () => void engine.call('cancel', { callId: call.id });
-      process.once('SIGINT', stop);
+      };
       try {
-        return await call.result;
+        const request = { modelDir, audioPath, start, end, question, decoding, provider };
+        return await engine.ask(request, { onStep, signal: interrupted.signal });
       } finally {
         process.off('SIGINT', stop);
       }

@@ -1,58 +1,41 @@
 import type { DecodingSettings } from '../../src-common/api/inference';
 import { DecodingSettingsSchema, ProviderPreferenceSchema } from '../../src-common/api/inference';
+import { DECODING_FIELDS, DECODING_KEYS, PROVIDER_HELP } from '../../src-common/decoding/options';
+import type { ProviderPreference } from '../../src-common/decoding/providers';
 import type { Command } from './command';
 import { UsageError } from './command';
 
-/** The decoding flags `ask`, `eval` and `batch` share, named as in the papers. */
-export const DECODING_OPTIONS = {
-  sampler: { type: 'string' },
-  steps: { type: 'string' },
-  'gen-length': { type: 'string' },
-  'block-length': { type: 'string' },
-  temperature: { type: 'string' },
-  'cfg-scale': { type: 'string' },
-  factor: { type: 'string' },
-  threshold: { type: 'string' },
-  seed: { type: 'string' },
-  provider: { type: 'string' },
-} as const satisfies Command['options'];
+/** The decoding flags `ask`, `eval` and `batch` share: one per setting of the registry, plus `--provider`. */
+export const DECODING_OPTIONS: Command['options'] = Object.fromEntries([
+  ...DECODING_KEYS.map((key) => [DECODING_FIELDS[key].flag, { type: 'string' as const }]),
+  ['provider', { type: 'string' as const }],
+]);
 
-export const DECODING_USAGE = `  --sampler S        low-confidence | random | factor | threshold (default: the model's)
-  --steps N          diffusion steps (LLaDA samplers)
-  --gen-length N     answer window in tokens
-  --block-length N   semi-autoregressive block length
-  --temperature T    0 = argmax; > 0 samples (float64 Gumbel-equivalent inverse CDF)
-  --cfg-scale S      classifier-free guidance scale (0 = off)
-  --factor F         DIFFA-2 factor rule (factor sampler)
-  --threshold T      Fast-dLLM confidence threshold (threshold sampler)
-  --seed N           makes sampled runs reproducible
-  --provider P       auto | cuda | tensorrt | dml | coreml | webgpu | cpu`;
+const flagColumn = (flag: string, value: string) => `  --${flag} ${value}`.padEnd(21);
 
-const number = (values: Record<string, unknown>, flag: string): number | undefined => {
-  const raw = values[flag];
-  if (raw === undefined) return undefined;
-  const value = Number(raw);
-  if (!Number.isFinite(value)) throw new UsageError(`--${flag} must be a number, not "${raw}"`);
-  return value;
-};
+export const DECODING_USAGE = [
+  ...DECODING_KEYS.map((key) => {
+    const field = DECODING_FIELDS[key];
+    return `${flagColumn(field.flag, field.metavar)}${field.help}`;
+  }),
+  `${flagColumn('provider', 'P')}${PROVIDER_HELP}`,
+].join('\n');
 
-export function parseDecoding(values: Record<string, unknown>): {
-  decoding: DecodingSettings;
-  provider: 'auto' | 'cuda' | 'tensorrt' | 'dml' | 'coreml' | 'webgpu' | 'cpu';
-} {
-  const candidate = {
-    sampler: values.sampler,
-    steps: number(values, 'steps'),
-    genLength: number(values, 'gen-length'),
-    blockLength: number(values, 'block-length'),
-    temperature: number(values, 'temperature'),
-    cfgScale: number(values, 'cfg-scale'),
-    factor: number(values, 'factor'),
-    threshold: number(values, 'threshold'),
-    seed: number(values, 'seed'),
-  };
-  const defined = Object.fromEntries(Object.entries(candidate).filter(([, v]) => v !== undefined));
-  const decoding = DecodingSettingsSchema.safeParse(defined);
+export function parseDecoding(values: Record<string, unknown>): { decoding: DecodingSettings; provider: ProviderPreference } {
+  const candidate: Record<string, unknown> = {};
+  for (const key of DECODING_KEYS) {
+    const field = DECODING_FIELDS[key];
+    const raw = values[field.flag];
+    if (raw === undefined) continue;
+    if (field.kind === 'choice') {
+      candidate[key] = raw;
+      continue;
+    }
+    const value = Number(raw);
+    if (!Number.isFinite(value)) throw new UsageError(`--${field.flag} must be a number, not "${raw}"`);
+    candidate[key] = value;
+  }
+  const decoding = DecodingSettingsSchema.safeParse(candidate);
   if (!decoding.success) {
     const issue = decoding.error.issues[0];
     throw new UsageError(`Invalid ${String(issue?.path[0] ?? 'decoding option')}: ${issue?.message}`);

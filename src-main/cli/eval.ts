@@ -23,7 +23,9 @@ export const evalCommand: Command = {
   --anyway           also ask questions the router finds outside the model's training (default: counted, not asked)
   --calibrate        find the "unsure" threshold that best separates right from wrong answers on this set
 ${DECODING_USAGE}
-  --json             {"tasks": {"<task>": {"n", "accuracy", "word_error_rate"}}, "overall", "routes", "confidence", …}`,
+  --json             {"tasks": {"<task>": {"n", "accuracy", "word_error_rate"}}, "overall", "empty_answers",
+                     "conditions" (items with a "condition": accuracy per condition and task), "routes", "confidence",
+                     "answers_per_s", …}`,
   options: {
     set: { type: 'string' },
     model: { type: 'string' },
@@ -50,11 +52,11 @@ ${DECODING_USAGE}
     const unsureBelow = capabilitiesOf(manifest).unsure_below ?? DEFAULT_UNSURE_BELOW;
     const routes = { trained: 0, measured: 0, outside: 0, asked_anyway: 0 };
     const scored: ScoredAnswer[] = [];
-    const results: { task: string; expected: string; answer: string; forwardPasses: number; tokens: number }[] = [];
+    const results: { task: string; expected: string; answer: string; condition?: string; forwardPasses: number; tokens: number }[] = [];
     let failures = 0;
     let started = 0;
     await withEngine(home, async (engine) => {
-      await engine.call('load', { modelDir, provider });
+      await engine.load(modelDir, provider);
       started = performance.now();
       for (const [index, item] of items.entries()) {
         // The set's questions go through the router like any other: measured and outside ones are counted, not asked.
@@ -65,13 +67,19 @@ ${DECODING_USAGE}
         try {
           const steps: StepEventView[] = [];
           const request = { modelDir, audioPath: item.path, start: item.start, end: item.end, question, decoding, provider };
-          const call = await engine.callWithEvents('ask', { ...request, ablation: ablation as 'none' | 'silence' }, ({ data }) => steps.push(data));
-          const answer = await call.result;
-          results.push({ task: item.task, expected: item.answer, answer: answer.answer, forwardPasses: answer.forwardPasses, tokens: answer.tokens.length });
+          const answer = await engine.ask({ ...request, ablation: ablation as 'none' | 'silence' }, { onStep: (step) => steps.push(step) });
+          results.push({
+            task: item.task,
+            expected: item.answer,
+            answer: answer.answer,
+            condition: item.condition,
+            forwardPasses: answer.forwardPasses,
+            tokens: answer.tokens.length,
+          });
           scored.push({ correct: normalizeAnswer(answer.answer) === normalizeAnswer(item.answer), confidence: answerConfidence(steps) });
         } catch (error) {
           failures++;
-          results.push({ task: item.task, expected: item.answer, answer: '', forwardPasses: 0, tokens: 0 });
+          results.push({ task: item.task, expected: item.answer, answer: '', condition: item.condition, forwardPasses: 0, tokens: 0 });
           console.error(`item ${index + 1} (${item.audio}): ${(error as Error).message}`);
         }
         if (!json && process.stderr.isTTY) process.stderr.write(`\r${index + 1}/${items.length}`);
@@ -88,6 +96,8 @@ ${DECODING_USAGE}
       ablation,
       tasks: score.tasks,
       overall: score.overall,
+      empty_answers: score.empty_answers,
+      ...(Object.keys(score.conditions).length ? { conditions: score.conditions } : {}),
       answers_per_s: results.length / seconds,
       forward_passes_per_answer: passes / Math.max(1, results.length),
       routes,
@@ -99,6 +109,9 @@ ${DECODING_USAGE}
     else {
       for (const [task, t] of Object.entries(score.tasks)) {
         console.log(`${task.padEnd(12)} ${(100 * t.accuracy).toFixed(1).padStart(5)} %  (n=${t.n}, word error rate ${(100 * t.word_error_rate).toFixed(1)} %)`);
+      }
+      for (const [condition, c] of Object.entries(score.conditions)) {
+        console.log(`${`[${condition}]`.padEnd(12)} ${(100 * c.accuracy).toFixed(1).padStart(5)} %  (n=${c.n})`);
       }
       console.log(`${'overall'.padEnd(12)} ${(100 * score.overall).toFixed(1).padStart(5)} %  (${report.answers_per_s.toFixed(2)} answers/s)`);
       const c = report.confidence;

@@ -21,8 +21,9 @@ const USAGE = `Usage: npm run diffa -- models <action> [options]
   move <dir>                             move the models folder (and remember it)
   hardware [--json]                      CPU, RAM, GPUs and which execution providers can run here, and why
   add <org/name|URL> [--revision R]      add a hub repo to your catalog (checked, not downloaded)
-  config [--endpoint URL] [--proxy URL] [--no-proxy HOSTS] [--ca-file PEM]
-                                         show or change the hub mirror, proxy and extra CA certificates
+  config [--endpoint URL] [--proxy URL] [--no-proxy HOSTS] [--ca-file PEM] [--stall-seconds N]
+                                         show or change the hub mirror, proxy, extra CA certificates and
+                                         how long a silent connection is waited for before it is retried
 
 Environment: HF_ENDPOINT (hub or mirror), HF_TOKEN (gated repos), HTTPS_PROXY/HTTP_PROXY/NO_PROXY,
 NODE_EXTRA_CA_CERTS, DIFFA_HOME (or --home DIR).`;
@@ -39,6 +40,7 @@ export const modelsCommand: Command = {
     proxy: { type: 'string' },
     'no-proxy': { type: 'string' },
     'ca-file': { type: 'string' },
+    'stall-seconds': { type: 'string' },
   },
   async run(values, positionals) {
     const [action, ...args] = positionals;
@@ -139,15 +141,18 @@ async function hardware(manager: ModelManager, json: boolean): Promise<number> {
 async function pull(manager: ModelManager, input: string, revision: string | undefined): Promise<number> {
   const printer = progressPrinter();
   const off = manager.onProgress((p) => printer.update(p));
-  let paused = false;
+  let stoppedBy: NodeJS.Signals | null = null;
   const { plan, done } = await manager.pull(input, revision);
   console.log(`Pulling ${plan.name} (${plan.id}) from ${plan.endpoint}/${plan.repo} at ${plan.commit.slice(0, 12)}: ${plan.files.length} files`);
-  // Ctrl+C pauses instead of killing mid-write: partial files stay consistent and the next run resumes.
-  const onSigint = () => {
-    paused = true;
+  // Ctrl+C and SIGTERM pause instead of killing mid-write: every byte received is written out first (the next run
+  // resumes from it), then the process exits with the signal's conventional code.
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stoppedBy) return;
+    stoppedBy = signal;
     manager.pause(plan.id);
   };
-  process.once('SIGINT', onSigint);
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   try {
     const dir = await done;
     printer.end();
@@ -155,13 +160,14 @@ async function pull(manager: ModelManager, input: string, revision: string | und
     return 0;
   } catch (error) {
     printer.end();
-    if (paused) {
-      console.log(`Paused. Run the same command again to resume.`);
-      return 130;
+    if (stoppedBy) {
+      console.error(`Paused by ${stoppedBy}; everything received is on disk. Run the same command again to resume.`);
+      return stoppedBy === 'SIGTERM' ? 143 : 130;
     }
     throw error instanceof ApiError ? error : ApiError.wrap(error);
   } finally {
-    process.off('SIGINT', onSigint);
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
     off();
   }
 }
@@ -195,7 +201,13 @@ async function verify(manager: ModelManager, id: string, repair: boolean): Promi
 
 function config(manager: ModelManager, values: Record<string, unknown>): number {
   const patch = Object.fromEntries(
-    Object.entries({ hubEndpoint: values.endpoint, proxy: values.proxy, noProxy: values['no-proxy'], caFile: values['ca-file'] })
+    Object.entries({
+      hubEndpoint: values.endpoint,
+      proxy: values.proxy,
+      noProxy: values['no-proxy'],
+      caFile: values['ca-file'],
+      stallSeconds: values['stall-seconds'] === undefined || values['stall-seconds'] === '' ? values['stall-seconds'] : Number(values['stall-seconds']),
+    })
       .filter(([, v]) => v !== undefined)
       // An empty value clears the setting.
       .map(([k, v]) => [k, v === '' ? undefined : k === 'caFile' ? resolve(String(v)) : v]),
@@ -213,5 +225,6 @@ function config(manager: ModelManager, values: Record<string, unknown>): number 
   console.log(`proxy          ${settings.proxy ?? '(from HTTPS_PROXY/HTTP_PROXY)'}`);
   console.log(`no proxy       ${settings.noProxy ?? '(from NO_PROXY)'}`);
   console.log(`extra CA file  ${settings.caFile ?? '(none; NODE_EXTRA_CA_CERTS also works)'}`);
+  console.log(`stall timeout  ${settings.stallSeconds ?? 30} s`);
   return 0;
 }

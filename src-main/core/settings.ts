@@ -1,6 +1,14 @@
 import { type Settings, type SettingsPatch, SettingsSchema } from '../../src-common/api/schemas';
 
-export const DEFAULT_SETTINGS: Settings = { theme: 'system', provider: 'auto', reducedMotion: false, decodingPreset: 'faithful', recentFiles: [] };
+export const DEFAULT_SETTINGS: Settings = {
+  theme: 'system',
+  provider: 'auto',
+  reducedMotion: false,
+  decodingPreset: 'faithful',
+  heardPart: 'start',
+  stepPace: 'readable',
+  recentFiles: [],
+};
 
 /** Settings storage as the main side sees it; conf in plain Node, electron-store in the Electron shell. */
 export interface SettingsStore {

@@ -1,27 +1,46 @@
 import type { z } from 'zod';
 import { ApiError } from '../../src-common/api/errors';
 import type { Answer, AskRequestSchema, DecodingSettings, StepEventView } from '../../src-common/api/inference';
+import { type FullDecoding, resolveDecoding } from '../../src-common/decoding/defaults';
 import { DenoiseCancelled, type DenoiseParams, denoise } from '../../src-common/diffusion/denoise';
 import { resample } from '../../src-common/dsp/resample';
 import { decodeRegion, downmix } from '../audio/decode';
+import { apiDecodingDefaults } from '../models/bundle-manifest';
 import type { LoadedModel } from './loaded-model';
 
 type AskParams = z.output<typeof AskRequestSchema>;
 
-/** The manifest's decoding defaults with the question's own settings on top. */
-export function resolveDecoding(model: LoadedModel, settings: DecodingSettings): Required<DecodingSettings> {
-  const d = model.manifest.decoding;
+/** The manifest's decoding defaults with the question's own settings on top (the rules: src-common/decoding). */
+export function modelDecoding(model: LoadedModel, settings: DecodingSettings): FullDecoding {
+  return resolveDecoding(apiDecodingDefaults(model.manifest.decoding), settings);
+}
+
+/**
+ * Decodes only the part of the region the model hears (at most `chunkSeconds`, from `heardStart` or the region's
+ * start): a question about the whole of a long file costs what a question about its first seconds costs. The
+ * region's end comes from the request or the file's header; a file whose header does not say its length is decoded
+ * a little past the heard part, which tells whether the region is longer than what was heard.
+ */
+async function decodeHeardPart(request: AskParams, chunkSeconds: number) {
+  const regionStart = request.start ?? 0;
+  const knownEnd = request.end;
+  const longest = knownEnd === null ? Number.POSITIVE_INFINITY : knownEnd - chunkSeconds;
+  const start = request.heardStart === null ? regionStart : Math.max(regionStart, Math.min(request.heardStart, longest));
+  const probe = knownEnd === null ? 0.5 : 0;
+  const end = Math.min(knownEnd ?? Number.POSITIVE_INFINITY, start + chunkSeconds + probe);
+  const decoded = await decodeRegion(request.audioPath, { start, end });
+  const rate = decoded.sampleRate;
+  const fileEnd = decoded.fileFrames != null ? decoded.fileFrames / rate : null;
+  const keep = Math.round(chunkSeconds * rate);
+  const decodedMore = (decoded.channels[0]?.length ?? 0) > keep;
+  if (decodedMore) decoded.channels = decoded.channels.map((channel) => channel.subarray(0, keep));
+  const heardEnd = start + (decoded.channels[0]?.length ?? 0) / rate;
+  const regionEnd = knownEnd ?? fileEnd ?? heardEnd;
   return {
-    sampler: settings.sampler ?? d.sampler,
-    steps: settings.steps ?? d.steps,
-    genLength: settings.genLength ?? d.gen_length,
-    // A custom gen length keeps the manifest's block length when it still divides it, else decodes in one block.
-    blockLength: settings.blockLength ?? (settings.genLength === undefined || settings.genLength % d.block_length === 0 ? d.block_length : settings.genLength),
-    temperature: settings.temperature ?? d.temperature,
-    cfgScale: settings.cfgScale ?? d.cfg_scale,
-    seed: settings.seed ?? 0,
-    factor: settings.factor ?? d.factor,
-    threshold: settings.threshold ?? d.threshold,
+    decoded,
+    start,
+    region: { start: regionStart, end: regionEnd },
+    truncated: regionEnd - regionStart > chunkSeconds + 1 / rate || (fileEnd === null && decodedMore),
   };
 }
 
@@ -40,15 +59,14 @@ export async function answerQuestion(
 ): Promise<Answer> {
   const started = performance.now();
   const { manifest } = model;
-  const decoding = resolveDecoding(model, request.decoding);
+  const decoding = modelDecoding(model, request.decoding);
 
   let t = performance.now();
-  const decoded = await decodeRegion(request.audioPath, { start: request.start ?? 0, end: request.end });
-  const mono = resample(downmix(decoded), decoded.sampleRate, manifest.audio.sample_rate);
+  const heard = await decodeHeardPart(request, manifest.audio.chunk_s);
+  const mono = resample(downmix(heard.decoded), heard.decoded.sampleRate, manifest.audio.sample_rate);
   if (request.ablation === 'silence') mono.fill(0);
   const decodeMs = performance.now() - t;
-  const regionSeconds = mono.length / manifest.audio.sample_rate;
-  const heardSeconds = Math.min(regionSeconds, manifest.audio.chunk_s);
+  const heardSeconds = mono.length / manifest.audio.sample_rate;
   if (mono.length === 0) throw new ApiError('bad_audio', 'The region holds no audio samples');
 
   t = performance.now();
@@ -100,7 +118,6 @@ export async function answerQuestion(
     throw error;
   }
 
-  const start = request.start ?? 0;
   return {
     answer: model.prompt.decodeAnswer(result.tokens),
     tokens: Array.from(result.tokens),
@@ -112,9 +129,10 @@ export async function answerQuestion(
     decoding,
     question: request.question,
     prompt: prompt.text,
-    region: { start, end: start + regionSeconds },
-    truncated: regionSeconds > manifest.audio.chunk_s,
+    region: heard.region,
+    truncated: heard.truncated,
     heardSeconds,
+    heard: { start: heard.start, end: heard.start + heardSeconds },
     timings: { decodeMs, featuresMs, audioGraphMs, stepsMs, stepsRunMs, totalMs: performance.now() - started },
   };
 }

@@ -22,12 +22,10 @@ describe('engine: asking the bundled model', () => {
 
   it('answers with one step event per forward pass, provenance and timings', async () => {
     const events: StepEventView[] = [];
-    const call = await engine.callWithEvents(
-      'ask',
+    const answer = await engine.ask(
       { modelDir, audioPath: tone, question, decoding: { sampler: 'low-confidence', steps: 8, genLength: 8, blockLength: 8 } },
-      (e) => events.push(e.data),
+      { onStep: (step) => events.push(step) },
     );
-    const answer = await call.result;
     assert.equal(answer.forwardPasses, 8);
     assert.equal(events.length, 8);
     assert.deepEqual(
@@ -58,8 +56,36 @@ describe('engine: asking the bundled model', () => {
     assert.match(answer.prompt, /This is the audio: /);
   });
 
+  it('decodes only the heard part of a region longer than the model hears, where the request puts it', async () => {
+    // 4 s of silence, then a tone: what the model hears depends on which part it is given.
+    const rate = 16000;
+    const tail = readFileSync(writeSineWav(join(dir, 'tail.wav'), 16, 440, rate)).subarray(44);
+    const data = Buffer.concat([Buffer.alloc(4 * rate * 2), tail]);
+    const file = join(dir, 'late-tone.wav');
+    writeFileSync(file, Buffer.concat([readFileSync(tone).subarray(0, 44), data]));
+    const header = readFileSync(file);
+    header.writeUInt32LE(36 + data.length, 4);
+    header.writeUInt32LE(rate, 24);
+    header.writeUInt32LE(rate * 2, 28);
+    header.writeUInt32LE(data.length, 40);
+    writeFileSync(file, header);
+    const fast = { sampler: 'low-confidence', steps: 8, genLength: 8, blockLength: 8 } as const;
+    const whole = await engine.ask({ modelDir, audioPath: file, question, decoding: fast });
+    const chunk = whole.heardSeconds;
+    assert.ok(chunk < 20 && whole.truncated, 'the 20 s file is longer than the model hears');
+    assert.deepEqual(whole.region, { start: 0, end: 20 }, "the whole file's end comes from its header");
+    assert.deepEqual(whole.heard, { start: 0, end: chunk });
+    const later = await engine.ask({ modelDir, audioPath: file, question, decoding: fast, heardStart: 10 });
+    assert.deepEqual(later.heard, { start: 10, end: 10 + chunk });
+    assert.notDeepEqual(later.tokens, whole.tokens, 'silence then a tone and all tone are heard differently');
+    // A heard start past what fits is kept inside the region.
+    const clamped = await engine.ask({ modelDir, audioPath: file, start: 2, end: 12, question, decoding: fast, heardStart: 11 });
+    assert.deepEqual(clamped.heard, { start: 12 - chunk, end: 12 });
+    assert.deepEqual(clamped.region, { start: 2, end: 12 });
+  });
+
   it('is deterministic at temperature 0 and reproducible by seed when sampling', async () => {
-    const ask = (decoding: object) => engine.call('ask', { modelDir, audioPath: tone, question, decoding });
+    const ask = (decoding: object) => engine.ask({ modelDir, audioPath: tone, question, decoding });
     const [a, b] = [await ask({}), await ask({})];
     assert.deepEqual(a.tokens, b.tokens);
     const hot = { sampler: 'low-confidence', steps: 8, temperature: 1.5, seed: 42 } as const;
@@ -69,26 +95,41 @@ describe('engine: asking the bundled model', () => {
 
   it('queues questions and cancels one within a step', async () => {
     const long = { sampler: 'low-confidence', steps: 64, genLength: 64, blockLength: 64 } as const;
-    let cancelSent = false;
-    const first = await engine.callWithEvents('ask', { modelDir, audioPath: tone, question, decoding: long }, (e) => {
-      if (!cancelSent) {
-        cancelSent = true;
-        void engine.call('cancel', { callId: first.id });
-      }
-      assert.ok(e.data.step <= 3, `cancel takes effect within a step or two (step ${e.data.step})`);
-    });
-    const second = engine.call('ask', { modelDir, audioPath: tone, question });
-    await assert.rejects(first.result, (error: { code?: string }) => error.code === 'cancelled');
+    const cancel = new AbortController();
+    const first = engine.ask(
+      { modelDir, audioPath: tone, question, decoding: long },
+      {
+        signal: cancel.signal,
+        onStep: (step) => {
+          cancel.abort();
+          assert.ok(step.step <= 3, `cancel takes effect within a step or two (step ${step.step})`);
+        },
+      },
+    );
+    const second = engine.ask({ modelDir, audioPath: tone, question });
+    await assert.rejects(first, (error: { code?: string }) => error.code === 'cancelled');
     assert.equal((await second).forwardPasses > 0, true);
+  });
+
+  it('cancels a queued question before it starts, and refuses one whose signal is already aborted', async () => {
+    const long = { sampler: 'low-confidence', steps: 32, genLength: 32, blockLength: 32 } as const;
+    const cancel = new AbortController();
+    let queuedSteps = 0;
+    const running = engine.ask({ modelDir, audioPath: tone, question, decoding: long }, { onStep: () => cancel.abort() });
+    const queued = engine.ask({ modelDir, audioPath: tone, question }, { signal: cancel.signal, onStep: () => queuedSteps++ });
+    await assert.rejects(queued, (error: { code?: string }) => error.code === 'cancelled');
+    assert.equal(queuedSteps, 0, 'a question cancelled in the queue never takes a step');
+    assert.ok((await running).forwardPasses > 0, 'the question before it is not affected');
+    await assert.rejects(engine.ask({ modelDir, audioPath: tone, question }, { signal: AbortSignal.abort() }), /before it started/);
   });
 
   it('names the file and the problem for audio it cannot read', async () => {
     const text = join(dir, 'notes.txt');
     writeFileSync(text, 'not audio');
-    await assert.rejects(engine.call('ask', { modelDir, audioPath: text, question }), /notes\.txt/);
+    await assert.rejects(engine.ask({ modelDir, audioPath: text, question }), /notes\.txt/);
     const truncated = join(dir, 'cut.wav');
     writeFileSync(truncated, readFileSync(tone).subarray(0, 30));
-    await assert.rejects(engine.call('ask', { modelDir, audioPath: truncated, question }), /cut\.wav/);
+    await assert.rejects(engine.ask({ modelDir, audioPath: truncated, question }), /cut\.wav/);
   });
 
   it('refuses a corrupt or incomplete bundle, naming the bad file', async () => {
@@ -98,24 +139,29 @@ describe('engine: asking the bundled model', () => {
     const bytes = readFileSync(llm);
     bytes[bytes.length - 10] = (bytes[bytes.length - 10] ?? 0) ^ 0xff;
     writeFileSync(llm, bytes);
-    await assert.rejects(engine.call('load', { modelDir: copy }), /llm\.onnx is corrupt/);
+    await assert.rejects(engine.load(copy), /llm\.onnx is corrupt/);
     rmSync(join(copy, 'tokenizer.json'));
-    await assert.rejects(engine.call('load', { modelDir: copy }), /tokenizer\.json is missing/);
+    await assert.rejects(engine.load(copy), /tokenizer\.json is missing/);
     // The engine still answers with a good model afterwards.
-    assert.ok((await engine.call('ask', { modelDir, audioPath: tone, question })).forwardPasses > 0);
+    assert.ok((await engine.ask({ modelDir, audioPath: tone, question })).forwardPasses > 0);
   });
 
   it('reports a crash mid-answer as engine_crashed and answers again after the restart', async () => {
     const long = { sampler: 'low-confidence', steps: 64, genLength: 64, blockLength: 64 } as const;
     let killed = false;
-    const call = await engine.callWithEvents('ask', { modelDir, audioPath: tone, question, decoding: long }, () => {
-      if (!killed) {
-        killed = true;
-        process.kill(engine.status().pid ?? 0, 'SIGKILL');
-      }
-    });
-    await assert.rejects(call.result, (error: { code?: string }) => error.code === 'engine_crashed');
-    const again = await engine.call('ask', { modelDir, audioPath: tone, question });
+    const call = engine.ask(
+      { modelDir, audioPath: tone, question, decoding: long },
+      {
+        onStep: () => {
+          if (!killed) {
+            killed = true;
+            process.kill(engine.status().pid ?? 0, 'SIGKILL');
+          }
+        },
+      },
+    );
+    await assert.rejects(call, (error: { code?: string }) => error.code === 'engine_crashed');
+    const again = await engine.ask({ modelDir, audioPath: tone, question });
     assert.ok(again.forwardPasses > 0);
   });
 });

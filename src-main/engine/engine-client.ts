@@ -1,4 +1,5 @@
 import { ApiError } from '../../src-common/api/errors';
+import type { Answer, AskRequest, StepEventView } from '../../src-common/api/inference';
 import type { EngineStatus } from '../../src-common/api/schemas';
 import { type EngineEvent, type EngineOp, EngineOutgoingSchema, type EngineParams, type EngineResult, engineOps } from './protocol';
 
@@ -19,11 +20,21 @@ interface Pending {
   onEvent?: (event: EngineEvent) => void;
 }
 
-export interface CallHandle<T> {
+interface CallHandle<T> {
   /** The id the engine knows this call by (to cancel it). */
   id: number;
   result: Promise<T>;
 }
+
+/** How a caller follows and stops one question: every denoising step, and one cancellation signal. */
+export interface AskOptions {
+  onStep?: (step: StepEventView) => void;
+  /** Aborting cancels the question: a running one within one step, a queued one before it starts. */
+  signal?: AbortSignal;
+}
+
+/** Engine calls other than the question itself (which goes through `ask`, the one inference call). */
+type PlainOp = Exclude<EngineOp, 'ask' | 'cancel'>;
 
 /** Restarts after a crash stop once this many happen within `CRASH_WINDOW_MS`: a crash loop must not spin forever. */
 const MAX_CRASHES = 5;
@@ -60,18 +71,33 @@ export class EngineClient {
     return this.current;
   }
 
-  async call<O extends EngineOp>(op: O, params: EngineParams<O>): Promise<EngineResult<O>> {
-    return (await this.start_(op, params)).result;
-  }
-
-  /** A call whose progress events (denoising steps) go to `onEvent`; its id can be passed to `cancel`. */
-  async callWithEvents<O extends EngineOp>(op: O, params: EngineParams<O>, onEvent: (event: EngineEvent) => void): Promise<CallHandle<EngineResult<O>>> {
-    return this.start_(op, params, onEvent);
-  }
-
-  private async start_<O extends EngineOp>(op: O, params: EngineParams<O>, onEvent?: (event: EngineEvent) => void): Promise<CallHandle<EngineResult<O>>> {
+  async call<O extends PlainOp>(op: O, params: EngineParams<O>): Promise<EngineResult<O>> {
     await this.ensureStarted();
-    return this.send(op, params, onEvent);
+    return this.send(op, params).result;
+  }
+
+  /** Loads a model bundle ahead of the first question (it would load with the first question anyway). */
+  load(modelDir: string, provider: EngineParams<'load'>['provider'] = 'auto'): Promise<EngineResult<'load'>> {
+    return this.call('load', { modelDir, provider });
+  }
+
+  /**
+   * The one inference call: chat, batch, ask-per-tier and the CLI's `ask` and `eval` all answer through it.
+   * Questions queue in the engine and run one at a time; each step is passed to `onStep` as it is decoded.
+   */
+  async ask(request: AskRequest, { onStep, signal }: AskOptions = {}): Promise<Answer> {
+    const cancelledBeforeStart = () => new ApiError('cancelled', 'The question was cancelled before it started');
+    if (signal?.aborted) throw cancelledBeforeStart();
+    await this.ensureStarted();
+    if (signal?.aborted) throw cancelledBeforeStart();
+    const call = this.send('ask', request, onStep ? (event) => onStep(event.data) : undefined);
+    const cancel = () => void this.send('cancel', { callId: call.id }).result.catch(() => undefined);
+    signal?.addEventListener('abort', cancel, { once: true });
+    try {
+      return await call.result;
+    } finally {
+      signal?.removeEventListener('abort', cancel);
+    }
   }
 
   stop(): void {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { ApiError } from '../../src-common/api/errors';
 import { answerQuestion } from './answer';
 import { LoadedModel } from './loaded-model';
-import { type EngineCall, EngineCallSchema, type EngineOp, type EngineOutgoing, type EngineParams, type EngineResult, engineOps } from './protocol';
+import { type EngineCall, EngineCallSchema, type EngineOp, type EngineOutgoing, type EngineParsedParams, type EngineResult, engineOps } from './protocol';
 import type { ProviderName } from './providers';
 
 /**
@@ -52,7 +52,8 @@ async function ensureModel(modelDir: string, provider: ProviderName | 'auto'): P
 const cancelled = new Set<number>();
 let queue: Promise<unknown> = Promise.resolve();
 
-type Handler<O extends EngineOp> = (params: EngineParams<O> & Record<string, unknown>, callId: number) => Promise<EngineResult<O>>;
+/** Each handler gets its params parsed once, by `handle`, against the protocol. */
+type Handler<O extends EngineOp> = (params: EngineParsedParams<O>, callId: number) => Promise<EngineResult<O>>;
 const handlers: { [O in EngineOp]: Handler<O> } = {
   hello: async () => {
     const runtime = ortInfo();
@@ -61,11 +62,10 @@ const handlers: { [O in EngineOp]: Handler<O> } = {
   },
   load: async (params) => {
     const started = performance.now();
-    const loaded = await ensureModel(params.modelDir, params.provider ?? 'auto');
+    const loaded = await ensureModel(params.modelDir, params.provider);
     return { id: loaded.manifest.id, provider: loaded.provider, attempts: loaded.attempts, loadMs: performance.now() - started };
   },
-  ask: (params, callId) => {
-    const request = engineOps.ask.params.parse(params);
+  ask: (request, callId) => {
     const run = queue.then(async () => {
       if (cancelled.has(callId)) throw new ApiError('cancelled', 'The question was cancelled before it started');
       const loaded = await ensureModel(request.modelDir, request.provider);

@@ -30,6 +30,8 @@ export const engineOps = {
 } as const;
 export type EngineOp = keyof typeof engineOps;
 export type EngineParams<O extends EngineOp> = z.input<(typeof engineOps)[O]['params']>;
+/** Params once the engine has parsed them (defaults filled in): what its handlers get. */
+export type EngineParsedParams<O extends EngineOp> = z.output<(typeof engineOps)[O]['params']>;
 export type EngineResult<O extends EngineOp> = z.output<(typeof engineOps)[O]['result']>;
 
 const opNames = Object.keys(engineOps) as [EngineOp, ...EngineOp[]];

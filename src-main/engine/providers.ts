@@ -3,8 +3,9 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { InferenceSession } from 'onnxruntime-node';
 
-export const PROVIDERS = ['cuda', 'tensorrt', 'dml', 'coreml', 'webgpu', 'cpu'] as const;
-export type ProviderName = (typeof PROVIDERS)[number];
+import type { ProviderName } from '../../src-common/decoding/providers';
+
+export type { ProviderName };
 
 /** What each platform offers, best first; CPU always closes the list. */
 export function providerOrder(platform: NodeJS.Platform = process.platform, arch: string = process.arch): ProviderName[] {

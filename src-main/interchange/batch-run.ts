@@ -96,7 +96,7 @@ export async function runBatch(plan: BatchPlan, engine: EngineClient, hooks: Bat
     for (const item of todo) queue.push({ file, item });
   }
   emit();
-  if (queue.length) await engine.call('load', { modelDir: options.modelDir, provider: options.provider });
+  if (queue.length) await engine.load(options.modelDir, options.provider);
 
   // Writes one at a time: two workers may finish files together, and csv/jsonl is one file rewritten by both.
   let writing: Promise<void> = Promise.resolve();
@@ -119,12 +119,6 @@ export async function runBatch(plan: BatchPlan, engine: EngineClient, hooks: Bat
   // Files with nothing left to ask still get their output (a rerun after outputs were deleted, or a finished run).
   if (perFile) for (const file of plan.files) if (remaining.get(file) === 0 && file.items.length) await write(file);
 
-  const running = new Set<number>();
-  const cancelAll = () => {
-    for (const id of running) void engine.call('cancel', { callId: id }).catch(() => undefined);
-  };
-  hooks.signal?.addEventListener('abort', cancelAll, { once: true });
-
   const worker = async () => {
     for (let next = queue.shift(); next && !hooks.signal?.aborted; next = queue.shift()) {
       const { file, item } = next;
@@ -135,7 +129,7 @@ export async function runBatch(plan: BatchPlan, engine: EngineClient, hooks: Bat
       }
       progress.current = file.label;
       try {
-        const answer = await ask(engine, plan, item, running);
+        const answer = await ask(engine, plan, item, hooks.signal);
         engineMs += answer.timings.totalMs;
         await state.record(item.key, exchangeOf(plan, item, answer));
         progress.answered++;
@@ -152,7 +146,6 @@ export async function runBatch(plan: BatchPlan, engine: EngineClient, hooks: Bat
   try {
     await Promise.all(Array.from({ length: hooks.inFlight ?? IN_FLIGHT }, worker));
   } finally {
-    hooks.signal?.removeEventListener('abort', cancelAll);
     await state.flushed();
   }
   // Interrupted files still get what was answered, so a cancelled run leaves usable partial outputs.
@@ -166,7 +159,8 @@ export async function runBatch(plan: BatchPlan, engine: EngineClient, hooks: Bat
   return { ...progress, failure: null, failures, engineMs, outputs: [...new Set(outputs)] };
 }
 
-async function ask(engine: EngineClient, plan: BatchPlan, item: BatchItem, running: Set<number>): Promise<Answer> {
+/** Step events are not needed here; the run's signal cancels every question in flight. */
+function ask(engine: EngineClient, plan: BatchPlan, item: BatchItem, signal: AbortSignal | undefined): Promise<Answer> {
   const { options } = plan;
   const request = {
     modelDir: options.modelDir,
@@ -177,14 +171,7 @@ async function ask(engine: EngineClient, plan: BatchPlan, item: BatchItem, runni
     decoding: options.decoding,
     provider: options.provider,
   };
-  // Step events are not needed here; the handle gives the call id that cancelling needs.
-  const call = await engine.callWithEvents('ask', request, () => undefined);
-  running.add(call.id);
-  try {
-    return await call.result;
-  } finally {
-    running.delete(call.id);
-  }
+  return engine.ask(request, { signal });
 }
 
 function exchangeOf(plan: BatchPlan, item: BatchItem, answer: Answer): Exchange {

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import type { DecodingDefaults as ApiDecodingDefaults } from '../../src-common/decoding/defaults';
+import { SAMPLER_NAMES } from '../../src-common/decoding/samplers';
 import { type Capabilities, CapabilitiesSchema, defaultCapabilities } from '../../src-common/routing/capabilities';
 
 /**
@@ -25,8 +27,6 @@ const FileEntrySchema = z.object({
   sha256: z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex digits'),
 });
 
-export const SAMPLER_NAMES = ['low-confidence', 'random', 'factor', 'threshold'] as const;
-
 export const DecodingDefaultsSchema = z.object({
   sampler: z.enum(SAMPLER_NAMES),
   steps: z.number().int().positive(),
@@ -38,6 +38,20 @@ export const DecodingDefaultsSchema = z.object({
   threshold: z.number().gt(0).lte(1).default(0.9),
 });
 export type DecodingDefaults = z.infer<typeof DecodingDefaultsSchema>;
+
+/** The manifest's decoding defaults in the API's names (what `resolveDecoding` and `models.details` take). */
+export function apiDecodingDefaults(d: DecodingDefaults): ApiDecodingDefaults {
+  return {
+    sampler: d.sampler,
+    steps: d.steps,
+    genLength: d.gen_length,
+    blockLength: d.block_length,
+    temperature: d.temperature,
+    cfgScale: d.cfg_scale,
+    factor: d.factor,
+    threshold: d.threshold,
+  };
+}
 
 export const BundleManifestSchema = z.object({
   format: z.literal('diffa-bundle'),

@@ -2,6 +2,7 @@ import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { ApiError } from '../../src-common/api/errors';
+import { PROVIDER_NAMES } from '../../src-common/decoding/providers';
 
 const Sha256 = z.string().regex(/^[0-9a-f]{64}$/);
 
@@ -33,7 +34,7 @@ export const CatalogEntrySchema = z.object({
       vramBytes: z.number().int().nonnegative(),
     })
     .optional(),
-  recommendedProvider: z.enum(['cuda', 'tensorrt', 'dml', 'coreml', 'webgpu', 'cpu']).optional(),
+  recommendedProvider: z.enum(PROVIDER_NAMES).optional(),
   /** Where the entry came from: the app's catalog file or the user's additions. */
   origin: z.enum(['catalog', 'user']).default('catalog'),
 });

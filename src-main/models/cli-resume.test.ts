@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -8,35 +7,18 @@ import { listInstalledModels } from './installed-models';
 import { partPath, sizeOf, stagingBundle } from './staging';
 import { TestHub } from './testing/hub-server';
 import { makeBundle, repoFiles } from './testing/make-bundle';
+import { runModelsCli } from './testing/run-cli';
 import { checkModel } from './verify';
 
 /**
  * The whole CLI as a user runs it, killed with SIGKILL in the middle of a download (no chance to clean up) and run
  * again: the second run must fetch only the bytes that never reached the disk, and install a verified model.
  */
-const entry = join(import.meta.dirname, '..', 'cli', 'main.ts');
 const hub = new TestHub();
 const bundle = makeBundle('kill-model', { 'audio.onnx': 300_000, 'llm.onnx': 1_500_000, 'tokenizer.json': 5_000 });
 const home = tempDir();
 const models = join(home, 'models');
-
-function diffa(args: string[]) {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry, 'models', ...args], {
-    env: { ...process.env, DIFFA_HOME: home, HF_ENDPOINT: hub.url, HF_TOKEN: '' },
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => {
-    stdout += d;
-  });
-  child.stderr.on('data', (d) => {
-    stderr += d;
-  });
-  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((resolve) =>
-    child.on('exit', (code, signal) => resolve({ code, signal, stdout, stderr })),
-  );
-  return { child, done };
-}
+const diffa = (args: string[]) => runModelsCli(home, hub.url, args);
 
 before(async () => {
   await hub.start();
@@ -83,6 +65,37 @@ describe('models pull, killed and restarted', () => {
     );
     assert.deepEqual((await checkModel(join(models, 'kill-model'))).problems, []);
     assert.ok(!existsSync(join(models, '.staging', 'kill-model')));
+  });
+
+  it('pauses on SIGTERM with everything received written out, and resumes refetching less than one block per file', async (t) => {
+    // Big and fast enough that the 2 MiB write blocks fill: what sits in them at the signal must reach the disk.
+    const big = makeBundle('term-model', { 'audio.onnx': 6_000_000, 'llm.onnx': 16_000_000, 'tokenizer.json': 5_000 });
+    hub.addRepo('org/term-model', repoFiles(big));
+    hub.resetCounts();
+    hub.rate = 8_000_000;
+    const first = diffa(['pull', 'org/term-model']);
+    const deadline = Date.now() + 30_000;
+    while (hub.bytesServed('llm.onnx') < 5_000_000) {
+      assert.ok(Date.now() < deadline, `no progress: ${(await Promise.race([first.done, Promise.resolve(null)]))?.stderr ?? ''}`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    first.child.kill('SIGTERM');
+    const stopped = await first.done;
+    assert.equal(stopped.code, 143, `exits with 128 + SIGTERM, not killed by it: ${stopped.signal} ${stopped.stderr}`);
+    assert.match(stopped.stderr, /Paused by SIGTERM; everything received is on disk/);
+    const servedFirst = new Map(big.files.map((f) => [f.path, hub.bytesServed(f.path)]));
+
+    hub.rate = 0;
+    hub.resetCounts();
+    const second = await diffa(['pull', 'org/term-model']).done;
+    assert.equal(second.code, 0, second.stderr);
+    assert.deepEqual((await checkModel(join(models, 'term-model'))).problems, []);
+    const block = 2 * 1024 * 1024;
+    for (const f of big.files) {
+      const refetched = (servedFirst.get(f.path) ?? 0) + hub.bytesServed(f.path) - f.data.length;
+      t.diagnostic(`${f.path}: ${refetched} bytes refetched`);
+      assert.ok(refetched >= 0 && refetched <= block, `${f.path}: ${refetched} bytes fetched twice (at most one ${block}-byte block)`);
+    }
   });
 
   it('fails with one clear line and a non-zero exit', async () => {

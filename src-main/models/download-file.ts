@@ -159,8 +159,9 @@ async function fetchFrom(file: FileDownload, state: Progress, options: DownloadO
   };
   let part: PartFile | undefined;
   let sink: BlockSink | undefined;
+  let response: Dispatcher.ResponseData | undefined;
   try {
-    const response = await openFollowingRedirects(file.url, have, options, attempt.signal);
+    response = await openFollowingRedirects(file.url, have, options, attempt.signal);
     const status = response.statusCode;
     if (status === 416) {
       await response.body.dump();
@@ -233,6 +234,10 @@ async function fetchFrom(file: FileDownload, state: Progress, options: DownloadO
   } finally {
     clearTimeout(timer);
     options.signal.removeEventListener('abort', stop);
+    // A body we refused (wrong size, bad status) must not stay half-read: it would hold its connection open, and
+    // closing the dispatcher waits for every request in flight (the process then drained out with exit code 0).
+    // (undici reports the destroy as an AbortError on the body; nobody else listens to it any more.)
+    if (response && !response.body.readableEnded) response.body.on('error', () => {}).destroy();
     await part?.close().catch(() => {});
   }
 }

@@ -1,3 +1,4 @@
+import { PROVIDER_NAMES, PROVIDERS } from '../../src-common/decoding/providers';
 import type { CatalogEntry } from './catalog';
 import type { HardwareInfo } from './hardware';
 import { formatBytes } from './progress';
@@ -10,7 +11,7 @@ export interface ModelFit {
   reason: string;
 }
 
-const GPU_PROVIDERS = new Set(['cuda', 'tensorrt', 'dml', 'coreml', 'webgpu']);
+const GPU_PROVIDERS = new Set<string>(PROVIDER_NAMES.filter((name) => PROVIDERS[name].gpu));
 
 /**
  * Memory needed when the catalog does not say: weights plus ~30 % for activations and the runtime's arenas, plus a

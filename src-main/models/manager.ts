@@ -231,7 +231,7 @@ export class ModelManager {
       onProgress: (p) => this.emit(p),
       freeSpace: this.options.freeSpace,
       openPart: this.options.openPart,
-      stallMs: this.options.stallMs,
+      stallMs: this.stallMs(),
       backoffMs: this.options.backoffMs,
       maxRetries: this.options.maxRetries,
       log: this.options.log,
@@ -326,7 +326,7 @@ export class ModelManager {
       dispatcher: this.dispatcher,
       token: hubToken(this.env),
       signal: new AbortController().signal,
-      stallMs: this.options.stallMs,
+      stallMs: this.stallMs(),
       backoffMs: this.options.backoffMs,
       maxRetries: this.options.maxRetries,
       log: this.options.log,
@@ -343,6 +343,12 @@ export class ModelManager {
       return;
     }
     removeInstalled(this.modelsDir, id);
+  }
+
+  /** The idle time before a connection is retried: the option (tests), else the setting, else the downloader's default. */
+  private stallMs(): number | undefined {
+    const seconds = readModelSettings(this.options.home).stallSeconds;
+    return this.options.stallMs ?? (seconds === undefined ? undefined : seconds * 1000);
   }
 
   settings(): ModelSettings {

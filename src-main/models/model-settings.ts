@@ -19,6 +19,8 @@ export const ModelSettingsSchema = z.object({
   noProxy: z.string().optional(),
   /** PEM file of extra CA certificates (a corporate TLS inspector), added to Node's own roots. */
   caFile: z.string().optional(),
+  /** Seconds without a byte before a download connection counts as stalled and is retried (like curl's --speed-time). */
+  stallSeconds: z.number().positive().max(3600).optional(),
 });
 export type ModelSettings = z.infer<typeof ModelSettingsSchema>;
 

@@ -4,10 +4,11 @@ import type { ModelSummary } from '../../src-common/api/schemas';
 import type { AudioFactsView } from '../../src-common/audio/schemas';
 import { checkQuestion } from '../../src-common/routing/question-text';
 import { api } from '../lib/api';
+import { heard } from '../lib/stores/heard.svelte';
 import { settings } from '../lib/stores/settings.svelte';
 import { toasts } from '../lib/stores/toasts.svelte';
 import { workspace } from '../lib/stores/workspace.svelte';
-import { decodingProblem, type FullDecoding, type Preset, relevantDecoding } from './logic';
+import { decodingProblem, type FullDecoding, type Preset, presetDecoding, relevantDecoding } from './logic';
 
 const WIDTH_KEY = 'diffa.chat.width';
 const MODEL_KEY = 'diffa.chat.model';
@@ -81,7 +82,7 @@ class ChatState {
 
   preset: Preset = $derived(settings.current?.decodingPreset ?? 'faithful');
   reducedMotion: boolean = $derived(Boolean(settings.current?.reducedMotion) || this.systemReducedMotion);
-  decoding: FullDecoding | null = $derived(this.details ? this.resolve(this.details.decoding, this.preset, this.overrides) : null);
+  decoding: FullDecoding | null = $derived(this.details ? presetDecoding(this.preset, this.details.decoding, this.overrides) : null);
   /** Until the settings arrive the preset is unknown: a question asked then could use the wrong sampler. */
   problem: string | null = $derived(
     !settings.current ? 'The settings are not loaded yet.' : this.decoding ? decodingProblem(this.decoding) : 'The model is not loaded yet.',
@@ -92,23 +93,6 @@ class ChatState {
       this.systemReducedMotion = event.matches;
     });
     api.onConnected(() => void this.loadModels());
-  }
-
-  private resolve(defaults: ModelDetails['decoding'], preset: Preset, o: Partial<FullDecoding>): FullDecoding {
-    const genLength = o.genLength ?? defaults.genLength;
-    // A changed gen length keeps the model's block length when it still divides it (as the engine does), else one block.
-    const blockLength = o.blockLength ?? (genLength % defaults.blockLength === 0 ? defaults.blockLength : genLength);
-    const faithful = preset === 'faithful';
-    return {
-      ...defaults,
-      seed: 0,
-      ...o,
-      genLength,
-      blockLength,
-      sampler: o.sampler ?? (faithful ? 'low-confidence' : defaults.sampler),
-      // Faithful: one token per step, so the steps follow the gen length unless set by hand.
-      steps: o.steps ?? (faithful ? genLength : defaults.steps),
-    };
   }
 
   async loadModels(): Promise<void> {
@@ -203,6 +187,8 @@ class ChatState {
         ...(options.fresh || this.fresh ? { fresh: true } : {}),
         ...(this.conversationSince[regionId ?? ''] ? { historySince: this.conversationSince[regionId ?? ''] } : {}),
         ...(this.modelId ? { modelId: this.modelId } : {}),
+        // The part the Ask box named and the waveform shades (for the selected target; others hear their start).
+        ...(regionId === workspace.selectedRegionId && heard.window ? { heardStart: heard.window.start } : {}),
       });
       this.submittedAt[exchange.id] = started;
       workspace.addExchange(exchange);

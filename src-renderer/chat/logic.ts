@@ -1,6 +1,6 @@
-import type { DecodingSettings, StepEventView } from '../../src-common/api/inference';
+import type { StepEventView } from '../../src-common/api/inference';
 import type { Exchange, Region } from '../../src-common/api/library';
-import type { ModelDetails } from '../../src-common/api/model-details';
+import { type DecodingDefaults, type FullDecoding, resolveDecoding } from '../../src-common/decoding/defaults';
 
 /**
  * The chat's logic that needs no DOM: slots of the generation window at any step of a trace, confidence bands,
@@ -8,8 +8,9 @@ import type { ModelDetails } from '../../src-common/api/model-details';
  */
 
 export type Preset = 'faithful' | 'fast';
-export type FullDecoding = Required<DecodingSettings>;
-export type ModelDecoding = ModelDetails['decoding'];
+export type { FullDecoding } from '../../src-common/decoding/defaults';
+export { decodingProblem } from '../../src-common/decoding/defaults';
+export { relevantDecoding } from '../../src-common/decoding/options';
 export type Alternative = StepEventView['committed'][number]['alternatives'][number];
 
 export interface Slot {
@@ -135,30 +136,15 @@ export function stepStats(trace: readonly StepEventView[], upTo = trace.length):
   };
 }
 
-/** The decoding a question will use: the preset over the model's defaults, then the question's own changes. */
-export function presetDecoding(preset: Preset, defaults: ModelDecoding): FullDecoding {
-  const base: FullDecoding = { ...defaults, seed: 0 };
-  if (preset === 'fast') return base;
+/**
+ * The decoding a question will use: the preset over the model's defaults, then the question's own changes (the
+ * block-length rule is the engine's own, from src-common/decoding).
+ */
+export function presetDecoding(preset: Preset, defaults: DecodingDefaults, overrides: Partial<FullDecoding> = {}): FullDecoding {
+  const resolved = resolveDecoding(defaults, overrides);
+  if (preset === 'fast') return resolved;
   // Faithful: LLaDA's low-confidence remasking, one token per step (steps = gen length, any block length).
-  return { ...base, sampler: 'low-confidence', steps: defaults.genLength };
-}
-
-/** What is wrong with a set of decoding settings, in words (the engine would refuse it), or null. */
-export function decodingProblem(d: FullDecoding): string | null {
-  if (d.genLength % d.blockLength !== 0) return `The gen length (${d.genLength}) must be a multiple of the block length (${d.blockLength}).`;
-  if (d.sampler === 'low-confidence' || d.sampler === 'random') {
-    const blocks = d.genLength / d.blockLength;
-    if (d.steps % blocks !== 0) return `The steps (${d.steps}) must be a multiple of the number of blocks (${blocks}).`;
-  }
-  return null;
-}
-
-/** Only what the sampler reads: factor and threshold go with their samplers, steps only with the LLaDA ones. */
-export function relevantDecoding(d: FullDecoding): DecodingSettings {
-  const { factor, threshold, steps, ...rest } = d;
-  if (d.sampler === 'factor') return { ...rest, factor };
-  if (d.sampler === 'threshold') return { ...rest, threshold };
-  return { ...rest, steps };
+  return { ...resolved, sampler: overrides.sampler ?? 'low-confidence', steps: overrides.steps ?? resolved.genLength };
 }
 
 /** Questions about level, clipping or loudness get the region's measured facts beside the answer. */

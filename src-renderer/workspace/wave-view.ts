@@ -58,6 +58,9 @@ export class WaveView {
   /** Regions are added once wavesurfer knows the duration (the plugin mispositions regions added before). */
   private loaded = false;
   private pendingSync: [readonly Region[], string | null] | null = null;
+  /** The shading over the part of the selection the model hears (not a region: it cannot be clicked or moved). */
+  private heard: WsRegion | null = null;
+  private heardSpan: { start: number; end: number } | null = null;
 
   constructor(
     container: HTMLElement,
@@ -135,6 +138,7 @@ export class WaveView {
         this.loaded = true;
         if (this.pendingSync) this.syncRegions(...this.pendingSync);
         this.pendingSync = null;
+        this.showHeard(this.heardSpan);
       }
     });
     this.ws.on('timeupdate', (time) => this.hooks.onTime(time, this.ws.isPlaying()));
@@ -332,6 +336,53 @@ export class WaveView {
         this.decorate(drawn, region, selected);
       }
       this.selectedId = selectedId;
+    } finally {
+      this.syncing = false;
+    }
+  }
+
+  /** Shades the part the model hears (null: none, when all of the selection is heard). */
+  showHeard(span: { start: number; end: number } | null): void {
+    this.heardSpan = span;
+    if (!this.loaded) return;
+    this.syncing = true;
+    try {
+      if (!span) {
+        this.heard?.remove();
+        this.heard = null;
+        return;
+      }
+      if (this.heard && !this.heard.isRemoved) {
+        if (Math.abs(this.heard.start - span.start) > 1e-6 || Math.abs(this.heard.end - span.end) > 1e-6)
+          this.heard.setOptions({ start: span.start, end: span.end });
+      } else {
+        this.heard = this.regions.addRegion({
+          id: 'heard-part',
+          start: span.start,
+          end: span.end,
+          drag: false,
+          resize: false,
+          color: 'transparent',
+          content: 'heard',
+        });
+      }
+      const element = this.heard.element;
+      if (!element) return;
+      element.setAttribute('data-testid', 'heard-shading');
+      element.setAttribute('data-start', span.start.toFixed(3));
+      element.setAttribute('data-end', span.end.toFixed(3));
+      element.setAttribute('title', `The model hears ${formatClock(span.start)} – ${formatClock(span.end)}`);
+      // Hatched, above the regions but transparent to the pointer: the region under it stays draggable.
+      element.style.pointerEvents = 'none';
+      element.style.zIndex = '5';
+      element.style.background = 'repeating-linear-gradient(135deg, rgba(183, 121, 31, 0.28) 0 6px, rgba(183, 121, 31, 0.08) 6px 12px)';
+      element.style.borderTop = '3px solid #b7791f';
+      if (this.heard.content) {
+        this.heard.content.style.font = '11px var(--mono, monospace)';
+        this.heard.content.style.color = '#8a5a12';
+        this.heard.content.style.padding = '0 4px';
+        this.heard.content.style.pointerEvents = 'none';
+      }
     } finally {
       this.syncing = false;
     }

@@ -14,7 +14,11 @@ export type Fault =
   | { kind: 'stall'; after: number }
   | { kind: 'status'; status: number }
   | { kind: 'ignore-range' }
-  | { kind: 'corrupt' };
+  | { kind: 'corrupt' }
+  /** A chunked body (no Content-Length) with `extra` bytes more than the file has. */
+  | { kind: 'extra'; extra: number }
+  /** A chunked body (no Content-Length) that ends cleanly `missing` bytes short. */
+  | { kind: 'short'; missing: number };
 
 interface RepoFile {
   path: string;
@@ -174,8 +178,10 @@ export class TestHub {
       if (start >= size) return void res.writeHead(416, { 'content-range': `bytes */${size}` }).end();
     }
     const length = end - start + 1;
+    // Without Content-Length the body is chunked: only the byte count tells the client it got too much or too little.
+    const chunked = fault?.kind === 'extra' || fault?.kind === 'short';
     res.writeHead(partial ? 206 : 200, {
-      'content-length': length,
+      ...(chunked ? {} : { 'content-length': length }),
       'accept-ranges': 'bytes',
       ...(partial ? { 'content-range': `bytes ${start}-${end}/${size}` } : {}),
     });
@@ -191,6 +197,8 @@ export class TestHub {
       body = Buffer.from(body);
       body[body.length >> 1] = (body[body.length >> 1] as number) ^ 0xff;
     }
+    if (fault?.kind === 'extra') body = Buffer.concat([body, Buffer.alloc(fault.extra, 0x5a)]);
+    if (fault?.kind === 'short') body = body.subarray(0, Math.max(0, body.length - fault.missing));
     const cut = fault?.kind === 'drop' || fault?.kind === 'stall' ? Math.min(fault.after, body.length) : body.length;
     this.send(res, body.subarray(0, cut), count, () => {
       if (fault?.kind === 'drop') res.socket?.destroy();
