@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { EventName } from '../../src-common/api/contract';
@@ -12,6 +11,7 @@ import { EngineClient } from '../engine/engine-client';
 import { engineEnv, forkEngine } from '../engine/fork-engine';
 import { ChosenFiles } from '../files/chosen-files';
 import { LibraryStore } from '../library/library-store';
+import { multiTurnModelCopy } from '../test-support/multi-turn-model';
 import { tempDir } from '../test-support/temp-dir';
 import { writeSineWav } from '../test-support/wav';
 import { ChatService } from './chat-service';
@@ -44,16 +44,6 @@ const finished = (id: string) =>
     }, 20);
   });
 
-/** The bundled model with a manifest that declares multi-turn training (a copy: the bundled one is not changed). */
-function multiTurnCopy(): string {
-  const dir = join(tempDir(), 'diffa-tiny-chat');
-  cpSync(join(bundledModelsDir(), 'diffa-tiny'), dir, { recursive: true });
-  const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
-  manifest.capabilities.multi_turn = true;
-  writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest));
-  return dir;
-}
-
 describe('chat: every question goes through the router', () => {
   const tone = writeSineWav(join(home.root, 'tone.wav'), 2, 440, 16000);
   const clipped = writeSineWav(join(home.root, 'clipped.wav'), 2, 100, 16000, 2);
@@ -66,7 +56,7 @@ describe('chat: every question goes through the router', () => {
     assert.equal(exchange.answer, null, 'no model answer');
     assert.match(
       exchange.measured?.text ?? '',
-      /^Yes — \d+ clipped runs, the longest \d+ samples at 0:00\.\d{3}; true peak [+−]\d+\.\d dBTP \(ITU-R BS\.1770-4\)\.$/,
+      /^Yes — \d+ clipped runs, the longest \d+ samples at 0:00\.\d{3}; true peak [+−]?\d+\.\d dBTP \(ITU-R BS\.1770-4\)\.$/,
     );
     assert.ok(Number(exchange.measured?.facts.clippedRuns) > 100);
 
@@ -94,7 +84,7 @@ describe('chat: every question goes through the router', () => {
 
   it('sends history only to a model trained on conversations, and not when asked fresh', async () => {
     const ref = await files.add(writeSineWav(join(home.root, 'other.wav'), 2, 880, 16000));
-    const modelId = multiTurnCopy();
+    const modelId = multiTurnModelCopy();
     const first = await finished((await chat.ask({ fileId: ref.id, regionId: null, question: 'What kind of sound is this?', decoding: {}, modelId })).id);
     assert.equal(first.historyTurns, 0);
     const second = await finished((await chat.ask({ fileId: ref.id, regionId: null, question: 'Is the tone low, medium or high?', decoding: {}, modelId })).id);
