@@ -2,6 +2,8 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Locator, Page } from '@playwright/test';
+import type { Exchange } from '../src-common/api/library';
+import { answerConfidence } from '../src-common/routing/confidence';
 import { audioFingerprint } from '../src-main/library/fingerprint';
 import { expect, openApp, test } from './fixtures';
 import { apiCall } from './support/api-call';
@@ -33,7 +35,13 @@ async function ask(page: Page, question: string): Promise<Locator> {
   await page.getByTestId('ask-input').fill(question);
   await page.getByTestId('ask-submit').click();
   await expect(page.getByTestId('exchange')).toHaveCount(before + 1);
-  return page.getByTestId('exchange').last();
+  return pinned(page, page.getByTestId('exchange').last());
+}
+
+/** The exchange itself, not "the last one" (which moves on when another question is asked). */
+async function pinned(page: Page, exchange: Locator): Promise<Locator> {
+  const id = await exchange.getAttribute('data-exchange-id');
+  return page.locator(`[data-testid="exchange"][data-exchange-id="${id}"]`);
 }
 
 const settled = (exchange: Locator) => expect(exchange).not.toHaveAttribute('data-status', 'pending', { timeout: 60_000 });
@@ -61,14 +69,17 @@ test('measured, outside and trained routes: figures with their standard, Ask any
   await expect(outside.getByTestId('answer')).toHaveCount(0);
   await expect(outside.getByTestId('outside-suggestion').first()).toHaveText('What kind of sound is this?');
   await page.screenshot({ path: join(ARTIFACTS, 'answers-outside.png') });
+  const before = await page.getByTestId('exchange').count();
   await outside.getByTestId('ask-anyway').click();
-  const anyway = page.getByTestId('exchange').last();
+  await expect(page.getByTestId('exchange')).toHaveCount(before + 1);
+  const anyway = await pinned(page, page.getByTestId('exchange').last());
   await settled(anyway);
   await expect(anyway.getByTestId('answer')).toBeVisible();
   await expect(anyway.getByTestId('route-badge')).toHaveText('outside training');
   // A suggestion asks it.
   await outside.getByTestId('outside-suggestion').first().click();
-  const kind = page.getByTestId('exchange').last();
+  await expect(page.getByTestId('exchange')).toHaveCount(before + 2);
+  const kind = await pinned(page, page.getByTestId('exchange').last());
   await expect(kind.getByTestId('question')).toHaveText('What kind of sound is this?');
   await settled(kind);
   await expect(kind.getByTestId('answer')).toHaveAttribute('data-route', 'trained');
@@ -94,9 +105,9 @@ test('measured, outside and trained routes: figures with their standard, Ask any
   expect(csv.text.split('\r\n')[0]).toContain('route');
 });
 
-test('no hidden history: four other questions, then the first again, give the first answer again', async ({ page, host }) => {
+test('no hidden history: four other questions, then the first again, give the first answer again; unsure answers are marked', async ({ page, host }) => {
   test.setTimeout(150_000);
-  await openTone(page, host, 'answers-repeat.wav', { seconds: 2, frequency: 330 });
+  const fileId = await openTone(page, host, 'answers-repeat.wav', { seconds: 2, frequency: 330 });
   await expect(page.getByTestId('no-history')).toBeVisible();
   const questions = [
     'What kind of sound is this?',
@@ -115,6 +126,21 @@ test('no hidden history: four other questions, then the first again, give the fi
   const again = await ask(page, questions[0] as string);
   await settled(again);
   await expect(again.getByTestId('answer')).toHaveText(answers[0] as string);
+
+  // Visible doubt: an answer carries the "unsure" badge exactly when its least confident word token is below the
+  // model's calibrated threshold; on this tone some answers are sure and some are not.
+  const doc = await apiCall<{ exchanges: Exchange[] }>(host, 'library.get', { id: fileId });
+  const unsureBelow = JSON.parse(readFileSync(join(REPO_ROOT, 'models', 'diffa-tiny', 'manifest.json'), 'utf8')).capabilities.unsure_below;
+  let unsure = 0;
+  for (const exchange of doc.exchanges) {
+    const confidence = answerConfidence(exchange.trace);
+    const expected = confidence !== null && confidence < unsureBelow;
+    unsure += expected ? 1 : 0;
+    await expect(page.locator(`[data-exchange-id="${exchange.id}"]`).getByTestId('unsure-badge')).toHaveCount(expected ? 1 : 0);
+  }
+  expect(unsure, 'some answers on this tone are unsure').toBeGreaterThan(0);
+  expect(unsure, 'and some are sure').toBeLessThan(doc.exchanges.length);
+  await page.screenshot({ path: join(ARTIFACTS, 'answers-unsure.png') });
 });
 
 test("a model trained on conversations gets the history, shown and under the user's control", async ({ page, freshHost }) => {
