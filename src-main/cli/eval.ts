@@ -52,7 +52,8 @@ ${DECODING_USAGE}
     const unsureBelow = capabilitiesOf(manifest).unsure_below ?? DEFAULT_UNSURE_BELOW;
     const routes = { trained: 0, measured: 0, outside: 0, asked_anyway: 0 };
     const scored: ScoredAnswer[] = [];
-    const results: { task: string; expected: string; answer: string; condition?: string; forwardPasses: number; tokens: number }[] = [];
+    const results: { task: string; expected: string; answer: string; condition?: string; forwardPasses: number; tokens: number; positions: number }[] = [];
+    const cacheUsed = new Set<string>();
     let failures = 0;
     let started = 0;
     await withEngine(home, async (engine) => {
@@ -75,11 +76,13 @@ ${DECODING_USAGE}
             condition: item.condition,
             forwardPasses: answer.forwardPasses,
             tokens: answer.tokens.length,
+            positions: answer.cache?.positionsComputed ?? 0,
           });
           scored.push({ correct: normalizeAnswer(answer.answer) === normalizeAnswer(item.answer), confidence: answerConfidence(steps) });
+          cacheUsed.add(answer.cache ? `${answer.cache.used}${answer.cache.note ? ` (${answer.cache.note})` : ''}` : 'none');
         } catch (error) {
           failures++;
-          results.push({ task: item.task, expected: item.answer, answer: '', condition: item.condition, forwardPasses: 0, tokens: 0 });
+          results.push({ task: item.task, expected: item.answer, answer: '', condition: item.condition, forwardPasses: 0, tokens: 0, positions: 0 });
           console.error(`item ${index + 1} (${item.audio}): ${(error as Error).message}`);
         }
         if (!json && process.stderr.isTTY) process.stderr.write(`\r${index + 1}/${items.length}`);
@@ -104,6 +107,8 @@ ${DECODING_USAGE}
       confidence: splitByConfidence(scored, unsureBelow),
       ...(values.calibrate === true ? { calibrated: calibrateThreshold(scored) } : {}),
       ...(values.calibrate === true ? { answers: scored } : {}),
+      cache: [...cacheUsed],
+      positions_computed_per_answer: results.reduce((s, r) => s + r.positions, 0) / Math.max(1, results.length),
     };
     if (json) console.log(JSON.stringify(report, null, 2));
     else {
@@ -121,6 +126,7 @@ ${DECODING_USAGE}
       );
       console.log(`routes: ${routes.trained} trained, ${routes.measured} measured, ${routes.outside} outside (${routes.asked_anyway} asked anyway)`);
       if (report.calibrated) console.log(`calibrated unsure threshold: ${report.calibrated.threshold} (Youden's J ${report.calibrated.j.toFixed(3)})`);
+      console.log(`cache ${report.cache.join(', ')}; ${report.positions_computed_per_answer.toFixed(0)} positions computed per answer`);
     }
     return failures === results.length && results.length > 0 ? 1 : 0;
   },
