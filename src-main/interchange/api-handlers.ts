@@ -6,7 +6,7 @@ import { BatchService } from './batch-service';
 import { exportSourceFor } from './export-file';
 import { importRegions } from './import-regions';
 
-type InterchangeMethods = 'interchange.export' | 'interchange.import' | 'interchange.askTier' | 'batch.start' | 'batch.cancel';
+type InterchangeMethods = 'interchange.export' | 'interchange.import' | 'interchange.askTier' | 'batch.start' | 'batch.output' | 'batch.cancel';
 
 // One batch service per app, however many transports create handlers: a batch started on one can be cancelled on another.
 const batchServices = new WeakMap<AppServices, BatchService>();
@@ -34,6 +34,7 @@ export function interchangeHandlers(services: AppServices): Pick<Handlers, Inter
     'interchange.import': async (params) => importRegions(services.chat, params),
     'interchange.askTier': async (params) => ({ exchanges: await askTier(services.chat, params) }),
     'batch.start': async (params) => batch.start(params),
+    'batch.output': async ({ batchId }) => batch.output(batchId),
     'batch.cancel': async ({ batchId }) => ({ cancelled: batch.cancel(batchId) }),
   };
 }
