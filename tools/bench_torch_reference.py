@@ -23,7 +23,7 @@ from diffa.corpus import decode_16k_mono  # noqa: E402
 from diffa.graphs import AudioGraph, LLMGraph  # noqa: E402
 from diffa.model import DiffaModel  # noqa: E402
 from diffa.reference_sampling import generate  # noqa: E402
-from diffa.tiny import build_tokenizer  # noqa: E402
+from diffa.tokenizer import WordTokenizer  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 WEIGHTS = os.path.join(ROOT, "tools", "reference-weights", "diffa-tiny.pt")
@@ -52,8 +52,7 @@ def main():
     a = ap.parse_args()
     torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "2")))
     model, stored = load_model(a.weights)
-    tok = build_tokenizer()
-    assert tok.vocab == stored["vocab"], "the reference weights were trained with another vocabulary"
+    tok = WordTokenizer(stored["vocab"])  # the weights carry the vocabulary they were trained with
     audio_graph, llm = AudioGraph(model), LLMGraph(model)
     mask_id, eos_id = model.cfg.llm.mask_token_id, model.cfg.llm.eos_token_id
     params = {"sampler": a.sampler, "gen_length": a.gen_length, "block_length": a.block_length, "steps": a.steps,
