@@ -167,11 +167,21 @@ export function formatMs(ms: number): string {
   return `${ms >= 10 ? Math.round(ms) : ms.toFixed(1)} ms`;
 }
 
-/** A region's name as chips show it: its label, else "Region n" by its place in the file's list. */
+/** A region's number: the one it was given (stable across deletes), else its place in an old library's list. */
+export function regionNumber(region: Region, regions: readonly Region[]): number {
+  return region.number ?? regions.indexOf(region) + 1;
+}
+
+/** The number the next region gets: never one a region of this file had before (a deleted one can be undone). */
+export function nextRegionNumber(regions: readonly Region[], handedOut = 0): number {
+  return regions.reduce((highest, region, index) => Math.max(highest, region.number ?? index + 1), handedOut) + 1;
+}
+
+/** A region's name as chips show it: its label, else "Region n" by its number. */
 export function regionName(region: Region | undefined, regions: readonly Region[]): string {
   if (!region) return 'Whole file';
   if (region.label.trim()) return region.label.trim();
-  return `Region ${regions.indexOf(region) + 1}`;
+  return `Region ${regionNumber(region, regions)}`;
 }
 
 /** The chip of an exchange: the region it asked about as it is now, or the span it had when asked. */
@@ -218,4 +228,14 @@ export function keptFrom(
     if (!redoing) kept.set(slot.position, { text: slot.text, token: slot.token, confidence: slot.confidence });
   }
   return kept;
+}
+
+/**
+ * Decoding for "Retry with more steps" after an answer that was only an end marker: the low-confidence sampler with
+ * at least one step per position and at least twice the steps it had, so no step commits a whole window at once.
+ */
+export function retryDecoding(genLength: number, steps: number | undefined): { sampler: 'low-confidence'; steps: number } {
+  // A multiple of the gen length is a multiple of the block count, which the low-confidence sampler needs.
+  const multiple = Math.max(1, Math.ceil((2 * (steps ?? 0)) / genLength));
+  return { sampler: 'low-confidence', steps: Math.min(Math.floor(4096 / genLength), multiple) * genLength };
 }
