@@ -13,6 +13,7 @@ import {
 import {
   AskTierParamsSchema,
   AskTierResultSchema,
+  BatchOutputResultSchema,
   BatchProgressEventSchema,
   BatchStartParamsSchema,
   BatchStartResultSchema,
@@ -63,6 +64,12 @@ export const methods = {
         question: z.string().trim().min(1).max(2000),
         decoding: DecodingSettingsSchema.default({}),
         modelId: z.string().min(1).max(200).optional(),
+        /** Ask the model even though the question is outside its training (the answer is marked). */
+        anyway: z.boolean().default(false),
+        /** Send no earlier questions and answers, even to a model trained on conversations. */
+        fresh: z.boolean().default(false),
+        /** "New conversation": only earlier answers asked at or after this time go with the question. */
+        historySince: z.string().max(40).optional(),
         /** Where the heard part of a region longer than the model hears begins (seconds in the file); default its start. */
         heardStart: z.number().nonnegative().nullable().optional(),
       })
@@ -101,6 +108,8 @@ export const methods = {
   'interchange.askTier': { params: AskTierParamsSchema, result: AskTierResultSchema },
   /** Starts a batch over open files; progress arrives as `batch.progress`. */
   'batch.start': { params: BatchStartParamsSchema, result: BatchStartResultSchema },
+  /** The output files of a batch this app ran (not one still running), to download in a browser. */
+  'batch.output': { params: z.object({ batchId: z.string().min(1).max(64) }).strict(), result: BatchOutputResultSchema },
   'batch.cancel': { params: z.object({ batchId: z.string().min(1).max(64) }).strict(), result: z.object({ cancelled: z.boolean() }) },
   /** Duration, sample rate, channels, bit depth, codec of an open file (compressed formats may wait for the peaks pass). */
   'audio.describe': { params: DescribeParamsSchema, result: AudioDescriptionSchema },

@@ -12,6 +12,8 @@ export const ExportParamsSchema = z
   .object({
     fileId: FileIdSchema,
     format: ExportFormatSchema,
+    /** Answers that are only an end marker: left out, or exported as "[no answer]" (never as an answer). */
+    emptyAnswers: z.enum(['skip', 'mark']).optional(),
   })
   .strict();
 /** The page saves or downloads the text itself: the main side never receives a path from it. */
@@ -69,6 +71,11 @@ export const BatchStartResultSchema = z.object({
   /** Where the outputs go: `<home>/exports/batch-<time>/` (a file inside it for csv/jsonl). */
   outPath: z.string(),
   total: z.number().int().nonnegative(),
+});
+
+/** A finished batch's output files as text, for a page that cannot open the host's folder (the headless host). */
+export const BatchOutputResultSchema = z.object({
+  files: z.array(z.object({ fileName: z.string(), mimeType: z.string(), text: z.string() })),
 });
 
 export const BatchProgressEventSchema = z.object({

@@ -6,7 +6,7 @@ import { BatchService } from './batch-service';
 import { exportSourceFor } from './export-file';
 import { importRegions } from './import-regions';
 
-type InterchangeMethods = 'interchange.export' | 'interchange.import' | 'interchange.askTier' | 'batch.start' | 'batch.cancel';
+type InterchangeMethods = 'interchange.export' | 'interchange.import' | 'interchange.askTier' | 'batch.start' | 'batch.output' | 'batch.cancel';
 
 // One batch service per app, however many transports create handlers: a batch started on one can be cancelled on another.
 const batchServices = new WeakMap<AppServices, BatchService>();
@@ -20,10 +20,10 @@ export function interchangeHandlers(services: AppServices): Pick<Handlers, Inter
   }
   const batch = batches;
   return {
-    'interchange.export': async ({ fileId, format }) => {
+    'interchange.export': async ({ fileId, format, emptyAnswers }) => {
       const file = services.files.get(fileId);
       const doc = await services.chat.library(fileId);
-      const source = await exportSourceFor(file.path, doc.regions, doc.exchanges);
+      const source = { ...(await exportSourceFor(file.path, doc.regions, doc.exchanges)), emptyAnswers: emptyAnswers ?? 'skip' };
       const stem = basename(file.name, extname(file.name));
       return {
         fileName: `${stem}${FORMAT_FILES[format].extension}`,
@@ -34,6 +34,7 @@ export function interchangeHandlers(services: AppServices): Pick<Handlers, Inter
     'interchange.import': async (params) => importRegions(services.chat, params),
     'interchange.askTier': async (params) => ({ exchanges: await askTier(services.chat, params) }),
     'batch.start': async (params) => batch.start(params),
+    'batch.output': async ({ batchId }) => batch.output(batchId),
     'batch.cancel': async ({ batchId }) => ({ cancelled: batch.cancel(batchId) }),
   };
 }

@@ -52,6 +52,8 @@ function storedModel(): string | null {
 class Interchange {
   dialog = $state<InterchangeDialog | null>(null);
   exporting = $state<ExportFormat | null>(null);
+  /** Answers that are only an end marker: left out of exports, or written as "[no answer]" (never as answers). */
+  markEmptyAnswers = $state(false);
   models = $state<ModelSummary[]>([]);
   modelId = $state<string | null>(null);
   details = $state<ModelDetails | null>(null);
@@ -84,7 +86,8 @@ class Interchange {
     if (!file || this.exporting) return;
     this.exporting = format;
     try {
-      const result = await api.request('interchange.export', { fileId: file.id, format });
+      const emptyAnswers = this.markEmptyAnswers ? 'mark' : 'skip';
+      const result = await api.request('interchange.export', { fileId: file.id, format, emptyAnswers });
       downloadText(result.fileName, result.mimeType, result.text);
       toasts.show('info', `Saved ${result.fileName}`);
     } catch (error) {
@@ -249,6 +252,19 @@ class Interchange {
 
   dismissBatch(): void {
     if (!this.batchRunning) this.batch = null;
+  }
+
+  /** The ended batch's output files as downloads (a browser cannot open the host's output folder). */
+  async downloadBatch(): Promise<void> {
+    const run = this.batch;
+    if (!run || run.state === 'running') return;
+    try {
+      const { files } = await api.request('batch.output', { batchId: run.batchId });
+      if (files.length === 0) toasts.show('info', 'The batch wrote no answers');
+      for (const file of files) downloadText(file.fileName, file.mimeType, file.text);
+    } catch (error) {
+      toasts.error(error, 'Cannot download the answers');
+    }
   }
 
   private batchProgress(event: BatchProgressEvent): void {
