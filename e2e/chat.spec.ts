@@ -186,13 +186,22 @@ test('ask about a dragged region, watch it denoise, replay step 1, reload and fi
   await expect(restored.getByTestId('denoise-view')).toHaveAttribute('data-step', '1');
   await expect(restored.getByTestId('denoise-view')).toHaveAttribute('data-masked', String(genLength - 1));
 
-  // The chip selects its region and the waveform plays it (through workspace.playRequest).
+  // The chip selects its region and the waveform plays it (through workspace.playRequest). The page records where
+  // playing started: polling `paused`/`currentTime` would miss a one-second region played while the test was slow.
+  const media = page.getByTestId('audio-player');
+  const playsRegion = (await page.getByTestId('workspace').count()) > 0;
+  if (playsRegion) {
+    await media.evaluate((el: HTMLAudioElement) => {
+      const starts: number[] = [];
+      (window as unknown as { __playStarts: number[] }).__playStarts = starts;
+      el.addEventListener('playing', () => starts.push(el.currentTime));
+    });
+  }
   await page.getByTestId('ask-target').selectOption('');
   await restored.getByTestId('region-chip').click();
   await expect(page.getByTestId('ask-target')).toHaveValue(region.id);
-  if (await page.getByTestId('workspace').count()) {
-    const media = page.getByTestId('audio-player');
-    await expect.poll(() => media.evaluate((el: HTMLAudioElement) => !el.paused && el.currentTime >= 0.45)).toBe(true);
+  if (playsRegion) {
+    await expect.poll(() => page.evaluate(() => (window as unknown as { __playStarts: number[] }).__playStarts.some((time) => time >= 0.45))).toBe(true);
   }
   await page.screenshot({ path: join(ARTIFACTS, 'chat-restored.png') });
 
