@@ -35,6 +35,8 @@ from diffa.tokenizer import WordTokenizer  # noqa: E402
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CACHE = os.path.join(os.path.expanduser(os.environ.get("XDG_CACHE_HOME", "~/.cache")), "diffa-tiny")
 OPSET = 17
+# 0.2: fine-tuned on the scenes corpus (noise, room tone, reverberation, levels, codecs, regions), 10+ questions a task
+MODEL_VERSION = "0.2.0"
 
 
 def export_graphs(model, out):
@@ -130,7 +132,7 @@ def manifest(model, tok, out, ckpt_info):
     sp = tok.special_id
     return {
         "format": "diffa-bundle", "format_version": 1, "id": "diffa-tiny", "name": "DIFFA-Tiny",
-        "version": f"0.1.0+step{ckpt_info.get('step', 0)}",
+        "version": f"{MODEL_VERSION}+step{ckpt_info.get('step', 0)}",
         "licence": "MIT",
         "description": "A miniature DIFFA-2 (Whisper-style encoder, semantic + Q-Former acoustic adapters, LLaDA "
                        "masked-diffusion LM) trained from scratch on synthetic audio for eight question types. "
@@ -163,6 +165,12 @@ def manifest(model, tok, out, ckpt_info):
                    "answers": t["answers"] or ["2-4 English digits as lowercase words, e.g. \"three seven one\""]}
                   for t in TASKS],
         "suggested_questions": SUGGESTED_QUESTIONS,
+        # What the app may ask it (docs/model-bundle.md): only these tasks, one question at a time (trained without
+        # history), the first chunk_s seconds of a region.
+        "capabilities": {"version": 1, "trained_tasks": [t["task"] for t in TASKS], "multi_turn": False,
+                         "heard_seconds": features.CHUNK_S, "open_questions": False,
+                         # calibrated on the held-out set (docs/answer-confidence.md); recalibrate after retraining
+                         "unsure_below": 0.98},
         "files": bundle_io.file_entries(out, files),
     }
 
@@ -176,6 +184,8 @@ def main():
     ap.add_argument("--llm-only", action="store_true",
                     help="rewrite llm.onnx and its manifest entries only (parity cases and other files stay)")
     ap.add_argument("--parity-only", action="store_true", help="only rewrite parity/ (same checkpoint as the bundle)")
+    ap.add_argument("--candidate", action="store_true",
+                    help="a bundle to measure before shipping: leave tools/reference-weights/ as it is")
     a = ap.parse_args()
     tok = build_tokenizer()
     if a.weights:
@@ -218,7 +228,8 @@ def main():
     parity_cases(model, tok, a.out)
     with open(os.path.join(a.out, "manifest.json"), "w") as f:
         json.dump(manifest(model, tok, a.out, info), f, indent=1, ensure_ascii=False)
-    save_reference_weights(model, tok, info)
+    if not a.candidate:
+        save_reference_weights(model, tok, info)
     print("exported", a.out)
 
 

@@ -12,7 +12,7 @@ import type { ChosenFiles } from '../files/chosen-files';
 import { interchangeHandlers } from '../interchange/api-handlers';
 import { modelHandlers } from '../models/api-handlers';
 import { loadBundle } from '../models/bundle';
-import { apiDecodingDefaults } from '../models/bundle-manifest';
+import { apiDecodingDefaults, capabilitiesOf } from '../models/bundle-manifest';
 import { listInstalledModels } from '../models/installed-models';
 import type { ModelManager } from '../models/manager';
 import type { AppEvents } from './app-events';
@@ -99,6 +99,7 @@ export function createHandlers(services: AppServices): Handlers {
         suggestedQuestions: m.suggested_questions,
         tasks: m.tasks,
         chunkSeconds: m.audio.chunk_s,
+        capabilities: capabilitiesOf(m),
       };
     },
   };

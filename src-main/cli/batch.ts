@@ -34,6 +34,9 @@ export const batchCommand: Command = {
   --out PATH         the output folder (per-file formats) or file (csv, jsonl)
   --model DIR|ID     a model bundle folder or an installed model id (default: the bundled diffa-tiny)
   --fresh            forget earlier progress (otherwise finished answers recorded next to the output are skipped)
+  --anyway           ask the model questions outside its training too (marked "outside training"); otherwise
+                     they are recorded unanswered. Level, clipping and format questions are answered from the
+                     app's own measurement of each region, never by the model.
 ${DECODING_USAGE}
 
 Finished answers are recorded in a state file next to the output (<out>/.diffa-batch-state.jsonl, or
@@ -49,6 +52,7 @@ ask; 1 when every item failed; 130 when interrupted (Ctrl-C; rerun to resume).`,
     out: { type: 'string' },
     model: { type: 'string' },
     fresh: { type: 'boolean' },
+    anyway: { type: 'boolean' },
     ...DECODING_OPTIONS,
   },
   async run(values, positionals) {
@@ -69,7 +73,8 @@ ask; 1 when every item failed; 130 when interrupted (Ctrl-C; rerun to resume).`,
     if (inputs.length === 0) throw new UsageError(`no audio files in ${inputArgs.join(', ')}`);
 
     const out = resolve(values.out);
-    const plan = await planBatch({ inputs, questions, tier: values.tier as string | undefined, format, out, modelDir, decoding, provider });
+    const tier = values.tier as string | undefined;
+    const plan = await planBatch({ inputs, questions, tier, format, out, modelDir, decoding, provider, anyway: values.anyway === true });
     if (values.fresh) rmSync(plan.statePath, { force: true });
     const tty = process.stderr.isTTY === true;
     const controller = new AbortController();

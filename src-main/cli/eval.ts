@@ -1,5 +1,11 @@
+import type { StepEventView } from '../../src-common/api/inference';
+import { answerConfidence, DEFAULT_UNSURE_BELOW } from '../../src-common/routing/confidence';
+import { routeFor } from '../chat/question-routing';
 import { openAppHome, resolveHomeRoot } from '../core/app-home';
-import { readEvalSet, scoreAnswers } from '../eval/eval-set';
+import { calibrateThreshold, type ScoredAnswer, splitByConfidence } from '../eval/confidence-report';
+import { normalizeAnswer, readEvalSet, scoreAnswers } from '../eval/eval-set';
+import { loadBundle } from '../models/bundle';
+import { capabilitiesOf } from '../models/bundle-manifest';
 import { resolveModelDir } from '../models/resolve-model';
 import { type Command, UsageError } from './command';
 import { DECODING_OPTIONS, DECODING_USAGE, parseDecoding } from './decoding-options';
@@ -14,15 +20,20 @@ export const evalCommand: Command = {
   --model DIR|ID     a model bundle folder or an installed model id (default: the bundled diffa-tiny)
   --limit N          only the first N items
   --ablate silence   replace every region by silence of the same length (a model that listens falls to chance)
+  --anyway           also ask questions the router finds outside the model's training (default: counted, not asked)
+  --calibrate        find the "unsure" threshold that best separates right from wrong answers on this set
 ${DECODING_USAGE}
   --json             {"tasks": {"<task>": {"n", "accuracy", "word_error_rate"}}, "overall", "empty_answers",
-                     "conditions" (items with a "condition": accuracy per condition and task), "answers_per_s", …}`,
+                     "conditions" (items with a "condition": accuracy per condition and task), "routes", "confidence",
+                     "answers_per_s", …}`,
   options: {
     set: { type: 'string' },
     model: { type: 'string' },
     json: { type: 'boolean' },
     limit: { type: 'string' },
     ablate: { type: 'string' },
+    anyway: { type: 'boolean' },
+    calibrate: { type: 'boolean' },
     ...DECODING_OPTIONS,
   },
   async run(values) {
@@ -37,6 +48,10 @@ ${DECODING_USAGE}
     const items = readEvalSet(values.set).slice(0, limit);
     const json = values.json === true;
 
+    const { manifest } = loadBundle(modelDir);
+    const unsureBelow = capabilitiesOf(manifest).unsure_below ?? DEFAULT_UNSURE_BELOW;
+    const routes = { trained: 0, measured: 0, outside: 0, asked_anyway: 0 };
+    const scored: ScoredAnswer[] = [];
     const results: { task: string; expected: string; answer: string; condition?: string; forwardPasses: number; tokens: number; positions: number }[] = [];
     const cacheUsed = new Set<string>();
     let failures = 0;
@@ -45,17 +60,15 @@ ${DECODING_USAGE}
       await engine.load(modelDir, provider);
       started = performance.now();
       for (const [index, item] of items.entries()) {
+        // The set's questions go through the router like any other: measured and outside ones are counted, not asked.
+        const { question, decision } = routeFor(item.question, manifest);
+        routes[decision.route]++;
+        if (decision.route === 'measured' || (decision.route === 'outside' && values.anyway !== true)) continue;
+        if (decision.route === 'outside') routes.asked_anyway++;
         try {
-          const answer = await engine.ask({
-            modelDir,
-            audioPath: item.path,
-            start: item.start,
-            end: item.end,
-            question: item.question,
-            decoding,
-            provider,
-            ablation: ablation as 'none' | 'silence',
-          });
+          const steps: StepEventView[] = [];
+          const request = { modelDir, audioPath: item.path, start: item.start, end: item.end, question, decoding, provider };
+          const answer = await engine.ask({ ...request, ablation: ablation as 'none' | 'silence' }, { onStep: (step) => steps.push(step) });
           results.push({
             task: item.task,
             expected: item.answer,
@@ -65,6 +78,7 @@ ${DECODING_USAGE}
             tokens: answer.tokens.length,
             positions: answer.cache?.positionsComputed ?? 0,
           });
+          scored.push({ correct: normalizeAnswer(answer.answer) === normalizeAnswer(item.answer), confidence: answerConfidence(steps) });
           cacheUsed.add(answer.cache ? `${answer.cache.used}${answer.cache.note ? ` (${answer.cache.note})` : ''}` : 'none');
         } catch (error) {
           failures++;
@@ -89,6 +103,10 @@ ${DECODING_USAGE}
       ...(Object.keys(score.conditions).length ? { conditions: score.conditions } : {}),
       answers_per_s: results.length / seconds,
       forward_passes_per_answer: passes / Math.max(1, results.length),
+      routes,
+      confidence: splitByConfidence(scored, unsureBelow),
+      ...(values.calibrate === true ? { calibrated: calibrateThreshold(scored) } : {}),
+      ...(values.calibrate === true ? { answers: scored } : {}),
       cache: [...cacheUsed],
       positions_computed_per_answer: results.reduce((s, r) => s + r.positions, 0) / Math.max(1, results.length),
     };
@@ -101,6 +119,13 @@ ${DECODING_USAGE}
         console.log(`${`[${condition}]`.padEnd(12)} ${(100 * c.accuracy).toFixed(1).padStart(5)} %  (n=${c.n})`);
       }
       console.log(`${'overall'.padEnd(12)} ${(100 * score.overall).toFixed(1).padStart(5)} %  (${report.answers_per_s.toFixed(2)} answers/s)`);
+      const c = report.confidence;
+      const pct = (a: number | null) => (a === null ? '–' : `${(100 * a).toFixed(1)} %`);
+      console.log(
+        `sure (≥ ${c.unsure_below}): ${pct(c.sure.accuracy)} of ${c.sure.n}; unsure: ${pct(c.unsure.accuracy)} of ${c.unsure.n}; no answer: ${c.no_answer}`,
+      );
+      console.log(`routes: ${routes.trained} trained, ${routes.measured} measured, ${routes.outside} outside (${routes.asked_anyway} asked anyway)`);
+      if (report.calibrated) console.log(`calibrated unsure threshold: ${report.calibrated.threshold} (Youden's J ${report.calibrated.j.toFixed(3)})`);
       console.log(`cache ${report.cache.join(', ')}; ${report.positions_computed_per_answer.toFixed(0)} positions computed per answer`);
     }
     return failures === results.length && results.length > 0 ? 1 : 0;
