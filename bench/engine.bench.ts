@@ -165,7 +165,7 @@ async function main() {
       `\n3 s question, default sampler, ${times.length} rounds: median ${median(times).toFixed(0)} ms (min ${Math.min(...times).toFixed(0)}, max ${Math.max(...times).toFixed(0)})`,
     );
   } finally {
-    engine.stop();
+    engine.dispose();
     rmSync(cache, { recursive: true, force: true });
   }
 }

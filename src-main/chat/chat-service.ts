@@ -189,10 +189,18 @@ export class ChatService {
             exchange.error = `The answer could not be saved: ${error.message}`;
             return null;
           });
-        if (saved || exchange.status === 'failed') this.deps.events.emit('chat.updated', { fileId: input.fileId, exchange });
+        if (saved || exchange.status === 'failed') {
+          // The steps went out one by one as `chat.step`: the end carries the exchange without them.
+          this.deps.events.emit('chat.updated', { fileId: input.fileId, exchange: { ...exchange, trace: [] }, traceLength: exchange.trace.length });
+        }
       }
     })();
     return exchange;
+  }
+
+  /** Cancels every question in flight (each is saved as cancelled, with the steps it had). */
+  dispose(): void {
+    for (const job of this.running.values()) job.abort();
   }
 
   async cancel(exchangeId: string): Promise<boolean> {

@@ -1,12 +1,11 @@
 import { resolve } from 'node:path';
 import type { StepEventView } from '../../src-common/api/inference';
-import { openAppHome, resolveHomeRoot } from '../core/app-home';
 import { loadBundle } from '../models/bundle';
 import { resolveModelDir } from '../models/resolve-model';
 import { answerJson } from './answer-json';
+import { withApp } from './app-session';
 import { type Command, secondsOption as seconds, UsageError } from './command';
 import { DECODING_OPTIONS, DECODING_USAGE, parseDecoding } from './decoding-options';
-import { withEngine } from './engine-session';
 
 /** Draws the generation window: committed tokens as text, masked slots as ░. */
 function renderWindow(slots: (string | null)[]): string {
@@ -42,14 +41,13 @@ ${DECODING_USAGE}
     const end = seconds(values, 'end');
     if (start !== null && end !== null && end <= start) throw new UsageError('--end must be after --start');
     const { decoding, provider } = parseDecoding(values);
-    const home = openAppHome(resolveHomeRoot(values.home as string | undefined));
-    const modelDir = resolveModelDir(values.model as string | undefined, home);
     const json = values.json === true;
     const trace = values.trace === true;
 
     const steps: StepEventView[] = [];
-    const genLength = decoding.genLength ?? loadBundle(modelDir).manifest.decoding.gen_length;
-    const answer = await withEngine(home, async (engine) => {
+    const answer = await withApp(values.home, async ({ home, engine }) => {
+      const modelDir = resolveModelDir(values.model as string | undefined, home);
+      const genLength = decoding.genLength ?? loadBundle(modelDir).manifest.decoding.gen_length;
       const slots: (string | null)[] = Array(genLength).fill(null);
       const interrupted = new AbortController();
       const stop = () => interrupted.abort();

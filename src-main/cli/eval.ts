@@ -1,9 +1,8 @@
-import { openAppHome, resolveHomeRoot } from '../core/app-home';
 import { readEvalSet, scoreAnswers } from '../eval/eval-set';
 import { resolveModelDir } from '../models/resolve-model';
+import { withApp } from './app-session';
 import { type Command, UsageError } from './command';
 import { DECODING_OPTIONS, DECODING_USAGE, parseDecoding } from './decoding-options';
-import { withEngine } from './engine-session';
 
 export const evalCommand: Command = {
   name: 'eval',
@@ -31,15 +30,15 @@ ${DECODING_USAGE}
     const limit = values.limit === undefined ? Number.POSITIVE_INFINITY : Number(values.limit);
     if (!(limit > 0)) throw new UsageError('--limit must be a positive number');
     const { decoding, provider } = parseDecoding(values);
-    const home = openAppHome(resolveHomeRoot(values.home as string | undefined));
-    const modelDir = resolveModelDir(values.model as string | undefined, home);
     const items = readEvalSet(values.set).slice(0, limit);
     const json = values.json === true;
 
     const results: { task: string; expected: string; answer: string; forwardPasses: number; tokens: number }[] = [];
     let failures = 0;
     let started = 0;
-    await withEngine(home, async (engine) => {
+    let modelDir = '';
+    await withApp(values.home, async ({ home, engine }) => {
+      modelDir = resolveModelDir(values.model as string | undefined, home);
       await engine.load(modelDir, provider);
       started = performance.now();
       for (const [index, item] of items.entries()) {

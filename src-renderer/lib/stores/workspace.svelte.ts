@@ -31,13 +31,16 @@ class Workspace {
       if (fileId !== files.selectedId) return;
       this.live = { ...this.live, [exchangeId]: [...(this.live[exchangeId] ?? []), step] };
     });
-    api.on('chat.updated', ({ fileId, exchange }) => {
+    api.on('chat.updated', ({ fileId, exchange, traceLength }) => {
       if (fileId !== files.selectedId || !this.doc) return;
       const index = this.doc.exchanges.findIndex((e) => e.id === exchange.id);
-      if (index >= 0) this.doc.exchanges[index] = exchange;
-      else this.doc.exchanges.push(exchange);
+      // The trace is not sent again: it is the steps this page saw (loaded with the library, then streamed).
+      const trace = joinSteps(this.doc.exchanges[index]?.trace ?? [], this.live[exchange.id] ?? []);
       const { [exchange.id]: _done, ...rest } = this.live;
       this.live = rest;
+      if (trace.length === traceLength) this.putExchange({ ...exchange, trace });
+      // Steps were missed (the page connected mid-answer): the saved library has them all.
+      else void this.refreshExchange(fileId, exchange.id);
     });
     api.onConnected(() => void this.load(files.selectedId, true));
   }
@@ -68,6 +71,23 @@ class Workspace {
     const region = id === null ? null : this.regions.find((r) => r.id === id);
     if (id !== null && !region) return;
     this.playRequest = { regionId: id, start: region?.start ?? 0, end: region?.end ?? null, nonce: (this.playRequest?.nonce ?? 0) + 1 };
+  }
+
+  private putExchange(exchange: Exchange): void {
+    if (!this.doc) return;
+    const index = this.doc.exchanges.findIndex((e) => e.id === exchange.id);
+    if (index >= 0) this.doc.exchanges[index] = exchange;
+    else this.doc.exchanges.push(exchange);
+  }
+
+  /** Replaces one exchange by its saved copy (with its whole trace), leaving the rest of the page as it is. */
+  private async refreshExchange(fileId: string, id: string): Promise<void> {
+    try {
+      const saved = (await api.request('library.get', { id: fileId })).exchanges.find((e) => e.id === id);
+      if (saved && files.selectedId === fileId) this.putExchange(saved);
+    } catch (error) {
+      toasts.error(error, 'Cannot load the finished answer');
+    }
   }
 
   /** Adds an exchange the page just started (chat.ask's reply), unless its `chat.updated` got here first. */
@@ -109,6 +129,13 @@ class Workspace {
   thread(regionId: string | null = this.selectedRegionId): Exchange[] {
     return (this.doc?.exchanges ?? []).filter((e) => e.regionId === regionId);
   }
+}
+
+/** Steps known before (from the library) and streamed since, each step once, in order. */
+function joinSteps(known: Exchange['trace'], streamed: Exchange['trace']): Exchange['trace'] {
+  const byStep = new Map(known.map((step) => [step.step, step]));
+  for (const step of streamed) byStep.set(step.step, step);
+  return [...byStep.values()].sort((a, b) => a.step - b.step);
 }
 
 export const workspace = new Workspace();
