@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
-const roots = ['src-common', 'src-main', 'bench'];
+const roots = ['src-common', 'src-main', 'src-renderer', 'bench'];
 const files = [];
 const walk = (dir) => {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {

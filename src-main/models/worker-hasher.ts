@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import type { StreamHasher } from './stream-hasher';
+import type { StreamHasher } from './hasher';
 
 /** Shared blocks both sides remember (oldest forgotten first); a download's ring is a handful of blocks. */
 const SHARED_KEPT = 16;
