@@ -16,6 +16,7 @@ import {
   wantsEvidence,
   windowLength,
 } from '../src-renderer/chat/logic';
+import { CATCH_UP_MS, nextStepDelay, READABLE_STEP_MS } from '../src-renderer/chat/pacing';
 
 /** The chat's logic that needs no browser (slots at a step, presets, evidence keywords), run in Node. */
 
@@ -110,4 +111,21 @@ test('re-denoise: counts below the threshold, and which tokens a redo kept', () 
   expect([...keptFrom(original, redo, null).keys()]).toEqual([0, 3]);
   const slots = slotsAt(redo, 4, 1, keptFrom(original, redo, 0.65));
   expect(slots.map((s) => s.state)).toEqual(['kept', 'committed', 'masked', 'kept']);
+});
+
+test('the live view holds each step for a readable time, shows the first at once, and catches up at the end', () => {
+  // The first step arrives: on screen at once (the time to the first step is not made longer).
+  expect(nextStepDelay(0, 1, 0, false, 'readable')).toBe(0);
+  // Further steps wait until the one shown has been visible for READABLE_STEP_MS.
+  expect(nextStepDelay(1, 5, 20, false, 'readable')).toBe(READABLE_STEP_MS - 20);
+  expect(nextStepDelay(1, 5, 500, false, 'readable')).toBe(0);
+  // Nothing to show.
+  expect(nextStepDelay(5, 5, 0, false, 'readable')).toBeNull();
+  // The answer is complete with 60 steps still to show: they all play within CATCH_UP_MS.
+  const delay = nextStepDelay(4, 64, 0, true, 'readable') ?? Number.NaN;
+  expect(delay * 60).toBeLessThanOrEqual(CATCH_UP_MS);
+  // With only a few left, each keeps the readable time.
+  expect(nextStepDelay(6, 8, 0, true, 'readable')).toBe(READABLE_STEP_MS);
+  // "As fast as they come".
+  expect(nextStepDelay(1, 5, 0, false, 'immediate')).toBe(0);
 });

@@ -12,10 +12,10 @@ import { REPO_ROOT } from './support/host';
 const ARTIFACTS = join(REPO_ROOT, 'e2e', 'artifacts');
 mkdirSync(ARTIFACTS, { recursive: true });
 
-/** 20 s at 16 kHz: a quiet hum with a loud burst from 14 s to 16 s (the loudest second is centred near 15 s). */
-function burstWav(): Buffer {
+/** `seconds` at 16 kHz: a quiet hum with a loud burst from 14 s to 16 s (in 20 s, the loudest second is near 15 s). */
+function burstWav(seconds = 20, frequency = 523): Buffer {
   const rate = 16_000;
-  const frames = 20 * rate;
+  const frames = seconds * rate;
   const wav = Buffer.alloc(44 + frames * 2);
   wav.write('RIFF', 0, 'ascii');
   wav.writeUInt32LE(36 + frames * 2, 4);
@@ -32,7 +32,7 @@ function burstWav(): Buffer {
   for (let i = 0; i < frames; i++) {
     const t = i / rate;
     const level = t >= 14 && t < 16 ? 0.8 : 0.05;
-    wav.writeInt16LE(Math.round(32767 * level * Math.sin(2 * Math.PI * 523 * t)), 44 + 2 * i);
+    wav.writeInt16LE(Math.round(32767 * level * Math.sin(2 * Math.PI * frequency * t)), 44 + 2 * i);
   }
   return wav;
 }
@@ -88,4 +88,69 @@ test('the heard part of a long file is shaded, named before asking, chosen, and 
   await expect(notice).toHaveAttribute('data-start', '7.000');
   await page.getByTestId('heard-part').selectOption('start');
   await expect(shading).toHaveAttribute('data-start', '0.000');
+});
+
+test('the live view plays every step at a readable pace, ends with ∎ in the legend, and "as fast as they come" is a setting', async ({ page, host }) => {
+  await openApp(page, host.url);
+  await apiCall(host, 'settings.update', { stepPace: 'readable', reducedMotion: false, decodingPreset: 'faithful' });
+  const chooser = page.waitForEvent('filechooser');
+  await page.getByTestId('open-file').click();
+  await (await chooser).setFiles([{ name: 'pace.wav', mimeType: 'audio/wav', buffer: burstWav(2, 600) }]);
+  await expect(page.getByTestId('chat-panel')).toBeVisible();
+  await expect(page.getByTestId('step-pace')).not.toBeChecked();
+  // Every step the view shows, with the time it appeared (the page's clock); the last is the finished answer's view.
+  await page.evaluate(() => {
+    const seen: { step: number; at: number }[] = [];
+    (window as unknown as { __shown: typeof seen }).__shown = seen;
+    new MutationObserver(() => {
+      const view = document.querySelector('[data-testid="exchange"]:last-child [data-testid="denoise-view"]');
+      const step = Number(view?.getAttribute('data-step') ?? 0);
+      if (step > 0 && seen.at(-1)?.step !== step) seen.push({ step, at: performance.now() });
+    }).observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-step', 'data-live'] });
+  });
+  await page.getByTestId('ask-input').fill('What kind of sound is this?');
+  await page.getByTestId('ask-submit').click();
+  const exchange = page.getByTestId('exchange').last();
+  await expect(exchange.getByTestId('answer')).toBeVisible({ timeout: 60_000 });
+  await expect(exchange).toHaveAttribute('data-playing', 'false');
+  const shown = await page.evaluate(() => (window as unknown as { __shown: { step: number; at: number }[] }).__shown);
+  // Each of the 8 steps was on screen, in order, and each stayed at least ~120 ms before the next replaced it
+  // (the engine finishes all 8 in about 200 ms: without pacing most would never be seen).
+  expect(shown.map((s) => s.step)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+  for (let i = 1; i < shown.length; i++) expect((shown[i]?.at ?? 0) - (shown[i - 1]?.at ?? 0)).toBeGreaterThanOrEqual(110);
+  await expect(exchange.getByTestId('legend-end')).toContainText('∎');
+  await expect(exchange.getByTestId('legend-end')).toContainText('end of text');
+
+  // "As fast as they come": a setting, kept by the main side.
+  await page.getByTestId('step-pace').check();
+  await expect.poll(async () => (await apiCall<{ stepPace: string }>(host, 'settings.get', {})).stepPace).toBe('immediate');
+  await page.getByTestId('ask-input').fill('Is the pitch rising or falling?');
+  await page.getByTestId('ask-submit').click();
+  await expect(page.getByTestId('exchange').last().getByTestId('answer')).toBeVisible({ timeout: 60_000 });
+  await page.getByTestId('step-pace').uncheck();
+  await expect.poll(async () => (await apiCall<{ stepPace: string }>(host, 'settings.get', {})).stepPace).toBe('readable');
+});
+
+test('a new question scrolls into view when the thread was scrolled up', async ({ page, host }) => {
+  await openApp(page, host.url);
+  await apiCall(host, 'settings.update', { stepPace: 'immediate' });
+  const chooser = page.waitForEvent('filechooser');
+  await page.getByTestId('open-file').click();
+  await (await chooser).setFiles([{ name: 'scroll.wav', mimeType: 'audio/wav', buffer: burstWav(3, 700) }]);
+  await expect(page.getByTestId('chat-panel')).toBeVisible();
+  const input = page.getByTestId('ask-input');
+  for (let i = 0; i < 4; i++) {
+    await input.fill(`What kind of sound is this? (${i})`);
+    await expect(page.getByTestId('ask-submit')).toBeEnabled();
+    await input.press('Enter');
+    await expect(page.getByTestId('exchange').nth(i).getByTestId('answer')).toBeVisible({ timeout: 60_000 });
+  }
+  const thread = page.getByTestId('chat-thread');
+  await thread.evaluate((el) => el.scrollTo({ top: 0 }));
+  await expect(page.getByTestId('exchange').last()).not.toBeInViewport();
+  await input.fill('Is the pitch rising or falling?');
+  await input.press('Enter');
+  await expect(page.getByTestId('exchange')).toHaveCount(5);
+  await expect(page.getByTestId('exchange').last().getByTestId('question')).toBeInViewport();
+  await apiCall(host, 'settings.update', { stepPace: 'readable' });
 });

@@ -14,11 +14,14 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from diffa import features  # noqa: E402
+from diffa import scenes  # noqa: E402
 from diffa.corpus import sample_items  # noqa: E402
 from diffa.tasks import TASK_NAMES  # noqa: E402
 
 # transcription is the hardest task: it gets two shares of the training corpus
 TRAIN_TASK_CYCLE = TASK_NAMES[:4] + ["transcribe"] + TASK_NAMES[4:]
+# the scenes corpus: transcription and counting (the weakest tasks) get two shares each
+SCENES_TASK_CYCLE = TASK_NAMES[:4] + ["transcribe", "count"] + TASK_NAMES[4:]
 
 
 def main():
@@ -33,11 +36,17 @@ def main():
                     help="train: the main mix; even: one task after another; speech: language and gender items only "
                          "(a shard that rebalances languages: transcription items are all English); excerpt: regions "
                          "cut from inside sounds (kind, pitch, noise, direction, language, gender)")
+    ap.add_argument("--corpus", choices=["studio", "scenes"], default="studio",
+                    help="studio: the first corpus (corpus.py); scenes: sounds as they arrive (scenes.py: background "
+                         "noise, room tone, reverberation, levels, codecs, rates, regions; --tasks train or even)")
     a = ap.parse_args()
     os.makedirs(a.out, exist_ok=True)
     cycle = {"train": TRAIN_TASK_CYCLE, "even": TASK_NAMES, "speech": ["language", "gender"],
              "excerpt": ["kind", "pitch", "noise", "direction", "kind", "language", "gender"]}[a.tasks]
-    items = sample_items(a.seed, a.start + a.n, cycle, excerpt_prob=1.0 if a.tasks == "excerpt" else 0.0)[a.start:]
+    if a.corpus == "scenes":
+        items = scenes.sample_items(a.seed, a.n, SCENES_TASK_CYCLE if a.tasks == "train" else TASK_NAMES, a.start)
+    else:
+        items = sample_items(a.seed, a.start + a.n, cycle, excerpt_prob=1.0 if a.tasks == "excerpt" else 0.0)[a.start:]
     tmp = os.path.join(a.out, "features.tmp.npy")
     arr = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.float16,
                                     shape=(a.n, features.N_MELS, features.CHUNK_FRAMES))

@@ -44,7 +44,7 @@ def llm_keep_fp32(model):
     return lambda n: id(n) in rope or id(n) in after_head or any(s in n.name for s in FP32_SCOPES)
 
 
-def write_graph(onnx_model, path, source, dtype, keep_fp32=None, int4=False):
+def write_graph(onnx_model, path, source, dtype, keep_fp32=None, int4=False, plans=None):
     weights = onnx_weights.strip_prefix(onnx_model, onnx_export.PARAM_PREFIX)
     shapes = onnx_weights.input_shapes(onnx_model, weights)
     transposed = onnx_weights.fold_transposes(onnx_model, weights)
@@ -53,7 +53,10 @@ def write_graph(onnx_model, path, source, dtype, keep_fp32=None, int4=False):
     else:
         dtypes = {w: "float32" for w in weights}
     q4 = onnx_int4.replace_matmuls(onnx_model, shapes, transposed) if int4 else {}
-    onnx_weights.bind(onnx_model, path, source, weights, dtypes, transposed, q4)
+    if plans is not None:
+        plans.append(onnx_weights.template(onnx_model, path, weights, dtypes, transposed, q4, shapes))
+    else:
+        onnx_weights.bind(onnx_model, path, source, weights, dtypes, transposed, q4)
     return {"weights": len(weights), "int4_matmuls": len(q4)}
 
 
@@ -96,16 +99,17 @@ def source_info(a, src):
     ]
 
 
-def manifest(a, src, cfg, n_params, out, tok, tcfg, files, stats):
+def manifest(a, src, cfg, n_params, out, tok, tcfg, files, stats, template=False):
+    """template: without what depends on the user's files (sources, tokenizer ids, file hashes)."""
     bos = tcfg.get("bos_token", SPECIALS["bos"])
     frames = 2 * cfg.whisper.max_source_positions
-    return {
+    m = {
         "format": "diffa-bundle", "format_version": 1, "id": a.id, "name": a.name, "version": a.version,
         "licence": LICENCE,
         "description": "DIFFA-2 (arXiv 2601.23161): Whisper-large-v3 encoder, semantic and Q-Former acoustic "
                        "adapters, LLaDA-8B-Instruct masked-diffusion LM with the DIFFA-2 LoRA merged. Converted by "
                        f"tools/convert_diffa2.py ({a.dtype}{', int4 MatMulNBits' if a.int4 else ''}).",
-        "source_checkpoints": source_info(a, src),
+        "source_checkpoints": None if template else source_info(a, src),
         "architecture": {**cfg.to_dict(), "tap_indices": cfg.tap_indices(), "parameters": n_params,
                          "acoustic_tokens": cfg.acoustic.prompt_size, "dtype": a.dtype, "int4": a.int4,
                          "lora_alpha": a.lora_alpha, "graphs": stats,
@@ -116,7 +120,7 @@ def manifest(a, src, cfg, n_params, out, tok, tcfg, files, stats):
         "graphs": bundle_io.io_spec(cfg.llm.d_model, cfg.whisper.num_mel_bins, frames),
         "tokenizer": "tokenizer.json",
         **({"tokenizer_config": "tokenizer_config.json"} if "tokenizer_config.json" in files else {}),
-        "special_tokens": special_ids(tok),
+        "special_tokens": None if template else special_ids(tok),
         "chat_template": tcfg.get("chat_template") or prompt.CHAT_TEMPLATE,
         "bos_token": bos["content"] if isinstance(bos, dict) else bos,
         "system_prompt": prompt.SYSTEM_PROMPT,
@@ -131,8 +135,25 @@ def manifest(a, src, cfg, n_params, out, tok, tcfg, files, stats):
         "tasks": [],
         "suggested_questions": ["Please transcribe the audio to text.", "What is the speaker's emotion?",
                                 "What sound events can you hear?", "What instrument is playing?"],
-        "files": bundle_io.file_entries(out, files),
     }
+    if template:
+        for key in ("source_checkpoints", "special_tokens", "bos_token"):
+            m.pop(key)
+        return m
+    return {**m, "files": bundle_io.file_entries(out, files)}
+
+
+def write_template_plan(a, src, cfg, n_params, stats, plans):
+    """build-plan.json: what the app's builder needs besides the graphs: where each weight goes (plans), how LLaDA,
+    Whisper and the adapter checkpoint name them, the LoRA scale, and the manifest less what depends on the user's
+    files (tokenizer ids, chat template, sources, file hashes), which the builder fills in."""
+    m = manifest(a, src, cfg, n_params, a.out, {}, {}, [], stats, template=True)
+    m["description"] = m["description"].replace("Converted by tools/convert_diffa2.py", "Built by Diffa Studio")
+    plan = {"format": "diffa-build-plan", "format_version": 1, "arch": "diffa2", "dtype": a.dtype + ("-int4" if a.int4 else ""),
+            "config": cfg.to_dict(), "lora_alpha": a.lora_alpha, "specials": SPECIALS, "graphs": plans, "manifest": m}
+    with open(os.path.join(a.out, "build-plan.json"), "w") as f:
+        json.dump(plan, f, indent=1, ensure_ascii=False)
+    log(f"wrote the templates and build-plan.json to {a.out}")
 
 
 def main():
@@ -148,6 +169,8 @@ def main():
     ap.add_argument("--id", default="diffa-2")
     ap.add_argument("--name", default="DIFFA-2")
     ap.add_argument("--version", default="2.0.0")
+    ap.add_argument("--template", action="store_true",
+                    help="write graph templates and build-plan.json (no weights) for the app's builder")
     a = ap.parse_args()
     os.makedirs(a.out, exist_ok=True)
     src = Diffa2Weights(a.llada, a.whisper, a.diffa2, a.lora_alpha, a.qformer_heads)
@@ -160,14 +183,18 @@ def main():
     if src.ignored:
         log(f"not used for inference: {src.ignored[:8]}{' …' if len(src.ignored) > 8 else ''}")
     stats = {}
+    plans = [] if a.template else None
     log("tracing audio.onnx")
     g = onnx_export.export_audio(model, 2 * cfg.whisper.max_source_positions)
-    stats["audio"] = write_graph(g, os.path.join(a.out, "audio.onnx"), src, a.dtype)
+    stats["audio"] = write_graph(g, os.path.join(a.out, "audio.onnx"), src, a.dtype, plans=plans)
     del g
     log("tracing llm.onnx")
     g = onnx_export.export_llm(model)
-    stats["llm"] = write_graph(g, os.path.join(a.out, "llm.onnx"), src, a.dtype, llm_keep_fp32, a.int4)
+    stats["llm"] = write_graph(g, os.path.join(a.out, "llm.onnx"), src, a.dtype, llm_keep_fp32, a.int4, plans=plans)
     del g, model
+    if a.template:
+        write_template_plan(a, src, cfg, n_params, stats, plans)
+        return
     log("tokenizer and manifest")
     tok, tcfg = copy_tokenizer(a.llada, a.out)
     files = ["audio.onnx", "audio.onnx.data", "llm.onnx", "llm.onnx.data", "tokenizer.json"]

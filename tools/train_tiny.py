@@ -99,6 +99,7 @@ class Trainer:
                 print("head class weights:", {k: [round(x, 2) for x in v.tolist()] for k, v in self.class_weights.items()})
         self.eval_feats, self.eval_meta = load_cache(os.path.join(CACHE, "eval"))
         self.step, self.stage, self.epoch, self.pos, self.nonfinite = 0, 1, 0, 0, 0
+        self.best = -1.0
         self.rng = random.Random(a.seed)
         self.make_optimizer()
         self.mask_id = self.tok.special_id("<|mdm_mask|>")
@@ -144,6 +145,7 @@ class Trainer:
 
     def save(self, name="last.pt"):
         state = {"model": self.model.state_dict(), "heads": self.heads.state_dict(), "opt": self.opt.state_dict(),
+                 "best": self.best,
                  "step": self.step, "stage": self.stage, "encoder_trainable": self.encoder_trainable,
                  "stage_start": self.stage_start, "epoch": self.epoch,
                  "pos": self.pos, "nonfinite": self.nonfinite, "config": self.cfg.to_dict(),
@@ -160,6 +162,7 @@ class Trainer:
         self.heads.load_state_dict(s["heads"])
         self.step, self.stage, self.epoch, self.pos = s["step"], s["stage"], s["epoch"], s["pos"]
         self.nonfinite = s["nonfinite"]
+        self.best = s.get("best", -1.0)
         self.encoder_trainable = s.get("encoder_trainable", False)
         self.make_optimizer()
         if optimizer:
@@ -169,6 +172,46 @@ class Trainer:
         np.random.set_state(s["rng"]["numpy"])
         torch.set_rng_state(s["rng"]["torch"])
         print(f"resumed at step {self.step} (stage {self.stage}, epoch {self.epoch}, pos {self.pos})", flush=True)
+
+    def init_from(self, path):
+        """Start from released weights (a reference-weights file: config, state_dict, vocab, source step) for a
+        fine-tune: the tokenizer may have grown since (new question words), so the vocabulary-sized matrices are
+        re-indexed by word; a new word's embedding is drawn at the scale of the old ones, and its output row is the
+        mean of the old rows of words that never are answers (so it starts as unlikely as they are). The audio heads
+        are training-only and not released: they start fresh."""
+        s = torch.load(path, map_location="cpu")
+        old_vocab, sd = s["vocab"], dict(s["state_dict"])
+        old_ids = {w: i for i, w in enumerate(old_vocab)}
+        answers = {w for t in BY_NAME.values() for a in (t["answers"] or DIGITS) for w in a.split()} | set(DIGITS)
+        quiet = [old_ids[w] for w in old_vocab if w not in answers and not w.startswith("<|")]
+        g = torch.Generator().manual_seed(self.a.seed)
+        for name in ("llm_model.model.transformer.wte.weight", "llm_model.model.transformer.ff_out.weight"):
+            w_old = sd[name]
+            w_new = torch.empty(len(self.tok.vocab), w_old.shape[1])
+            for i, word in enumerate(self.tok.vocab):
+                if word in old_ids:
+                    w_new[i] = w_old[old_ids[word]]
+                elif name.endswith("wte.weight"):
+                    w_new[i] = torch.randn(w_old.shape[1], generator=g) * w_old.std()
+                else:
+                    w_new[i] = w_old[quiet].mean(0)
+            sd[name] = w_new
+        self.model.load_state_dict(sd)
+        self.step, self.stage = s["source"]["step"], 2
+        self.make_optimizer()
+        print(f"initialised from {path} (step {self.step}, vocabulary {len(old_vocab)} -> {len(self.tok.vocab)})",
+              flush=True)
+
+    def reload_shards(self):
+        """Shards finished while training runs (the corpus is built alongside) join at the next checkpoint."""
+        names = sorted(n for n in os.listdir(CACHE) if (n == "train" or n.startswith("train-"))
+                       and os.path.exists(os.path.join(CACHE, n, "meta.jsonl")))
+        if len(names) == len(self.feats.arrays):
+            return
+        self.feats, self.meta, shards = load_shards(CACHE, "train")
+        self.class_weights = class_weights(self.meta) if self.a.balance_heads else None
+        self.enc_cache = None
+        self.log({"type": "data", "step": self.step, "items": len(self.meta), "shards": shards})
 
     def log(self, rec):
         rec = {"time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), **rec}
@@ -414,12 +457,17 @@ class Trainer:
                 self.stage1_done = (self.step >= self.a.stage1_min_steps
                                     and np.mean(list(rec["heads_acc"].values())) >= self.a.stage1_target)
             if self.stage == 2 and self.step % self.a.eval_every == 0:
-                self.log(self.evaluate())
+                rec = self.evaluate()
+                self.log(rec)
+                if rec["decode_mean"] > self.best:  # the best validation decode so far is kept apart
+                    self.best = rec["decode_mean"]
+                    self.save("best.pt")
                 if self.step % (2 * self.a.eval_every) == 0:
                     self.log(self.evaluate(silence=True))
             if time.time() - last_save > self.a.save_every_s:
                 self.save()
                 last_save = time.time()
+                self.reload_shards()
         self.save()
         print("saved at step", self.step, flush=True)
 
@@ -436,6 +484,8 @@ def edit_distance(a, b):
 def parse_args(argv=None):
     ap = argparse.ArgumentParser()
     ap.add_argument("--resume", action="store_true")
+    ap.add_argument("--init-from", help="fine-tune from released weights (tools/reference-weights/diffa-tiny.pt) "
+                                        "when there is no checkpoint to resume")
     ap.add_argument("--seed", type=int, default=1234)
     ap.add_argument("--batch", type=int, default=16, help="stage-1 batch")
     ap.add_argument("--batch2", type=int, default=16, help="stage-2 batch (more updates per CPU second)")
@@ -466,6 +516,8 @@ def main():
     tr = Trainer(a)
     if a.resume and os.path.exists(tr.ckpt_path()):
         tr.load()
+    elif a.init_from:
+        tr.init_from(a.init_from)
     tr.set_encoder_trainable(a.unfreeze_encoder)
     tr.run()
 

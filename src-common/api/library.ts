@@ -16,6 +16,12 @@ export const RegionSchema = z.object({
     .default('#6d5dfc'),
   /** Tier or group the region belongs to (imported annotation tiers become groups). */
   group: z.string().max(200).nullable().default(null),
+  /**
+   * The region's number ("Region 3"), handed out once and never reused: deleting Region 2 leaves Region 3 as it was,
+   * and the list, the Ask menu and earlier answers all name it by this number. Absent only in libraries saved before
+   * numbers existed (numbered in order on their next save).
+   */
+  number: z.number().int().positive().optional(),
   /** Optional frequency range of the selection (Audacity's spectral selection), in Hz. */
   lowHz: z.number().nonnegative().optional(),
   highHz: z.number().nonnegative().optional(),
@@ -50,6 +56,8 @@ export const LibraryDocSchema = z.object({
   fingerprint: z.string(),
   fileName: z.string(),
   regions: z.array(RegionSchema),
+  /** The highest region number handed out so far (deleted regions' numbers are not handed out again). */
+  regionNumbers: z.number().int().nonnegative().default(0),
   exchanges: z.array(ExchangeSchema),
   updatedAt: z.string(),
 });

@@ -49,7 +49,12 @@ export const ModelSummarySchema = z.object({
 });
 export type ModelSummary = z.infer<typeof ModelSummarySchema>;
 
-export const BackendSchema = z.object({ name: z.string(), bundled: z.boolean() });
+export const BackendSchema = z.object({
+  name: z.string(),
+  bundled: z.boolean(),
+  /** Why this machine cannot use it (e.g. no Vulkan driver for WebGPU); absent when it may be used. */
+  unusable: z.string().optional(),
+});
 
 export const EngineStatusSchema = z.object({
   state: z.enum(['starting', 'ready', 'crashed', 'stopped']),

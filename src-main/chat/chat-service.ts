@@ -9,6 +9,7 @@ import type { EngineClient } from '../engine/engine-client';
 import type { ChosenFiles } from '../files/chosen-files';
 import { audioFingerprint } from '../library/fingerprint';
 import type { LibraryStore } from '../library/library-store';
+import { numberRegions } from '../library/region-numbers';
 import { loadBundle } from '../models/bundle';
 import { DEFAULT_MODEL_ID, resolveModelDir } from '../models/resolve-model';
 
@@ -72,8 +73,10 @@ export class ChatService {
     const { fingerprint, name } = await this.locate(fileId);
     return this.deps.store.update(fingerprint, name, (doc) => {
       const index = doc.regions.findIndex((r) => r.id === region.id);
-      if (index >= 0) doc.regions[index] = region;
+      // A moved or renamed region keeps its number even when the page did not send it.
+      if (index >= 0) doc.regions[index] = { ...region, number: region.number ?? doc.regions[index]?.number };
       else doc.regions.push(region);
+      numberRegions(doc);
     });
   }
 
@@ -82,6 +85,7 @@ export class ChatService {
     const { fingerprint, name } = await this.locate(fileId);
     return this.deps.store.update(fingerprint, name, (doc) => {
       doc.regions = change(doc.regions);
+      numberRegions(doc);
     });
   }
 

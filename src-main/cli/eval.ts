@@ -14,7 +14,8 @@ export const evalCommand: Command = {
   --limit N          only the first N items
   --ablate silence   replace every region by silence of the same length (a model that listens falls to chance)
 ${DECODING_USAGE}
-  --json             {"tasks": {"<task>": {"n", "accuracy", "word_error_rate"}}, "overall", "answers_per_s", …}`,
+  --json             {"tasks": {"<task>": {"n", "accuracy", "word_error_rate"}}, "overall", "empty_answers",
+                     "conditions" (items with a "condition": accuracy per condition and task), "answers_per_s", …}`,
   options: {
     set: { type: 'string' },
     model: { type: 'string' },
@@ -33,7 +34,7 @@ ${DECODING_USAGE}
     const items = readEvalSet(values.set).slice(0, limit);
     const json = values.json === true;
 
-    const results: { task: string; expected: string; answer: string; forwardPasses: number; tokens: number }[] = [];
+    const results: { task: string; expected: string; answer: string; condition?: string; forwardPasses: number; tokens: number }[] = [];
     let failures = 0;
     let started = 0;
     let modelDir = '';
@@ -53,10 +54,17 @@ ${DECODING_USAGE}
             provider,
             ablation: ablation as 'none' | 'silence',
           });
-          results.push({ task: item.task, expected: item.answer, answer: answer.answer, forwardPasses: answer.forwardPasses, tokens: answer.tokens.length });
+          results.push({
+            task: item.task,
+            expected: item.answer,
+            answer: answer.answer,
+            condition: item.condition,
+            forwardPasses: answer.forwardPasses,
+            tokens: answer.tokens.length,
+          });
         } catch (error) {
           failures++;
-          results.push({ task: item.task, expected: item.answer, answer: '', forwardPasses: 0, tokens: 0 });
+          results.push({ task: item.task, expected: item.answer, answer: '', condition: item.condition, forwardPasses: 0, tokens: 0 });
           console.error(`item ${index + 1} (${item.audio}): ${(error as Error).message}`);
         }
         if (!json && process.stderr.isTTY) process.stderr.write(`\r${index + 1}/${items.length}`);
@@ -73,6 +81,8 @@ ${DECODING_USAGE}
       ablation,
       tasks: score.tasks,
       overall: score.overall,
+      empty_answers: score.empty_answers,
+      ...(Object.keys(score.conditions).length ? { conditions: score.conditions } : {}),
       answers_per_s: results.length / seconds,
       forward_passes_per_answer: passes / Math.max(1, results.length),
     };
@@ -80,6 +90,9 @@ ${DECODING_USAGE}
     else {
       for (const [task, t] of Object.entries(score.tasks)) {
         console.log(`${task.padEnd(12)} ${(100 * t.accuracy).toFixed(1).padStart(5)} %  (n=${t.n}, word error rate ${(100 * t.word_error_rate).toFixed(1)} %)`);
+      }
+      for (const [condition, c] of Object.entries(score.conditions)) {
+        console.log(`${`[${condition}]`.padEnd(12)} ${(100 * c.accuracy).toFixed(1).padStart(5)} %  (n=${c.n})`);
       }
       console.log(`${'overall'.padEnd(12)} ${(100 * score.overall).toFixed(1).padStart(5)} %  (${report.answers_per_s.toFixed(2)} answers/s)`);
     }

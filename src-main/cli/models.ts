@@ -7,6 +7,7 @@ import type { ModelManager } from '../models/manager';
 import type { ModelSettings } from '../models/model-settings';
 import { formatBytes } from '../models/progress';
 import { type Command, UsageError } from './command';
+import { BUILD_OPTIONS, BUILD_USAGE, buildCommand } from './models-build';
 import { progressPrinter } from './pull-progress';
 
 const USAGE = `Usage: npm run diffa -- models <action> [options]
@@ -21,16 +22,18 @@ const USAGE = `Usage: npm run diffa -- models <action> [options]
   move <dir>                             move the models folder (and remember it)
   hardware [--json]                      CPU, RAM, GPUs and which execution providers can run here, and why
   add <org/name|URL> [--revision R]      add a hub repo to your catalog (checked, not downloaded)
-  config [--endpoint URL] [--proxy URL] [--no-proxy HOSTS] [--ca-file PEM] [--stall-seconds N]
-                                         show or change the hub mirror, proxy, extra CA certificates and
-                                         how long a silent connection is waited for before it is retried
+  ${BUILD_USAGE}
+  config [--endpoint URL] [--mirrors URL,URL] [--proxy URL] [--no-proxy HOSTS] [--ca-file PEM] [--stall-seconds N]
+                                         show or change the hub, the other hubs pulls may use (nothing else is
+                                         ever contacted), proxy, extra CA certificates and how long a silent
+                                         connection is waited for before it is retried
 
 Environment: HF_ENDPOINT (hub or mirror), HF_TOKEN (gated repos), HTTPS_PROXY/HTTP_PROXY/NO_PROXY,
 NODE_EXTRA_CA_CERTS, DIFFA_HOME (or --home DIR).`;
 
 export const modelsCommand: Command = {
   name: 'models',
-  summary: 'Model manager: list, pull, import/export packs, verify/repair, rm, move, hardware',
+  summary: 'Model manager: list, pull, build, import/export packs, verify/repair, rm, move, hardware',
   usage: USAGE,
   options: {
     json: { type: 'boolean' },
@@ -41,6 +44,8 @@ export const modelsCommand: Command = {
     'no-proxy': { type: 'string' },
     'ca-file': { type: 'string' },
     'stall-seconds': { type: 'string' },
+    mirrors: { type: 'string' },
+    ...BUILD_OPTIONS,
   },
   async run(values, positionals) {
     const [action, ...args] = positionals;
@@ -79,6 +84,8 @@ export const modelsCommand: Command = {
         }
         case 'config':
           return config(manager, values);
+        case 'build':
+          return await buildCommand(values);
         default:
           throw new UsageError(action ? `Unknown action "${action}".\n\n${USAGE}` : USAGE);
       }
@@ -206,6 +213,12 @@ function config(manager: ModelManager, values: Record<string, unknown>): number 
       proxy: values.proxy,
       noProxy: values['no-proxy'],
       caFile: values['ca-file'],
+      mirrors:
+        values.mirrors === undefined || values.mirrors === ''
+          ? values.mirrors
+          : String(values.mirrors)
+              .split(',')
+              .map((m) => m.trim()),
       stallSeconds: values['stall-seconds'] === undefined || values['stall-seconds'] === '' ? values['stall-seconds'] : Number(values['stall-seconds']),
     })
       .filter(([, v]) => v !== undefined)
@@ -222,6 +235,7 @@ function config(manager: ModelManager, values: Record<string, unknown>): number 
   }
   console.log(`models folder  ${manager.modelsDir}`);
   console.log(`hub endpoint   ${settings.hubEndpoint ?? '(default)'}${process.env.HF_ENDPOINT ? `  (HF_ENDPOINT=${process.env.HF_ENDPOINT} wins)` : ''}`);
+  console.log(`mirrors        ${settings.mirrors?.join(', ') || '(none)'}`);
   console.log(`proxy          ${settings.proxy ?? '(from HTTPS_PROXY/HTTP_PROXY)'}`);
   console.log(`no proxy       ${settings.noProxy ?? '(from NO_PROXY)'}`);
   console.log(`extra CA file  ${settings.caFile ?? '(none; NODE_EXTRA_CA_CERTS also works)'}`);

@@ -2,6 +2,7 @@ import { openChosenFile } from '../api/handlers';
 import { resolveHomeRoot } from '../core/app-home';
 import { rendererDir } from '../core/resources';
 import { createHeadlessApp } from '../host/headless-services';
+import { keepServingOnEscape } from '../host/process-guard';
 import { startHost } from '../host/server';
 import { type Command, UsageError } from './command';
 import { openInBrowser } from './open-url';
@@ -43,6 +44,7 @@ export const serveCommand: Command = {
       }
     }
     services.engine.start().catch((error: Error) => console.error(`Engine failed to start: ${error.message}`));
+    const removeGuard = keepServingOnEscape();
     const host = await startHost({ services, staticDir: rendererDir(), port, bindHost, token });
     console.log(`Diffa Studio (headless) is running. Open this URL in a browser (Ctrl+C stops it):`);
     console.log(host.url);
@@ -57,6 +59,7 @@ export const serveCommand: Command = {
     // are cancelled, the engine stops, downloads pause with their partial files flushed (the next start resumes them).
     await host.dispose();
     await services.dispose();
+    removeGuard();
     return 0;
   },
 };

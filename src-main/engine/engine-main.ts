@@ -1,10 +1,11 @@
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { ApiError } from '../../src-common/api/errors';
+import { PROVIDER_NAMES } from '../../src-common/decoding/providers';
 import { answerQuestion } from './answer';
 import { LoadedModel } from './loaded-model';
 import { type EngineCall, EngineCallSchema, type EngineOp, type EngineOutgoing, type EngineParsedParams, type EngineResult, engineOps } from './protocol';
-import type { ProviderName } from './providers';
+import { knownUnavailable, type ProviderName } from './providers';
 
 /**
  * Entry point of the engine process. Runs as an Electron utilityProcess (messages through `process.parentPort`) or
@@ -57,7 +58,11 @@ type Handler<O extends EngineOp> = (params: EngineParsedParams<O>, callId: numbe
 const handlers: { [O in EngineOp]: Handler<O> } = {
   hello: async () => {
     const runtime = ortInfo();
-    const backends = (runtime.listSupportedBackends?.() ?? []).map((b) => ({ name: b.name, bundled: b.bundled }));
+    // A backend onnxruntime supports but this machine cannot run (WebGPU without a Vulkan driver) says why.
+    const backends = (runtime.listSupportedBackends?.() ?? []).map((b) => {
+      const reason = (PROVIDER_NAMES as readonly string[]).includes(b.name) ? knownUnavailable(b.name as ProviderName) : null;
+      return { name: b.name, bundled: b.bundled, ...(reason ? { unusable: reason } : {}) };
+    });
     return { pid: process.pid, onnxruntime: runtime.env.versions.node ?? 'unknown', backends };
   },
   load: async (params) => {

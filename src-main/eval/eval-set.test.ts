@@ -14,6 +14,7 @@ describe('eval sets', () => {
     );
     const items = readEvalSet(dir);
     assert.equal(items.length, 1);
+    assert.equal(items[0]?.condition, undefined);
     assert.equal(items[0]?.path, join(dir, 'a.wav'));
     writeFileSync(join(dir, 'index.jsonl'), '{"audio": "a.wav"}\n');
     assert.throws(() => readEvalSet(dir), /line 1: task/);
@@ -36,5 +37,20 @@ describe('eval sets', () => {
     assert.equal(score.tasks.kind?.accuracy, 0.5);
     assert.equal(score.tasks.transcribe?.word_error_rate, 0.5);
     assert.ok(Math.abs(score.overall - 1 / 3) < 1e-12);
+    assert.equal(score.empty_answers, 0);
+    assert.deepEqual(score.conditions, {});
+  });
+
+  it('scores per condition when items carry one, and counts empty answers', () => {
+    const score = scoreAnswers([
+      { task: 'kind', expected: 'speech', answer: 'speech', condition: 'clean' },
+      { task: 'pitch', expected: 'low', answer: 'high', condition: 'clean' },
+      { task: 'kind', expected: 'noise', answer: ' ', condition: 'noisy10' },
+    ]);
+    assert.equal(score.conditions.clean?.accuracy, 0.5);
+    assert.equal(score.conditions.clean?.tasks.pitch?.accuracy, 0);
+    assert.equal(score.conditions.noisy10?.n, 1);
+    assert.equal(score.conditions.noisy10?.accuracy, 0);
+    assert.equal(score.empty_answers, 1);
   });
 });

@@ -11,6 +11,8 @@ export const EvalItemSchema = z.object({
   task: z.string().min(1),
   question: z.string().min(1),
   answer: z.string(),
+  /** How the item was made (clean, noisy10, codec…): the report adds accuracy per condition when items carry one. */
+  condition: z.string().min(1).optional(),
 });
 export type EvalItem = z.infer<typeof EvalItemSchema> & { path: string };
 
@@ -73,7 +75,36 @@ export interface TaskScore {
   word_error_rate: number;
 }
 
-export function scoreAnswers(results: { task: string; expected: string; answer: string }[]) {
+export interface ConditionScore {
+  n: number;
+  correct: number;
+  accuracy: number;
+  tasks: Record<string, { n: number; correct: number; accuracy: number }>;
+}
+
+/** Accuracy per condition, and per task inside each, for the items that carry a condition. */
+function scoreConditions(results: { task: string; expected: string; answer: string; condition?: string }[]) {
+  const conditions: Record<string, ConditionScore> = {};
+  for (const r of results) {
+    if (r.condition === undefined) continue;
+    conditions[r.condition] ??= { n: 0, correct: 0, accuracy: 0, tasks: {} };
+    const c = conditions[r.condition] as ConditionScore;
+    c.tasks[r.task] ??= { n: 0, correct: 0, accuracy: 0 };
+    const t = c.tasks[r.task] as { n: number; correct: number; accuracy: number };
+    const ok = normalizeAnswer(r.answer) === normalizeAnswer(r.expected) ? 1 : 0;
+    c.n++;
+    c.correct += ok;
+    t.n++;
+    t.correct += ok;
+  }
+  for (const c of Object.values(conditions)) {
+    c.accuracy = c.correct / c.n;
+    for (const t of Object.values(c.tasks)) t.accuracy = t.correct / t.n;
+  }
+  return conditions;
+}
+
+export function scoreAnswers(results: { task: string; expected: string; answer: string; condition?: string }[]) {
   const tasks: Record<string, TaskScore> = {};
   for (const r of results) {
     tasks[r.task] ??= { n: 0, correct: 0, accuracy: 0, word_errors: 0, words: 0, word_error_rate: 0 };
@@ -89,5 +120,6 @@ export function scoreAnswers(results: { task: string; expected: string; answer: 
     t.word_error_rate = t.words ? t.word_errors / t.words : 0;
   }
   const correct = Object.values(tasks).reduce((s, t) => s + t.correct, 0);
-  return { tasks, overall: results.length ? correct / results.length : 0 };
+  const empty = results.filter((r) => normalizeAnswer(r.answer) === '').length;
+  return { tasks, overall: results.length ? correct / results.length : 0, empty_answers: empty, conditions: scoreConditions(results) };
 }

@@ -9,7 +9,13 @@ export const tokenCookieName = (port: number) => `diffa_token_${port}`;
 function readCookie(header: string | undefined, name: string): string | undefined {
   for (const part of (header ?? '').split(';')) {
     const [key, ...value] = part.trim().split('=');
-    if (key === name) return decodeURIComponent(value.join('='));
+    if (key !== name) continue;
+    // A malformed escape (`%E0%A4%A`) is not a token: compare it as sent, so it is simply a wrong one.
+    try {
+      return decodeURIComponent(value.join('='));
+    } catch {
+      return value.join('=');
+    }
   }
   return undefined;
 }
@@ -36,9 +42,17 @@ export function allowedHosts(port: number, bindHost: string): Set<string> {
 
 export type Verdict = { ok: true } | { ok: false; status: 401 | 403; reason: string };
 
-/** Every request and WebSocket upgrade passes through here: right Host, same Origin (if any), right token. */
-export function checkRequest(req: IncomingMessage, url: URL, opts: { token: string; port: number; hosts: Set<string> }): Verdict {
-  if (!opts.hosts.has(req.headers.host ?? '')) return { ok: false, status: 403, reason: 'Unknown Host header' };
+/**
+ * Every request and WebSocket upgrade passes through here: addressed to us (`authority`: the Host header, or the
+ * authority of an absolute-form target), same Origin (if any), right token.
+ */
+export function checkRequest(
+  req: IncomingMessage,
+  target: { url: URL; authority: string },
+  opts: { token: string; port: number; hosts: Set<string> },
+): Verdict {
+  const { url } = target;
+  if (!opts.hosts.has(target.authority)) return { ok: false, status: 403, reason: 'Unknown Host header' };
   const origin = req.headers.origin;
   if (origin !== undefined && !opts.hosts.has(origin.replace(/^https?:\/\//, '')))
     return { ok: false, status: 403, reason: 'Cross-origin requests are refused' };

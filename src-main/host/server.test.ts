@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
+import { connect as connectSocket } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { WebSocket } from 'ws';
@@ -24,6 +25,25 @@ function call(ws: WebSocket, message: unknown): Promise<{ ok: boolean; result?: 
   return new Promise((resolve) => {
     ws.once('message', (data) => resolve(JSON.parse(data.toString())));
     ws.send(typeof message === 'string' ? message : JSON.stringify(message));
+  });
+}
+
+/** Sends raw bytes and resolves with the status of the answer (0: closed without one). */
+function rawStatus(port: number, text: string): Promise<number> {
+  return new Promise((resolve) => {
+    const socket = connectSocket({ host: '127.0.0.1', port });
+    let reply = '';
+    const status = () => Number(/^HTTP\/1\.1 (\d{3})/.exec(reply)?.[1] ?? 0);
+    socket.on('data', (chunk) => {
+      reply += chunk.toString('latin1');
+      if (reply.includes('\r\n\r\n')) {
+        resolve(status());
+        socket.destroy();
+      }
+    });
+    socket.on('error', () => undefined);
+    socket.on('close', () => resolve(status()));
+    socket.write(text);
   });
 }
 
@@ -77,6 +97,25 @@ describe('headless host', () => {
         .end();
     });
     assert.equal(rebinding, 403);
+  });
+
+  it('turns malformed targets and cookies into 4xx answers, for requests and upgrades', async () => {
+    const { port, token } = host;
+    const upgrade = 'Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n';
+    const ask = (line: string, headers = '') => rawStatus(port, `${line}\r\nHost: 127.0.0.1:${port}\r\n${headers}\r\n`);
+    assert.equal(await ask('GET http://[/ HTTP/1.1'), 400);
+    assert.equal(await ask('GET http://[/ HTTP/1.1', upgrade), 400);
+    assert.equal(await ask('GET / HTTP/1.1', `Cookie: diffa_token_${port}=%E0%A4%A\r\n`), 403);
+    assert.equal(await ask('GET /api HTTP/1.1', `Cookie: diffa_token_${port}=%E0%A4%A\r\n${upgrade}`), 403);
+    assert.equal(await ask('GET / HTTP/1.1', `Cookie: diffa_token_${port}=${token}\r\n`), 200);
+    // an absolute-form target names the host it is for (RFC 9112 §3.2.2): that, not the Host header, must be ours
+    assert.equal(await ask(`GET http://127.0.0.1:${port}/?token=${token} HTTP/1.1`), 200);
+    assert.equal(await ask(`GET http://evil.example:${port}/?token=${token} HTTP/1.1`), 403);
+    assert.equal(await ask(`GET http://evil.example:${port}/api?token=${token} HTTP/1.1`, upgrade), 403);
+    assert.equal(await ask(`GET http://127.0.0.1:${port}/api?token=${token} HTTP/1.1`, upgrade), 101);
+    // `//host/path` is a path on this host, never another origin
+    assert.equal(await ask(`GET //evil.example/index.html?token=${token} HTTP/1.1`), 404);
+    assert.equal(await ask(`GET /\\evil.example/?token=${token} HTTP/1.1`), 400);
   });
 
   it('keeps paths inside the renderer folder', async () => {

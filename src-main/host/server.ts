@@ -11,6 +11,7 @@ import { createHandlers, openChosenFile } from '../api/handlers';
 import { contentSecurityPolicy } from '../core/csp';
 import { rangeReply } from '../files/range';
 import { allowedHosts, checkRequest, newToken, tokenCookieName } from './auth';
+import { parseRequestTarget } from './request-target';
 import { sendStatic, staticPath } from './static-files';
 import { discardUpload, receiveUpload } from './upload';
 
@@ -38,6 +39,8 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
 }
 
 function sendError(res: ServerResponse, error: unknown): void {
+  // Failing mid-body (a file that vanished while streaming): the status line is gone, so cut the connection instead.
+  if (res.headersSent) return void res.destroy();
   const apiError = ApiError.wrap(error);
   sendJson(res, HTTP_STATUS[apiError.code] ?? 500, { error: apiError.toPublicJSON() });
 }
@@ -69,10 +72,11 @@ export async function startHost(options: HostOptions): Promise<Host> {
   };
 
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    const url = new URL(req.url ?? '/', origin);
-    const verdict = checkRequest(req, url, { token, port, hosts });
+    const target = parseRequestTarget(req.url, req.headers.host, origin);
+    if (!target) return sendJson(res, 400, { error: { code: 'bad_request', message: 'Malformed request target' } });
+    const verdict = checkRequest(req, target, { token, port, hosts });
     if (!verdict.ok) return sendJson(res, verdict.status, { error: { code: verdict.status === 401 ? 'unauthorized' : 'forbidden', message: verdict.reason } });
-    handleHttp(req, res, url).catch((error) => sendError(res, error));
+    handleHttp(req, res, target.url).catch((error) => sendError(res, error));
   });
 
   async function handleHttp(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
@@ -109,8 +113,13 @@ export async function startHost(options: HostOptions): Promise<Host> {
   }
 
   server.on('upgrade', (req, socket, head) => {
-    const url = new URL(req.url ?? '/', origin);
-    const verdict = url.pathname === '/api' ? checkRequest(req, url, { token, port, hosts }) : ({ ok: false, status: 403, reason: 'Not found' } as const);
+    // Node takes its own error listener off an upgraded socket: without this one, a client that resets the
+    // connection before we answer would throw ECONNRESET out of the process.
+    socket.on('error', () => socket.destroy());
+    const target = parseRequestTarget(req.url, req.headers.host, origin);
+    if (!target) return void socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    const verdict =
+      target.url.pathname === '/api' ? checkRequest(req, target, { token, port, hosts }) : ({ ok: false, status: 403, reason: 'Not found' } as const);
     if (!verdict.ok) {
       socket.end(`HTTP/1.1 ${verdict.status} ${verdict.status === 401 ? 'Unauthorized' : 'Forbidden'}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
       return;

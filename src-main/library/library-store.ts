@@ -83,6 +83,6 @@ export class LibraryStore {
   }
 
   private empty(fingerprint: string, fileName: string): LibraryDoc {
-    return { schema: LIBRARY_SCHEMA_VERSION, fingerprint, fileName, regions: [], exchanges: [], updatedAt: new Date().toISOString() };
+    return { schema: LIBRARY_SCHEMA_VERSION, fingerprint, fileName, regions: [], regionNumbers: 0, exchanges: [], updatedAt: new Date().toISOString() };
   }
 }

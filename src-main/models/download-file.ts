@@ -3,6 +3,7 @@ import { finished } from 'node:stream/promises';
 import { type Dispatcher, request } from 'undici';
 import { ApiError } from '../../src-common/api/errors';
 import { BlockSink } from './block-sink';
+import { HubPolicy, refusedAddress } from './hub-policy';
 import { tlsTrustError } from './network';
 import { type OpenPart, openPartFile, type PartFile } from './part-file';
 import { createHasher, type StreamHasher } from './stream-hasher';
@@ -23,6 +24,8 @@ export interface DownloadOptions {
   /** Called with every block of bytes received (negative when a partial file had to be thrown away). */
   onBytes?: (delta: number) => void;
   openPart?: OpenPart;
+  /** Where requests and redirects may go; by default only the URL's own origin is a hub. */
+  policy?: HubPolicy;
   /** Idle time without a byte before the connection counts as stalled and is retried. */
   stallMs?: number;
   /** Failed attempts in a row (without progress) before giving up. */
@@ -228,7 +231,7 @@ async function fetchFrom(file: FileDownload, state: Progress, options: DownloadO
     if (code === 'EACCES' || code === 'EROFS' || code === 'EPERM')
       throw new ApiError('io_error', `${name}: cannot write ${file.partPath} (${code})`, { file: file.path, code });
     if (options.signal.aborted) throw new ApiError('cancelled', 'Download stopped');
-    const untrusted = tlsTrustError(error, new URL(file.url).host);
+    const untrusted = tlsTrustError(error, new URL(file.url).host) ?? refusedAddress(error);
     if (untrusted) throw untrusted;
     throw new Retryable(stalled ? `no data for ${stallMs} ms` : (error as Error).message);
   } finally {
@@ -263,8 +266,12 @@ function checkSize(response: Dispatcher.ResponseData, status: number, have: numb
  */
 async function openFollowingRedirects(url: string, have: number, options: DownloadOptions, signal: AbortSignal): Promise<Dispatcher.ResponseData> {
   const origin = new URL(url).origin;
+  const policy = options.policy ?? new HubPolicy([origin]);
   let current = url;
+  let from: string | undefined;
   for (let hop = 0; hop < 6; hop++) {
+    // Before anything is sent: a pasted URL, a catalog entry or a redirect must not reach a host that is not ours.
+    policy.checkRequest(current, from);
     const headers: Record<string, string> = { 'accept-encoding': 'identity' };
     if (have > 0) headers.range = `bytes=${have}-`;
     if (options.token && new URL(current).origin === origin) headers.authorization = `Bearer ${options.token}`;
@@ -272,6 +279,7 @@ async function openFollowingRedirects(url: string, have: number, options: Downlo
     const location = response.headers.location;
     if (response.statusCode >= 300 && response.statusCode < 400 && location) {
       await response.body.dump();
+      from = current;
       current = new URL(String(location), current).href;
       continue;
     }

@@ -3,6 +3,7 @@ import { type Dispatcher, request } from 'undici';
 import { z } from 'zod';
 import { ApiError } from '../../src-common/api/errors';
 import { BundleManifestSchema } from './bundle-manifest';
+import { HubPolicy, refusedAddress } from './hub-policy';
 import { tlsTrustError } from './network';
 
 /** A file to fetch: where it goes in the bundle and what it must be. */
@@ -63,12 +64,16 @@ export interface HubClient {
   dispatcher: Dispatcher;
   token?: string;
   signal?: AbortSignal;
+  /** Where requests may go; by default only the endpoint being planned from. */
+  policy?: HubPolicy;
 }
 
 /** GET a small hub resource (JSON or manifest text), with the token, mapping the hub's statuses to clear errors. */
-async function getText(client: HubClient, url: string, what: string): Promise<{ text: string; headers: Record<string, unknown> }> {
+async function getText(client: HubClient, policy: HubPolicy, url: string, what: string): Promise<{ text: string; headers: Record<string, unknown> }> {
   let current = url;
+  let from: string | undefined;
   for (let hop = 0; hop < 5; hop++) {
+    policy.checkRequest(current, from);
     const sameOrigin = new URL(current).origin === new URL(url).origin;
     const headers: Record<string, string> = { accept: 'application/json' };
     if (client.token && sameOrigin) headers.authorization = `Bearer ${client.token}`;
@@ -77,13 +82,14 @@ async function getText(client: HubClient, url: string, what: string): Promise<{ 
       response = await request(current, { dispatcher: client.dispatcher, headers, signal: client.signal });
     } catch (error) {
       if (client.signal?.aborted) throw new ApiError('cancelled', 'Cancelled');
-      const untrusted = tlsTrustError(error, new URL(url).host);
+      const untrusted = tlsTrustError(error, new URL(url).host) ?? refusedAddress(error);
       if (untrusted) throw untrusted;
       throw new ApiError('io_error', `Cannot reach ${new URL(url).origin} for ${what}: ${(error as Error).message}`);
     }
     const status = response.statusCode;
     if (status >= 300 && status < 400 && response.headers.location) {
       await response.body.dump();
+      from = current;
       current = new URL(String(response.headers.location), current).href;
       continue;
     }
@@ -111,16 +117,20 @@ const TreeEntrySchema = z.object({
  * agree, so a hub that serves something else than the manifest promises is caught before a byte is downloaded.
  */
 export async function planFromHub(client: HubClient, source: HubSource): Promise<PullPlan> {
-  const { endpoint, repo, revision } = source;
+  const { repo, revision } = source;
+  const policy = client.policy ?? new HubPolicy([source.endpoint]);
+  const endpoint = policy.requireHub(source.endpoint);
   const api = `${endpoint}/api/models/${repo}`;
-  const rev = RevisionSchema.safeParse(JSON.parse((await getText(client, `${api}/revision/${encodeURIComponent(revision)}`, `${repo}@${revision}`)).text));
+  const rev = RevisionSchema.safeParse(
+    JSON.parse((await getText(client, policy, `${api}/revision/${encodeURIComponent(revision)}`, `${repo}@${revision}`)).text),
+  );
   if (!rev.success) throw new ApiError('bad_model', `${repo}@${revision}: the hub's answer has no commit`);
   const commit = rev.data.sha;
 
   const tree = new Map<string, z.infer<typeof TreeEntrySchema>>();
   let next: string | undefined = `${api}/tree/${encodeURIComponent(commit)}?recursive=true`;
   while (next) {
-    const page = await getText(client, next, `${repo} file list`);
+    const page = await getText(client, policy, next, `${repo} file list`);
     for (const raw of JSON.parse(page.text) as unknown[]) {
       const entry = TreeEntrySchema.safeParse(raw);
       if (entry.success && entry.data.type === 'file') tree.set(entry.data.path, entry.data);
@@ -130,7 +140,7 @@ export async function planFromHub(client: HubClient, source: HubSource): Promise
   }
   if (!tree.has('manifest.json')) throw new ApiError('bad_model', `${repo}@${revision} is not a Diffa model bundle: it has no manifest.json`);
 
-  const manifestText = (await getText(client, resolveUrl(endpoint, repo, commit, 'manifest.json'), `${repo} manifest.json`)).text;
+  const manifestText = (await getText(client, policy, resolveUrl(endpoint, repo, commit, 'manifest.json'), `${repo} manifest.json`)).text;
   let manifest: z.infer<typeof BundleManifestSchema>;
   try {
     manifest = BundleManifestSchema.parse(JSON.parse(manifestText));

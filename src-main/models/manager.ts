@@ -9,7 +9,7 @@ import { type HardwareInfo, type HardwareProbe, hardwareInfo, systemProbe } from
 import { type PullPlan, parseHubSource, planFromHub } from './hub';
 import { removeInstalled } from './install';
 import { type InstalledModel, listInstalledModels } from './installed-models';
-import { hubEndpoint, hubToken, type ModelSettings, readModelSettings, writeModelSettings } from './model-settings';
+import { hubEndpoint, hubPolicy, hubToken, type ModelSettings, readModelSettings, writeModelSettings } from './model-settings';
 import { moveModelsFolder } from './move';
 import { createDispatcher } from './network';
 import { exportModel, importModel, type PackProgress } from './pack';
@@ -170,10 +170,14 @@ export class ModelManager {
   async plan(input: string, revision?: string, signal?: AbortSignal): Promise<PullPlan> {
     const settings = readModelSettings(this.options.home);
     const endpoint = hubEndpoint(settings, this.env);
-    const client = { dispatcher: this.dispatcher, token: hubToken(this.env), signal };
+    const policy = hubPolicy(settings, this.env);
+    const client = { dispatcher: this.dispatcher, token: hubToken(this.env), signal, policy };
     // An unfinished download resumes exactly what it started (same commit), whatever the branch says now.
     const staged = /^[a-z0-9][a-z0-9._-]*$/.test(input) ? readStagingState(this.modelsDir, input) : null;
-    if (staged?.source && !revision) return { id: staged.id, name: staged.name, ...staged.source, files: staged.files };
+    if (staged?.source && !revision) {
+      policy.requireHub(staged.source.endpoint);
+      return { id: staged.id, name: staged.name, ...staged.source, files: staged.files };
+    }
     const entry = this.catalog().find((e) => e.id === input);
     if (entry) {
       if (entry.bundled) throw new ApiError('bad_request', `${entry.name} ships with the app: there is nothing to download`);
@@ -181,6 +185,7 @@ export class ModelManager {
       const source = { endpoint: entry.source.endpoint ?? endpoint, repo: entry.source.repo, revision: revision ?? entry.source.revision };
       if (entry.files && !revision) {
         // Pinned in the catalog: no API call, every byte checked against the catalog's hashes.
+        policy.requireHub(source.endpoint);
         return { id: entry.id, name: entry.name, ...source, commit: source.revision, files: entry.files };
       }
       return planFromHub(client, source);
@@ -232,6 +237,7 @@ export class ModelManager {
       onProgress: (p) => this.emit(p),
       freeSpace: this.options.freeSpace,
       openPart: this.options.openPart,
+      policy: hubPolicy(readModelSettings(this.options.home), this.env),
       stallMs: this.stallMs(),
       backoffMs: this.options.backoffMs,
       maxRetries: this.options.maxRetries,
@@ -327,6 +333,7 @@ export class ModelManager {
       dispatcher: this.dispatcher,
       token: hubToken(this.env),
       signal: new AbortController().signal,
+      policy: hubPolicy(readModelSettings(this.options.home), this.env),
       stallMs: this.stallMs(),
       backoffMs: this.options.backoffMs,
       maxRetries: this.options.maxRetries,

@@ -3,6 +3,7 @@ import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 import type { AppHome } from '../core/app-home';
+import { HubPolicy } from './hub-policy';
 
 /**
  * Model-manager settings, in their own file (`<home>/settings/models.json`) rather than the shared app settings:
@@ -19,6 +20,8 @@ export const ModelSettingsSchema = z.object({
   noProxy: z.string().optional(),
   /** PEM file of extra CA certificates (a corporate TLS inspector), added to Node's own roots. */
   caFile: z.string().optional(),
+  /** More hubs (mirrors) pulls may use besides the main one; nothing else is ever downloaded from. */
+  mirrors: z.array(z.string().url()).optional(),
   /** Seconds without a byte before a download connection counts as stalled and is retried (like curl's --speed-time). */
   stallSeconds: z.number().positive().max(3600).optional(),
 });
@@ -63,6 +66,10 @@ export const DEFAULT_HUB = 'https://huggingface.co';
 export function hubEndpoint(settings: ModelSettings, env: NodeJS.ProcessEnv = process.env): string {
   return (env.HF_ENDPOINT || settings.hubEndpoint || DEFAULT_HUB).replace(/\/+$/, '');
 }
+
+/** Where pulls may go: the hub in effect and the user's mirrors. */
+export const hubPolicy = (settings: ModelSettings, env: NodeJS.ProcessEnv = process.env) =>
+  new HubPolicy([hubEndpoint(settings, env), ...(settings.mirrors ?? [])]);
 
 /** `HF_TOKEN`, else the token file `huggingface-cli login` writes, so a logged-in user needs no extra step. */
 export function hubToken(env: NodeJS.ProcessEnv = process.env): string | undefined {

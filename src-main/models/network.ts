@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { rootCertificates } from 'node:tls';
 import { Agent, type Dispatcher, EnvHttpProxyAgent } from 'undici';
 import { ApiError } from '../../src-common/api/errors';
-import type { ModelSettings } from './model-settings';
+import { hubPolicy, type ModelSettings } from './model-settings';
 
 /**
  * The HTTP dispatcher every model download goes through. Node's built-in fetch ignores proxy variables, and
@@ -19,7 +19,8 @@ export function createDispatcher(settings: ModelSettings, env: NodeJS.ProcessEnv
   // Read from `env` (not undici's own look at process.env) so a caller can decide, and tests can describe, the network.
   const httpProxy = settings.proxy || env.http_proxy || env.HTTP_PROXY || undefined;
   const httpsProxy = settings.proxy || env.https_proxy || env.HTTPS_PROXY || httpProxy;
-  if (!httpProxy && !httpsProxy) return new Agent({ ...timeouts, connect: tls });
+  // Storage hosts must not resolve into the local network; behind a proxy the proxy resolves names, not us.
+  if (!httpProxy && !httpsProxy) return new Agent({ ...timeouts, connect: { ...tls, lookup: hubPolicy(settings, env).guardedLookup() } });
   return new EnvHttpProxyAgent({
     ...timeouts,
     connect: tls,

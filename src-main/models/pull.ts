@@ -7,6 +7,7 @@ import { loadBundle } from './bundle';
 import { ensureSpace, type FreeSpace, freeSpace } from './disk-space';
 import { downloadFile, HashMismatch } from './download-file';
 import { type PlannedFile, type PullPlan, resolveUrl } from './hub';
+import type { HubPolicy } from './hub-policy';
 import { installBundle } from './install';
 import type { OpenPart } from './part-file';
 import { etaSeconds, type PullProgress, SpeedMeter } from './progress';
@@ -23,6 +24,7 @@ export interface PullOptions {
   progressIntervalMs?: number;
   freeSpace?: FreeSpace;
   openPart?: OpenPart;
+  policy?: HubPolicy;
   stallMs?: number;
   maxRetries?: number;
   backoffMs?: number;
@@ -162,6 +164,7 @@ export async function fetchVerified(plan: PullPlan, file: PlannedFile, bundle: s
     signal: options.signal,
     onBytes,
     openPart: options.openPart,
+    policy: options.policy,
     stallMs: options.stallMs,
     maxRetries: options.maxRetries,
     backoffMs: options.backoffMs,

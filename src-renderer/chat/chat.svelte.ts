@@ -132,6 +132,14 @@ class ChatState {
     }
   }
 
+  async setStepPace(pace: 'readable' | 'immediate'): Promise<void> {
+    try {
+      await api.request('settings.update', { stepPace: pace });
+    } catch (error) {
+      toasts.error(error, 'Cannot change how steps are shown');
+    }
+  }
+
   setWidth(width: number): void {
     this.width = clampWidth(width);
     store(WIDTH_KEY, String(this.width));

@@ -155,11 +155,21 @@ export function wantsEvidence(question: string): boolean {
   return EVIDENCE_WORDS.test(question);
 }
 
-/** A region's name as chips show it: its label, else "Region n" by its place in the file's list. */
+/** A region's number: the one it was given (stable across deletes), else its place in an old library's list. */
+export function regionNumber(region: Region, regions: readonly Region[]): number {
+  return region.number ?? regions.indexOf(region) + 1;
+}
+
+/** The number the next region gets: never one a region of this file had before (a deleted one can be undone). */
+export function nextRegionNumber(regions: readonly Region[], handedOut = 0): number {
+  return regions.reduce((highest, region, index) => Math.max(highest, region.number ?? index + 1), handedOut) + 1;
+}
+
+/** A region's name as chips show it: its label, else "Region n" by its number. */
 export function regionName(region: Region | undefined, regions: readonly Region[]): string {
   if (!region) return 'Whole file';
   if (region.label.trim()) return region.label.trim();
-  return `Region ${regions.indexOf(region) + 1}`;
+  return `Region ${regionNumber(region, regions)}`;
 }
 
 /** The chip of an exchange: the region it asked about as it is now, or the span it had when asked. */

@@ -1,5 +1,16 @@
 /** The workspace's keyboard shortcuts (Ctrl/Cmd+O is the shell's). */
-export type WorkspaceAction = 'play-pause' | 'play-region' | 'loop' | 'zoom-in' | 'zoom-out' | 'nudge-left' | 'nudge-right' | 'delete' | 'deselect';
+export type WorkspaceAction =
+  | 'play-pause'
+  | 'play-region'
+  | 'loop'
+  | 'zoom-in'
+  | 'zoom-out'
+  | 'nudge-left'
+  | 'nudge-right'
+  | 'delete'
+  | 'deselect'
+  | 'region-start'
+  | 'region-end';
 
 /** Keys typed into a field (the chat's question, a region's name) are the field's, never a shortcut. */
 export function isTypingTarget(target: EventTarget | null): boolean {
@@ -39,6 +50,10 @@ export function shortcutFor(event: KeyboardEvent): WorkspaceAction | null {
       return 'delete';
     case 'escape':
       return 'deselect';
+    case '[':
+      return 'region-start';
+    case ']':
+      return 'region-end';
     default:
       return null;
   }

@@ -20,6 +20,14 @@ def featurize_audio(audio16k: np.ndarray):
 
 
 def featurize_item(item):
+    if item.get("v") == 2:
+        from . import scenes
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, scenes.file_name(0, item))
+            start, end = scenes.render_file(item, path)
+            audio = corpus.decode_16k_mono(path, start, end)
+        feats, n = featurize_audio(audio)
+        return feats.astype(np.float16), n
     with tempfile.TemporaryDirectory() as d:
         x, start, end = corpus.render_file(item)
         path = os.path.join(d, corpus.file_name(0, item))

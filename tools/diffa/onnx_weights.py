@@ -50,6 +50,72 @@ def fold_transposes(model, weights):
     return folded
 
 
+def _nbytes(shape, np_t):
+    n = 1
+    for d in shape:
+        n *= d
+    return n * np.dtype(np_t).itemsize
+
+
+def layout(model, weights, dtypes, transposed, int4, shapes):
+    """Where every initializer goes in the external data file, in the order bind() writes them: a list of
+    {name, source, op, dtype, shape, offset, length}. `op` says how the stored bytes come from the state-dict tensor
+    `source` (float32, [out, in] for Linear weights): copy (cast to dtype), transpose (2-D, then cast), or one of
+    MatMulNBits' three inputs (q4, scales, zero_points; onnx_int4.quantize). The TypeScript builder
+    (src-main/models/build/) reads this plan to write the same bytes without Python."""
+    entries, offset = [], 0
+
+    def add(name, source, op, dtype, shape):
+        nonlocal offset
+        offset += -offset % ALIGN
+        length = _nbytes(shape, _ONNX[dtype][0])
+        entries.append({"name": name, "source": source, "source_shape": [int(d) for d in shapes[source]], "op": op,
+                        "dtype": dtype, "shape": [int(d) for d in shape], "offset": offset, "length": length})
+        offset += length
+
+    for i in model.graph.input:
+        w = i.name
+        if w not in weights:
+            continue
+        shape = shapes[w]
+        if w in int4:
+            n, k = shape
+            kb = k // onnx_int4.BLOCK
+            add(w + "/q4", w, "q4", "uint8", (n, kb, onnx_int4.BLOCK // 2))
+            add(w + "/scales", w, "scales", dtypes[w], (n * kb,))
+            add(w + "/zero_points", w, "zero_points", "uint8", (n * ((kb + 1) // 2),))
+        elif w in transposed:
+            add(w, w, "transpose", dtypes[w], tuple(reversed(shape)))
+        else:
+            add(w, w, "copy", dtypes[w], shape)
+    return entries
+
+
+def _external(name, onnx_type, shape, location, offset, length):
+    t = TensorProto(name=name, data_type=onnx_type, dims=list(shape))
+    t.data_location = TensorProto.EXTERNAL
+    for k, v in (("location", location), ("offset", str(offset)), ("length", str(length))):
+        e = t.external_data.add()
+        e.key, e.value = k, v
+    return t
+
+
+def template(model, onnx_path, weights, dtypes, transposed, int4, shapes):
+    """Writes onnx_path with every weight as an external-data reference into onnx_path.data, but no data: the
+    graph template the TypeScript builder fills. Returns the plan (layout) for that data file."""
+    g = model.graph
+    entries = layout(model, weights, dtypes, transposed, int4, shapes)
+    location = os.path.basename(onnx_path) + ".data"
+    for i in list(g.input):
+        if i.name in weights:
+            g.input.remove(i)
+    g.initializer.extend(_external(e["name"], _ONNX[e["dtype"]][1], e["shape"], location, e["offset"], e["length"])
+                         for e in entries)
+    onnx.save_model(model, onnx_path)
+    return {"graph": os.path.basename(onnx_path), "data": location,
+            "size": entries[-1]["offset"] + entries[-1]["length"] if entries else 0, "tensors": entries}
+
+
 class ExternalData:
     def __init__(self, onnx_path):
         self.name = os.path.basename(onnx_path) + ".data"

@@ -124,6 +124,11 @@ export class SafetensorsFolder implements TensorSource {
     return new SafetensorsFolder(dir, tensors);
   }
 
+  /** One safetensors file on its own. */
+  static async openFile(file: string): Promise<SafetensorsFolder> {
+    return new SafetensorsFolder(file, await readSafetensorsHeader(file));
+  }
+
   names(): string[] {
     return [...this.tensors.keys()];
   }

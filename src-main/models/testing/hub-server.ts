@@ -45,6 +45,8 @@ export class TestHub {
   private readonly sockets = new Set<Socket>();
   /** Bytes per second per response; 0 = as fast as possible. */
   rate = 0;
+  /** Where `resolve/` sends LFS files (the storage host it hands out); empty = its own `/cdn/` route. */
+  storageUrl = '';
   private server!: Server;
   url = '';
 
@@ -160,7 +162,7 @@ export class TestHub {
     if (!this.authorised(req, res, repo)) return;
     if (rev !== 'main' && rev !== repo.commit) return void res.writeHead(404).end('Revision not found');
     // The real hub redirects LFS files to its CDN; the client must keep Range and drop nothing else that matters.
-    if (file.lfs) return void res.writeHead(302, { location: `/cdn/${name}/${filePath}` }).end();
+    if (file.lfs) return void res.writeHead(302, { location: `${this.storageUrl}/cdn/${name}/${filePath}` }).end();
     this.serveFile(req, res, file);
   }
 

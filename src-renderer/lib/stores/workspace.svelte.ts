@@ -25,6 +25,8 @@ class Workspace {
    */
   playRequest = $state<{ regionId: string | null; start: number; end: number | null; nonce: number } | null>(null);
   private loadedFor: string | null = null;
+  /** Regions deleted in this page, newest last, by file: Ctrl+Z brings the newest back (same id, number and answers). */
+  deleted = $state<{ fileId: string; region: Region }[]>([]);
 
   constructor() {
     api.on('chat.step', ({ fileId, exchangeId, step }) => {
@@ -117,12 +119,27 @@ class Workspace {
   async deleteRegion(id: string): Promise<void> {
     const fileId = files.selectedId;
     if (!fileId) return;
+    const region = this.regions.find((r) => r.id === id);
     try {
       this.doc = await api.request('regions.delete', { fileId, regionId: id });
       if (this.selectedRegionId === id) this.selectedRegionId = null;
+      if (region) this.deleted = [...this.deleted, { fileId, region: { ...region } }].slice(-50);
     } catch (error) {
       toasts.error(error, 'Cannot delete the region');
     }
+  }
+
+  /** Brings back the region deleted last in the open file (Ctrl+Z). Returns whether there was one. */
+  async undoDelete(): Promise<boolean> {
+    const fileId = files.selectedId;
+    let index = this.deleted.length - 1;
+    while (index >= 0 && this.deleted[index]?.fileId !== fileId) index--;
+    const entry = this.deleted[index];
+    if (!entry) return false;
+    this.deleted = this.deleted.filter((_, i) => i !== index);
+    await this.saveRegion(entry.region);
+    this.selectRegion(entry.region.id);
+    return true;
   }
 
   /** The selected region's thread (or the whole file's), oldest first. */
