@@ -72,7 +72,17 @@ test('confidence bands, percentages, step statistics', () => {
 });
 
 test('presets: faithful is low-confidence with one token per step; fast is the manifest’s sampler', () => {
-  const defaults = { sampler: 'factor' as const, steps: 8, genLength: 16, blockLength: 8, temperature: 0, cfgScale: 0, factor: 1, threshold: 0.9 };
+  const defaults = {
+    sampler: 'factor' as const,
+    steps: 8,
+    genLength: 16,
+    blockLength: 8,
+    temperature: 0,
+    cfgScale: 0,
+    factor: 1,
+    threshold: 0.9,
+    cache: 'prefix' as const,
+  };
   const faithful = presetDecoding('faithful', defaults);
   expect(faithful).toMatchObject({ sampler: 'low-confidence', steps: 16, genLength: 16, blockLength: 8, seed: 0 });
   expect(decodingProblem(faithful)).toBeNull();

@@ -1,4 +1,5 @@
-import { writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import type { Page } from '@playwright/test';
 import { expect, openApp, test } from './fixtures';
 import { startHost } from './support/host';
@@ -44,6 +45,31 @@ test('a WAV picked with Open… is uploaded, listed, selected and streams with R
   expect(range.status).toBe(206);
   expect(range.contentRange).toBe(`bytes 40-47/${wav.length}`);
   expect(range.bytes).toEqual([...wav.subarray(40, 48)]);
+});
+
+test('A-law CAF and AIFF, which the browser cannot play itself, play as the host’s decoded WAV and seek', async ({ page, host }, testInfo) => {
+  await openApp(page, host.url);
+  for (const [name, codec] of [
+    ['alaw.caf', 'pcm_alaw'],
+    ['tone.aiff', 'pcm_s16be'],
+  ] as const) {
+    const path = testInfo.outputPath(name);
+    execFileSync('ffmpeg', ['-v', 'error', '-nostdin', '-y', '-f', 'lavfi', '-i', 'sine=f=440:r=8000:d=1.5', '-c:a', codec, path]);
+    await pickFiles(page, [{ name, mimeType: 'application/octet-stream', buffer: readFileSync(path) }]);
+    await expect(page.getByTestId('file-name')).toHaveText(name);
+    const audio = page.getByTestId('audio-player');
+    await expect.poll(() => audio.evaluate((el: HTMLAudioElement) => el.duration), { message: `${name} duration` }).toBeCloseTo(1.5, 2);
+    const seeked = await audio.evaluate(
+      (el: HTMLAudioElement) =>
+        new Promise<number>((resolve) => {
+          el.addEventListener('seeked', () => resolve(el.currentTime), { once: true });
+          el.currentTime = 1.2;
+        }),
+    );
+    expect(seeked).toBeCloseTo(1.2, 1);
+    expect(await audio.evaluate((el: HTMLAudioElement) => el.error?.code ?? null)).toBeNull();
+    await expect(page.getByTestId('toast').filter({ hasText: 'Cannot play' })).toHaveCount(0);
+  }
 });
 
 test('a file that is not audio shows a clear toast, and the app keeps working', async ({ page, host }) => {

@@ -5,7 +5,12 @@ tensors (parity/*.json + *.bin) that src-main/models/diffa-tiny-parity.test.ts c
 
   /usr/bin/python3 tools/export_bundle.py                       # from ~/.cache/diffa-tiny/ckpt/last.pt
   /usr/bin/python3 tools/export_bundle.py --ckpt PATH --out DIR
-  /usr/bin/python3 tools/export_bundle.py --random-init          # pipeline test without a checkpoint"""
+  /usr/bin/python3 tools/export_bundle.py --random-init          # pipeline test without a checkpoint
+  /usr/bin/python3 tools/export_bundle.py --weights tools/reference-weights/diffa-tiny.pt --llm-only
+                                              # rewrite llm.onnx, its manifest entries and its LLM parity cases only
+
+llm.onnx carries the key/value cache inputs and outputs (tools/diffa/graphs_kv.py); fed position 0 and an empty
+cache it is the plain graph, so the plain parity cases keep their PyTorch outputs."""
 import argparse
 import json
 import os
@@ -18,8 +23,10 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from diffa import bundle_io, features, prompt  # noqa: E402
 from diffa.config import DiffaConfig  # noqa: E402
 from diffa.graphs import AudioGraph, LLMGraph  # noqa: E402
+from diffa.graphs_kv import export_kv_llm, no_cache_inputs  # noqa: E402
 from diffa.model import DiffaModel  # noqa: E402
 from diffa.parity import tokenizer_cases, write_case  # noqa: E402
+from diffa.parity_kv import update_cache_cases  # noqa: E402
 from diffa.sampler_parity import write_sampler_cases  # noqa: E402
 from diffa.tasks import SUGGESTED_QUESTIONS, TASKS  # noqa: E402
 from diffa.tiny import DECODING, GEN_LENGTH, build_tokenizer, tiny_config  # noqa: E402
@@ -38,17 +45,7 @@ def export_graphs(model, out):
         torch.onnx.export(audio, (feats, ml), os.path.join(out, "audio.onnx"), opset_version=OPSET,
                           input_names=["input_features", "mel_length"], output_names=["audio_embeds"],
                           dynamic_axes={"audio_embeds": {1: "A"}})
-        emb = audio(feats, ml)
-        ids = torch.zeros(2, 30, dtype=torch.long)
-        args = (ids, emb, torch.tensor([5]), torch.tensor([GEN_LENGTH]), torch.tensor([0.0]), torch.tensor([0.0]),
-                torch.rand(1, GEN_LENGTH))
-        torch.onnx.export(LLMGraph(model).eval(), args, os.path.join(out, "llm.onnx"), opset_version=OPSET,
-                          input_names=["input_ids", "audio_embeds", "audio_offset", "gen_length", "cfg_scale",
-                                       "temperature", "uniform"],
-                          output_names=["tokens", "confidence", "topk_ids", "topk_probs"],
-                          dynamic_axes={"input_ids": {0: "B", 1: "L"}, "audio_embeds": {1: "A"},
-                                        "uniform": {1: "G"}, "tokens": {1: "G"}, "confidence": {1: "G"},
-                                        "topk_ids": {1: "G"}, "topk_probs": {1: "G"}})
+    export_kv_llm(model, os.path.join(out, "llm.onnx"), OPSET, GEN_LENGTH)
 
 
 def parity_cases(model, tok, out):
@@ -85,6 +82,7 @@ def parity_cases(model, tok, out):
                       "gen_length": torch.tensor([GEN_LENGTH]), "cfg_scale": torch.tensor([cfg_s]),
                       "temperature": torch.tensor([temp]), "uniform": u}
             outs = llm(**inputs)
+            inputs.update(no_cache_inputs(model.cfg.llm, inp_ids.shape[0]))
             cases.append(write_case(pdir, name, "llm", inputs, dict(zip(
                 ["tokens", "confidence", "topk_ids", "topk_probs"], outs))))
     write_sampler_cases(model, tok, pdir, task_clips(x0, n0))
@@ -93,6 +91,7 @@ def parity_cases(model, tok, out):
         json.dump(tokenizer_cases(tok, qs, prompt.render_prompt, prompt.audio_offset), fh, indent=1, ensure_ascii=False)
     with open(os.path.join(pdir, "index.json"), "w") as fh:
         json.dump({"tolerance": 1e-4, "cases": cases}, fh, indent=1)
+    update_cache_cases(pdir, model)
 
 
 def task_clips(fallback, fallback_length):
@@ -118,7 +117,9 @@ def save_reference_weights(model, tok, info):
 
 
 def io_spec(model):
-    return bundle_io.io_spec(model.cfg.llm.d_model, model.cfg.whisper.num_mel_bins, features.CHUNK_FRAMES)
+    llm = model.cfg.llm
+    cache = (llm.n_layers, llm.n_kv_heads, llm.d_model // llm.n_heads)
+    return bundle_io.io_spec(llm.d_model, model.cfg.whisper.num_mel_bins, features.CHUNK_FRAMES, cache)
 
 
 def manifest(model, tok, out, ckpt_info):
@@ -170,10 +171,19 @@ def main():
     ap.add_argument("--ckpt", default=os.path.join(CACHE, "ckpt", "last.pt"))
     ap.add_argument("--out", default=os.path.join(ROOT, "models", "diffa-tiny"))
     ap.add_argument("--random-init", action="store_true")
+    ap.add_argument("--weights", help="a reference-weights file (tools/reference-weights/*.pt) instead of --ckpt")
+    ap.add_argument("--llm-only", action="store_true",
+                    help="rewrite llm.onnx and its manifest entries only (parity cases and other files stay)")
     ap.add_argument("--parity-only", action="store_true", help="only rewrite parity/ (same checkpoint as the bundle)")
     a = ap.parse_args()
     tok = build_tokenizer()
-    if a.random_init:
+    if a.weights:
+        s = torch.load(a.weights, map_location="cpu")
+        assert s["vocab"] == tok.vocab, "weights vocabulary differs from build_tokenizer()"
+        model = DiffaModel(DiffaConfig.from_dict(s["config"]))
+        model.load_state_dict(s["state_dict"])
+        info = s["source"]
+    elif a.random_init:
         torch.manual_seed(0)
         model, info = DiffaModel(tiny_config(tok)), {"step": 0, "stage": 0, "note": "random init"}
     else:
@@ -187,6 +197,17 @@ def main():
         parity_cases(model, tok, a.out)
         save_reference_weights(model, tok, info)
         return print("parity cases and reference weights rewritten", a.out)
+    if a.llm_only:
+        export_kv_llm(model, os.path.join(a.out, "llm.onnx"), OPSET, GEN_LENGTH)
+        path = os.path.join(a.out, "manifest.json")
+        with open(path) as f:
+            m = json.load(f)
+        m["graphs"]["llm"] = io_spec(model)["llm"]
+        m["files"] = [bundle_io.file_entries(a.out, [e["path"]])[0] if e["path"] == "llm.onnx" else e for e in m["files"]]
+        with open(path, "w") as f:
+            json.dump(m, f, indent=1, ensure_ascii=False)
+        update_cache_cases(os.path.join(a.out, "parity"), model)
+        return print("llm.onnx, its manifest entries and its parity cases rewritten", a.out)
     os.makedirs(a.out, exist_ok=True)
     export_graphs(model, a.out)
     with open(os.path.join(a.out, "tokenizer.json"), "w") as f:

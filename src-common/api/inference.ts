@@ -1,10 +1,13 @@
 import { z } from 'zod';
+import { CACHE_MODES } from '../decoding/caches';
 import { PROVIDER_PREFERENCES } from '../decoding/providers';
 import { SAMPLER_NAMES } from '../decoding/samplers';
 
 /** Questions, decoding settings, step events and answers: shared by the engine, the API, the CLI and the renderer. */
 
 export const SamplerNameSchema = z.enum(SAMPLER_NAMES);
+/** Fast-dLLM's key/value caches (src-common/diffusion/cache.ts). */
+export const CacheModeSchema = z.enum(CACHE_MODES);
 export const ProviderPreferenceSchema = z.enum(PROVIDER_PREFERENCES);
 
 /**
@@ -26,6 +29,7 @@ export const DecodingSettingsSchema = z
       .max(2 ** 32 - 1),
     factor: z.number().positive().max(100),
     threshold: z.number().gt(0).lte(1),
+    cache: CacheModeSchema,
   })
   .partial()
   .strict();
@@ -92,7 +96,17 @@ export const AnswerSchema = z.object({
   provider: z.string(),
   providerAttempts: z.array(z.object({ provider: z.string(), ok: z.boolean(), reason: z.string().optional(), ms: z.number() })),
   model: z.object({ id: z.string(), name: z.string(), version: z.string(), manifestSha256: z.string() }),
-  decoding: DecodingSettingsSchema.required(),
+  // Answers stored before the cache existed ran without one.
+  decoding: DecodingSettingsSchema.required().extend({ cache: CacheModeSchema.default('none') }),
+  /** The cache that ran (and why it is not the one asked for) and the sequence positions the LLM computed. */
+  cache: z
+    .object({
+      requested: CacheModeSchema,
+      used: CacheModeSchema,
+      note: z.string().nullable(),
+      positionsComputed: z.number().int().nonnegative(),
+    })
+    .optional(),
   question: z.string(),
   prompt: z.string(),
   region: z.object({ start: z.number(), end: z.number() }),
@@ -101,6 +115,8 @@ export const AnswerSchema = z.object({
   heardSeconds: z.number(),
   /** The span the model heard, seconds in the file (absent in answers saved before it was recorded: the region's start). */
   heard: z.object({ start: z.number(), end: z.number() }).optional(),
+  /** The region's audio embeddings came from the engine's cache (an earlier question about the same region). */
+  audioReused: z.boolean().optional(),
   timings: z.object({
     decodeMs: z.number(),
     featuresMs: z.number(),

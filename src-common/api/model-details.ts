@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { SamplerNameSchema } from './inference';
+import { CacheModeSchema, SamplerNameSchema } from './inference';
 
 /** What the chat needs to know about a model before asking it: its decoding defaults and the questions it was taught. */
 export const ModelDetailsSchema = z.object({
@@ -18,6 +18,7 @@ export const ModelDetailsSchema = z.object({
     cfgScale: z.number().nonnegative(),
     factor: z.number().positive(),
     threshold: z.number().gt(0).lte(1),
+    cache: CacheModeSchema,
   }),
   suggestedQuestions: z.array(z.string()),
   /** The tasks the model was trained on, with the answers it was taught (when the set is closed). */

@@ -7,7 +7,17 @@ import { DECODING_FIELDS, DECODING_KEYS, relevantDecoding } from './options';
 import { PROVIDER_NAMES, PROVIDER_PREFERENCES } from './providers';
 import { plansSteps, SAMPLER_NAMES } from './samplers';
 
-const defaults = { sampler: 'factor', steps: 8, genLength: 8, blockLength: 4, temperature: 0, cfgScale: 0, factor: 1, threshold: 0.9 } as const;
+const defaults = {
+  sampler: 'factor',
+  steps: 8,
+  genLength: 8,
+  blockLength: 4,
+  temperature: 0,
+  cfgScale: 0,
+  factor: 1,
+  threshold: 0.9,
+  cache: 'prefix',
+} as const;
 
 describe('decoding registry', () => {
   it('is the one list the schemas are built from', () => {
@@ -42,7 +52,7 @@ describe('decoding registry', () => {
 
   it('sends only what the sampler reads', () => {
     const d = resolveDecoding(defaults, {});
-    assert.deepEqual(Object.keys(relevantDecoding(d)).sort(), ['blockLength', 'cfgScale', 'factor', 'genLength', 'sampler', 'seed', 'temperature']);
+    assert.deepEqual(Object.keys(relevantDecoding(d)).sort(), ['blockLength', 'cache', 'cfgScale', 'factor', 'genLength', 'sampler', 'seed', 'temperature']);
     assert.ok('threshold' in relevantDecoding({ ...d, sampler: 'threshold' }));
     assert.ok('steps' in relevantDecoding({ ...d, sampler: 'random' }));
     assert.equal(DECODING_FIELDS.steps.flag, 'steps');

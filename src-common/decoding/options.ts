@@ -1,3 +1,4 @@
+import { CACHE_MODES } from './caches';
 import type { FullDecoding } from './defaults';
 import { PROVIDER_PREFERENCES } from './providers';
 import { SAMPLER_NAMES, SAMPLERS, type SamplerName } from './samplers';
@@ -89,6 +90,14 @@ export const DECODING_FIELDS: { readonly [K in keyof FullDecoding]-?: DecodingFi
     max: 1,
     help: 'Fast-dLLM confidence threshold (threshold sampler)',
     only: (s) => SAMPLERS[s].reads === 'threshold',
+  },
+  cache: {
+    flag: 'cache',
+    metavar: 'C',
+    label: 'Cache',
+    kind: 'choice',
+    choices: CACHE_MODES,
+    help: `${CACHE_MODES.join(' | ')}: Fast-dLLM key/value cache (default: the model's, else prefix)`,
   },
 };
 

@@ -51,6 +51,12 @@ export interface ForwardInput {
   cfgScale: number;
   /** Per-position U(0,1) for temperature sampling (inverse CDF); null at temperature 0. */
   uniform: Float32Array | null;
+  /**
+   * The block this step decodes, [from, to) in window positions. The sampler reads the prediction only for masked
+   * positions inside it (and, at an early stop, commits EOS after it), which is what lets a cached forward pass
+   * compute the block alone (Fast-dLLM's caches). Absent: any position may be read.
+   */
+  block?: { from: number; to: number };
 }
 export type Forward = (input: ForwardInput) => Promise<WindowPrediction>;
 
@@ -116,14 +122,14 @@ export async function denoise(
   const random = new SeededRandom(params.seed);
   let forwardPasses = 0;
 
-  const predict = async (): Promise<WindowPrediction> => {
+  const predict = async (block: { from: number; to: number }): Promise<WindowPrediction> => {
     if (signal?.aborted) throw new DenoiseCancelled();
     let uniform: Float32Array | null = null;
     if (params.temperature > 0) {
       uniform = new Float32Array(genLength);
       for (let i = 0; i < genLength; i++) uniform[i] = Math.min(random.next(), BELOW_ONE);
     }
-    const prediction = await forward({ window: window.slice(), temperature: params.temperature, cfgScale: params.cfgScale, uniform });
+    const prediction = await forward({ window: window.slice(), temperature: params.temperature, cfgScale: params.cfgScale, uniform, block });
     forwardPasses++;
     return prediction;
   };
@@ -155,7 +161,7 @@ export async function denoise(
       const from = block * blockLength;
       const counts = numTransferTokens(maskedIn(from, from + blockLength).length, stepsPerBlock);
       for (const count of counts) {
-        const prediction = await predict();
+        const prediction = await predict({ from, to: from + blockLength });
         const masked = maskedIn(from, from + blockLength);
         const scores = sampler === 'random' ? Float64Array.from(prediction.confidence, () => random.next()) : prediction.confidence;
         emit(apply(prediction, masked.sort(byScore(scores)).slice(0, count)), block);
@@ -168,7 +174,7 @@ export async function denoise(
     const from = block * blockLength;
     const to = from + blockLength;
     for (let masked = maskedIn(from, to); masked.length > 0; masked = maskedIn(from, to)) {
-      const prediction = await predict();
+      const prediction = await predict({ from, to });
       const ranked = masked.sort(byScore(prediction.confidence));
       const chosen = ranked.filter((position, index) => {
         const confidence = prediction.confidence[position] ?? 0;

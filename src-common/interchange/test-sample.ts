@@ -25,7 +25,7 @@ function answer(text: string, start: number, end: number): Answer {
     provider: 'cpu',
     providerAttempts: [{ provider: 'cpu', ok: true, ms: 3 }],
     model: { id: 'diffa-tiny', name: 'DIFFA-Tiny', version: '0.1.0', manifestSha256: 'ab'.repeat(32) },
-    decoding: { sampler: 'factor', steps: 8, genLength: 8, blockLength: 8, temperature: 0, cfgScale: 0, seed: 7, factor: 1, threshold: 0.9 },
+    decoding: { sampler: 'factor', steps: 8, genLength: 8, blockLength: 8, temperature: 0, cfgScale: 0, seed: 7, factor: 1, threshold: 0.9, cache: 'none' },
     question: 'q',
     prompt: '<audio> q',
     region: { start, end },

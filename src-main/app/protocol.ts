@@ -1,9 +1,11 @@
 import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { protocol } from 'electron';
+import { ApiError } from '../../src-common/api/errors';
 import { contentSecurityPolicy } from '../core/csp';
 import type { ChosenFiles } from '../files/chosen-files';
-import { rangeReply } from '../files/range';
+import { mediaReply } from '../files/media-reply';
+import type { RangeReply } from '../files/range';
 import { staticPath } from '../host/static-files';
 import { appAssetMimeType } from '../shell-logic/assets';
 import { APP_HOST, APP_ORIGIN, APP_SCHEME, addCspSources, MEDIA_SCHEME, mediaIdFromUrl } from '../shell-logic/security';
@@ -78,7 +80,13 @@ export function handleMediaProtocol(files: ChosenFiles): void {
     } catch {
       return text(404, 'No such open file', cors);
     }
-    const reply = rangeReply(file.path, file.size, file.mime, request.headers.get('range'));
+    let reply: RangeReply;
+    try {
+      reply = await mediaReply(file, request.headers.get('range'));
+    } catch (error) {
+      // A file that cannot be decoded for playing: the page shows why (the same message its description gives).
+      return text(415, ApiError.wrap(error).message, cors);
+    }
     const headers = { ...reply.headers, ...cors };
     if (request.method === 'HEAD' || !reply.body) {
       reply.body?.destroy();

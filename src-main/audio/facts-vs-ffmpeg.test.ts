@@ -18,6 +18,9 @@ const signals = [
     source: 'aevalsrc=0.3*sin(2*PI*440*t)+0.1|0.3*sin(2*PI*660*t)-0.05:s=44100:d=5',
     codec: ['-c:a', 'pcm_f32le'],
   },
+  // A-law and µ-law in CAF once read 18 dB low (through a decoder that mis-scaled G.711); AIFF-C was right.
+  { name: 'A-law in CAF', file: 'alaw.caf', source: 'aevalsrc=0.64*sin(2*PI*440*t):s=8000:d=3', codec: ['-c:a', 'pcm_alaw'] },
+  { name: 'µ-law in CAF (stereo)', file: 'ulaw.caf', source: 'aevalsrc=0.5*sin(2*PI*440*t)|0.2*sin(2*PI*300*t):s=16000:d=3', codec: ['-c:a', 'pcm_mulaw'] },
   {
     name: 'an MP3 (decoded samples)',
     file: 'music.mp3',

@@ -6,7 +6,8 @@ import { badAudio } from './bad-audio';
 import { adtsHeader, flacStreamInfo, type HeaderFacts, id3Length, mp3Header, mp4Header } from './codec/codec-headers';
 import { codecSource, type DecoderFormat, probeCodec } from './codec/codec-source';
 import { readAiffLayout } from './pcm/aiff-header';
-import { PcmHeaderError } from './pcm/pcm-layout';
+import { readCafLayout } from './pcm/caf-header';
+import { impossibleShape, PcmHeaderError, type PcmLayout, unusualRateWarning } from './pcm/pcm-layout';
 import { pcmSource } from './pcm/pcm-source';
 import { readWavLayout } from './pcm/wav-header';
 import type { AudioSource } from './source';
@@ -73,23 +74,33 @@ export async function openAudio(path: string): Promise<AudioSource> {
     await handle.read(head, 0, head.length, 0);
     const container = sniffAudioContainer(head);
     if (!container) throw badAudio(path, `not an audio format Diffa Studio reads (${SUPPORTED})`);
+    let layout: PcmLayout | null = null;
     try {
-      if (container === 'wav') return pcmSource(path, await readWavLayout(handle, info.size));
-      if (container === 'aiff') return pcmSource(path, await readAiffLayout(handle, info.size));
+      if (container === 'wav') layout = await readWavLayout(handle, info.size);
+      if (container === 'aiff') layout = await readAiffLayout(handle, info.size);
+      // CAF with linear PCM, A-law or µ-law is read like AIFF; compressed CAF (AAC, ALAC) goes to the decoders below.
+      if (container === 'caf') layout = await readCafLayout(handle, info.size);
     } catch (error) {
       if (error instanceof PcmHeaderError) throw badAudio(path, error.message);
       throw error;
     }
+    if (layout) {
+      if (layout.frames === 0) throw badAudio(path, `the file is empty: its ${layout.codec} data holds no samples`);
+      return pcmSource(path, { ...layout, warning: layout.warning ?? unusualRateWarning(layout.sampleRate) });
+    }
     const header = await headerFacts(container, handle, head, info.size);
     const { format, codec } = await compressedFormat(container, head, header);
+    if (header.frames === 0) throw badAudio(path, `the file is empty: its ${codec} stream holds no samples`);
+    const declared = header.channels !== null && header.sampleRate !== null ? impossibleShape(header.channels, header.sampleRate) : null;
+    if (declared) throw badAudio(path, declared);
     const probe = await probeCodec(path, format).catch((error: Error) => {
       throw badAudio(path, `the ${codec} data cannot be decoded (${error.message || 'corrupt or truncated'})`);
     });
-    if (!probe) throw badAudio(path, `no audio could be decoded from it (${codec}: truncated, or not really audio)`);
+    if (!probe) throw badAudio(path, `no audio could be decoded from it (${codec}: empty, truncated, or not really audio)`);
     // Some containers (CAF) store the rate as a float: 16000.0078 is 16000; 0, NaN or Infinity is not audio.
     const sampleRate = Math.round(probe.sampleRate);
-    if (!(sampleRate >= 1 && sampleRate <= 0xffffffff) || !(probe.channels >= 1))
-      throw badAudio(path, `the ${codec} stream says ${probe.channels} channels at ${probe.sampleRate} Hz`);
+    const impossible = impossibleShape(header.channels ?? probe.channels, sampleRate);
+    if (impossible) throw badAudio(path, `${impossible} (${codec})`);
     const lossless = codec === 'FLAC' || codec === 'ALAC';
     return codecSource(
       path,
@@ -102,7 +113,7 @@ export async function openAudio(path: string): Promise<AudioSource> {
         bitDepth: lossless ? header.bitDepth : null,
         frames: header.frames,
         lossless,
-        warning: null,
+        warning: unusualRateWarning(sampleRate),
       },
       info.size,
     );

@@ -23,7 +23,12 @@ export function answerJson(answer: Answer, steps?: StepEventView[]) {
       factor: answer.decoding.factor,
       threshold: answer.decoding.threshold,
       seed: answer.decoding.seed,
+      cache: answer.decoding.cache,
     },
+    cache: answer.cache
+      ? { requested: answer.cache.requested, used: answer.cache.used, note: answer.cache.note }
+      : { requested: 'none', used: 'none', note: null },
+    positions_computed: answer.cache?.positionsComputed ?? null,
     tokens: answer.tokens,
     timings: {
       decode_ms: answer.timings.decodeMs,

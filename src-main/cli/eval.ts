@@ -34,7 +34,8 @@ ${DECODING_USAGE}
     const items = readEvalSet(values.set).slice(0, limit);
     const json = values.json === true;
 
-    const results: { task: string; expected: string; answer: string; condition?: string; forwardPasses: number; tokens: number }[] = [];
+    const results: { task: string; expected: string; answer: string; condition?: string; forwardPasses: number; tokens: number; positions: number }[] = [];
+    const cacheUsed = new Set<string>();
     let failures = 0;
     let started = 0;
     let modelDir = '';
@@ -61,10 +62,12 @@ ${DECODING_USAGE}
             condition: item.condition,
             forwardPasses: answer.forwardPasses,
             tokens: answer.tokens.length,
+            positions: answer.cache?.positionsComputed ?? 0,
           });
+          cacheUsed.add(answer.cache ? `${answer.cache.used}${answer.cache.note ? ` (${answer.cache.note})` : ''}` : 'none');
         } catch (error) {
           failures++;
-          results.push({ task: item.task, expected: item.answer, answer: '', condition: item.condition, forwardPasses: 0, tokens: 0 });
+          results.push({ task: item.task, expected: item.answer, answer: '', condition: item.condition, forwardPasses: 0, tokens: 0, positions: 0 });
           console.error(`item ${index + 1} (${item.audio}): ${(error as Error).message}`);
         }
         if (!json && process.stderr.isTTY) process.stderr.write(`\r${index + 1}/${items.length}`);
@@ -85,6 +88,8 @@ ${DECODING_USAGE}
       ...(Object.keys(score.conditions).length ? { conditions: score.conditions } : {}),
       answers_per_s: results.length / seconds,
       forward_passes_per_answer: passes / Math.max(1, results.length),
+      cache: [...cacheUsed],
+      positions_computed_per_answer: results.reduce((s, r) => s + r.positions, 0) / Math.max(1, results.length),
     };
     if (json) console.log(JSON.stringify(report, null, 2));
     else {
@@ -95,6 +100,7 @@ ${DECODING_USAGE}
         console.log(`${`[${condition}]`.padEnd(12)} ${(100 * c.accuracy).toFixed(1).padStart(5)} %  (n=${c.n})`);
       }
       console.log(`${'overall'.padEnd(12)} ${(100 * score.overall).toFixed(1).padStart(5)} %  (${report.answers_per_s.toFixed(2)} answers/s)`);
+      console.log(`cache ${report.cache.join(', ')}; ${report.positions_computed_per_answer.toFixed(0)} positions computed per answer`);
     }
     return failures === results.length && results.length > 0 ? 1 : 0;
   },

@@ -6,6 +6,7 @@ import { DenoiseCancelled, type DenoiseParams, denoise } from '../../src-common/
 import { resample } from '../../src-common/dsp/resample';
 import { decodeRegion, downmix } from '../audio/decode';
 import { apiDecodingDefaults } from '../models/bundle-manifest';
+import { regionKey } from './audio-cache';
 import type { LoadedModel } from './loaded-model';
 
 type AskParams = z.output<typeof AskRequestSchema>;
@@ -61,21 +62,35 @@ export async function answerQuestion(
   const { manifest } = model;
   const decoding = modelDecoding(model, request.decoding);
 
-  let t = performance.now();
-  const heard = await decodeHeardPart(request, manifest.audio.chunk_s);
-  const mono = resample(downmix(heard.decoded), heard.decoded.sampleRate, manifest.audio.sample_rate);
-  if (request.ablation === 'silence') mono.fill(0);
-  const decodeMs = performance.now() - t;
-  const heardSeconds = mono.length / manifest.audio.sample_rate;
-  if (mono.length === 0) throw new ApiError('bad_audio', 'The region holds no audio samples');
+  // The audio stage (decode → log-mel → audio graph) is kept per region and heard window: a second question about
+  // the same part of the same file skips it.
+  const key = regionKey(request.audioPath, request.start ?? 0, request.end, request.heardStart, request.ablation);
+  let decodeMs = 0;
+  let featuresMs = 0;
+  let audioGraphMs = 0;
+  let audio = model.audioCache.get(key);
+  const audioReused = audio !== undefined;
+  if (!audio) {
+    let t = performance.now();
+    const heard = await decodeHeardPart(request, manifest.audio.chunk_s);
+    const mono = resample(downmix(heard.decoded), heard.decoded.sampleRate, manifest.audio.sample_rate);
+    if (request.ablation === 'silence') mono.fill(0);
+    decodeMs = performance.now() - t;
+    if (mono.length === 0) throw new ApiError('bad_audio', 'The region holds no audio samples');
 
-  t = performance.now();
-  const { features, melLength } = model.mel.extract(mono);
-  const featuresMs = performance.now() - t;
+    t = performance.now();
+    const { features, melLength } = model.mel.extract(mono);
+    featuresMs = performance.now() - t;
 
-  t = performance.now();
-  const audio = await model.encodeAudio(features, melLength);
-  const audioGraphMs = performance.now() - t;
+    t = performance.now();
+    const encoded = await model.encodeAudio(features, melLength);
+    audioGraphMs = performance.now() - t;
+    const heardSeconds = mono.length / manifest.audio.sample_rate;
+    audio = { ...encoded, heard: { start: heard.start, end: heard.start + heardSeconds }, region: heard.region, truncated: heard.truncated };
+    model.audioCache.set(key, audio);
+  }
+  const { heard } = audio;
+  const heardSeconds = heard.end - heard.start;
 
   const prompt = model.prompt.build(request.question, request.history);
   const params: DenoiseParams = {
@@ -84,7 +99,7 @@ export async function answerQuestion(
     eosId: manifest.special_tokens.eos,
     ...(request.prefill ? { prefill: request.prefill } : {}),
   };
-  const forward = model.forward(prompt.ids, audio, prompt.audioOffset);
+  const llm = model.llmForward(prompt.ids, audio, prompt.audioOffset, decoding.cache);
   const stepsMs: number[] = [];
   const stepsRunMs: number[] = [];
   let stepStarted = performance.now();
@@ -97,7 +112,7 @@ export async function answerQuestion(
         await yieldToEvents();
         if (signal.aborted) throw new DenoiseCancelled();
         stepStarted = performance.now();
-        return forward(input);
+        return llm.forward(input);
       },
       (event) => {
         const committed = event.committed.map((c) => ({
@@ -107,8 +122,8 @@ export async function answerQuestion(
         }));
         const ms = performance.now() - stepStarted;
         stepsMs.push(ms);
-        stepsRunMs.push(model.lastRunMs);
-        onStep({ ...event, committed, ms, runMs: model.lastRunMs });
+        stepsRunMs.push(llm.lastRunMs);
+        onStep({ ...event, committed, ms, runMs: llm.lastRunMs });
       },
       signal,
     );
@@ -127,12 +142,14 @@ export async function answerQuestion(
     providerAttempts: model.attempts,
     model: { id: manifest.id, name: manifest.name, version: manifest.version, manifestSha256: model.bundle.manifestSha256 },
     decoding,
+    cache: { ...llm.report },
     question: request.question,
     prompt: prompt.text,
-    region: heard.region,
-    truncated: heard.truncated,
+    region: audio.region,
+    truncated: audio.truncated,
     heardSeconds,
-    heard: { start: heard.start, end: heard.start + heardSeconds },
+    heard,
+    audioReused,
     timings: { decodeMs, featuresMs, audioGraphMs, stepsMs, stepsRunMs, totalMs: performance.now() - started },
   };
 }

@@ -1,9 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import type { Forward, ForwardInput, WindowPrediction } from '../../src-common/diffusion/denoise';
+import type { CacheMode } from '../../src-common/decoding/caches';
+import type { Forward } from '../../src-common/diffusion/denoise';
 import { LogMelExtractor } from '../../src-common/dsp/log-mel';
 import { type Bundle, loadBundle, verifyBundle } from '../models/bundle';
+import { AudioEmbeddingCache } from './audio-cache';
+import { type CacheSupport, cacheSupport, LlmForward, type LlmRunner } from './llm-forward';
 import { PromptBuilder } from './prompt';
 import { type ProviderAttempt, type ProviderName, providerOrder, sessionOptions, withFallback } from './providers';
 
@@ -27,7 +30,23 @@ export class LoadedModel {
     private readonly llmSession: ort.InferenceSession,
     readonly prompt: PromptBuilder,
     readonly mel: LogMelExtractor,
-  ) {}
+  ) {
+    this.llm = {
+      inputNames: llmSession.inputNames,
+      outputNames: llmSession.outputNames,
+      run: (feeds, fetches) => (fetches ? llmSession.run(feeds, fetches) : llmSession.run(feeds)) as Promise<Record<string, ort.Tensor>>,
+    };
+    const declared = bundle.manifest.graphs.llm.inputs;
+    this.cacheSupport = cacheSupport(this.llm, (name) => {
+      const meta = llmSession.inputMetadata.find((m) => m.name === name);
+      return meta?.isTensor && meta.shape.length > 0 ? meta.shape : declared[name]?.shape;
+    });
+  }
+
+  /** The LLM session as the forward passes use it; a test may swap it for a wrapper that damages its outputs. */
+  llm: LlmRunner;
+  /** Whether llm.onnx has the key/value cache (tools/diffa/graphs_kv.py), or why not. */
+  cacheSupport: CacheSupport;
 
   static async load(dir: string, options: { provider?: ProviderName | 'auto'; verifyCache: string }): Promise<LoadedModel> {
     const bundle = loadBundle(dir);
@@ -57,14 +76,15 @@ export class LoadedModel {
     return new LoadedModel(bundle, choice.provider, choice.attempts, choice.value.audio, choice.value.llm, prompt, mel);
   }
 
-  /** Duration of the latest LLM session.run, to tell inference time from JavaScript overhead. */
-  lastRunMs = 0;
-
   get manifest() {
     return this.bundle.manifest;
   }
 
+  /** The audio stage's results per region (bounded; see AUDIO_CACHE_BOUNDS), dropped with the model. */
+  readonly audioCache = new AudioEmbeddingCache();
+
   async release(): Promise<void> {
+    this.audioCache.clear();
     await Promise.all([this.audioSession.release(), this.llmSession.release()]);
   }
 
@@ -81,44 +101,15 @@ export class LoadedModel {
   }
 
   /**
-   * The per-step forward pass for the sampler: prompt ids + the current window, audio spliced at `audioOffset`.
-   * With CFG a second, unconditional row has its prompt masked (LLaDA's classifier-free guidance).
+   * The per-step forward passes of one answer: prompt ids + the current window, audio spliced at `audioOffset`,
+   * with the key/value cache asked for when the graph has one (else `none`, and the report says why).
    */
+  llmForward(promptIds: readonly number[], audio: EncodedAudio, audioOffset: number, cache: CacheMode = 'none'): LlmForward {
+    return new LlmForward(this.llm, audio, audioOffset, promptIds, this.manifest.special_tokens.mask, cache, this.cacheSupport);
+  }
+
+  /** The sampler's forward pass without a cache (what the parity tests hold to the PyTorch reference). */
   forward(promptIds: readonly number[], audio: EncodedAudio, audioOffset: number): Forward {
-    const { mask } = this.manifest.special_tokens;
-    const promptLength = promptIds.length;
-    // The prompt rows never change between steps: convert them once, copy them in each step.
-    const conditional = BigInt64Array.from(promptIds, BigInt);
-    const unconditional = new BigInt64Array(promptLength).fill(BigInt(mask));
-    return async ({ window, temperature, cfgScale, uniform }: ForwardInput): Promise<WindowPrediction> => {
-      const genLength = window.length;
-      const rows = cfgScale > 0 ? 2 : 1;
-      const length = promptLength + genLength;
-      const ids = new BigInt64Array(rows * length);
-      for (let r = 0; r < rows; r++) {
-        ids.set(r === 0 ? conditional : unconditional, r * length);
-        for (let i = 0; i < genLength; i++) ids[r * length + promptLength + i] = BigInt(window[i] ?? mask);
-      }
-      const runStarted = performance.now();
-      const outputs = await this.llmSession.run({
-        input_ids: new ort.Tensor('int64', ids, [rows, length]),
-        audio_embeds: audio.embeds,
-        audio_offset: new ort.Tensor('int64', BigInt64Array.from([BigInt(audioOffset)]), [1]),
-        gen_length: new ort.Tensor('int64', BigInt64Array.from([BigInt(genLength)]), [1]),
-        cfg_scale: new ort.Tensor('float32', Float32Array.from([cfgScale]), [1]),
-        temperature: new ort.Tensor('float32', Float32Array.from([temperature]), [1]),
-        uniform: new ort.Tensor('float32', uniform ?? new Float32Array(genLength), [1, genLength]),
-      });
-      this.lastRunMs = performance.now() - runStarted;
-      const { tokens, confidence, topk_ids: topkIds, topk_probs: topkProbs } = outputs;
-      if (!tokens || !confidence || !topkIds || !topkProbs) throw new Error('The LLM graph is missing an output (tokens, confidence, topk_ids, topk_probs)');
-      return {
-        tokens: Int32Array.from(tokens.data as BigInt64Array, Number),
-        confidence: confidence.data as Float32Array,
-        topkIds: Int32Array.from(topkIds.data as BigInt64Array, Number),
-        topkProbs: topkProbs.data as Float32Array,
-        topk: Number(topkIds.dims[2] ?? 0),
-      };
-    };
+    return this.llmForward(promptIds, audio, audioOffset, 'none').forward;
   }
 }

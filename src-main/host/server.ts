@@ -9,7 +9,7 @@ import type { AppServices } from '../api/app-services';
 import { dispatch } from '../api/dispatch';
 import { createHandlers, openChosenFile } from '../api/handlers';
 import { contentSecurityPolicy } from '../core/csp';
-import { rangeReply } from '../files/range';
+import { mediaReply } from '../files/media-reply';
 import { allowedHosts, checkRequest, newToken, tokenCookieName } from './auth';
 import { parseRequestTarget } from './request-target';
 import { sendStatic, staticPath } from './static-files';
@@ -82,8 +82,7 @@ export async function startHost(options: HostOptions): Promise<Host> {
   async function handleHttp(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const media = /^\/media\/([\w-]{1,64})$/.exec(url.pathname);
     if (media && (req.method === 'GET' || req.method === 'HEAD')) {
-      const file = services.files.get(media[1] ?? '');
-      const reply = rangeReply(file.path, file.size, file.mime, req.headers.range);
+      const reply = await mediaReply(services.files.get(media[1] ?? ''), req.headers.range);
       res.writeHead(reply.status, reply.headers);
       if (req.method === 'HEAD' || !reply.body) return void res.end();
       reply.body.on('error', () => res.destroy());

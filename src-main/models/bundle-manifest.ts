@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CACHE_MODES, DEFAULT_CACHE } from '../../src-common/decoding/caches';
 import type { DecodingDefaults as ApiDecodingDefaults } from '../../src-common/decoding/defaults';
 import { SAMPLER_NAMES } from '../../src-common/decoding/samplers';
 
@@ -35,6 +36,8 @@ export const DecodingDefaultsSchema = z.object({
   cfg_scale: z.number().nonnegative().default(0),
   factor: z.number().positive().default(1),
   threshold: z.number().gt(0).lte(1).default(0.9),
+  /** The key/value cache the model's authors vouch for; absent, the app's default (src-common/decoding/caches.ts). */
+  cache: z.enum(CACHE_MODES).optional(),
 });
 export type DecodingDefaults = z.infer<typeof DecodingDefaultsSchema>;
 
@@ -49,6 +52,7 @@ export function apiDecodingDefaults(d: DecodingDefaults): ApiDecodingDefaults {
     cfgScale: d.cfg_scale,
     factor: d.factor,
     threshold: d.threshold,
+    cache: d.cache ?? DEFAULT_CACHE,
   };
 }
 

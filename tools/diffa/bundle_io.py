@@ -16,10 +16,11 @@ def file_entries(out, files):
             for f in files]
 
 
-def io_spec(d, n_mels, chunk_frames):
+def io_spec(d, n_mels, chunk_frames, cache=None):
     """The graphs' interface (docs/model-bundle.md). Float tensors are float32 at the interface whatever the
-    weights' dtype, so the app feeds every bundle the same way."""
-    return {
+    weights' dtype, so the app feeds every bundle the same way. cache = (n_layers, n_kv_heads, head_dim) adds the
+    key/value cache inputs and outputs of tools/diffa/graphs_kv.py."""
+    spec = {
         "audio": {"file": "audio.onnx",
                   "inputs": {"input_features": {"dtype": "float32", "shape": [1, n_mels, chunk_frames]},
                              "mel_length": {"dtype": "int64", "shape": [1]}},
@@ -37,3 +38,12 @@ def io_spec(d, n_mels, chunk_frames):
                             "topk_ids": {"dtype": "int64", "shape": [1, "G", 5]},
                             "topk_probs": {"dtype": "float32", "shape": [1, "G", 5]}}},
     }
+    if cache:
+        layers, kv_heads, head_dim = cache
+        llm = spec["llm"]
+        llm["inputs"]["position_start"] = {"dtype": "int64", "shape": [1]}
+        for i in range(layers):
+            for kv in ("key", "value"):
+                llm["inputs"][f"past_key_values.{i}.{kv}"] = {"dtype": "float32", "shape": ["B", kv_heads, "P", head_dim]}
+                llm["outputs"][f"present.{i}.{kv}"] = {"dtype": "float32", "shape": ["B", kv_heads, "T", head_dim]}
+    return spec

@@ -53,6 +53,26 @@ def keep_duplicate_parameters():
         torch._C._jit_pass_onnx_deduplicate_initializers = saved
 
 
+@contextlib.contextmanager
+def only(model: DiffaModel, *keep):
+    """The model with only the named submodules, for the length of a trace: the exporter materialises every
+    parameter of the module it is given, read or not, so tracing audio.onnx with LLaDA attached cost LLaDA's size
+    in RAM (> 64 GB at full size) and the LLM trace carried Whisper and the adapters the same way."""
+    saved = dict(model._modules)
+    try:
+        for name in saved:
+            if name not in keep:
+                model._modules[name] = nn.Module()
+        yield model
+    finally:
+        model._modules.clear()
+        model._modules.update(saved)
+
+
+AUDIO_MODULES = ("whisper_model", "semantic_connector", "acoustic_connector")
+LLM_MODULES = ("llm_model",)
+
+
 def skeleton(cfg) -> DiffaModel:
     with no_init():
         return DiffaModel(cfg).eval()
@@ -68,8 +88,9 @@ def _export(module, args, **kw) -> onnx.ModelProto:
 def export_audio(model: DiffaModel, chunk_frames: int) -> onnx.ModelProto:
     feats = torch.zeros(1, model.cfg.whisper.num_mel_bins, chunk_frames)
     ml = torch.tensor([chunk_frames // 2], dtype=torch.long)
-    return _export(AudioGraph(model).eval(), (feats, ml), input_names=["input_features", "mel_length"],
-                   output_names=["audio_embeds"], dynamic_axes={"audio_embeds": {1: "A"}})
+    with only(model, *AUDIO_MODULES):
+        return _export(AudioGraph(model).eval(), (feats, ml), input_names=["input_features", "mel_length"],
+                       output_names=["audio_embeds"], dynamic_axes={"audio_embeds": {1: "A"}})
 
 
 def export_llm(model: DiffaModel) -> onnx.ModelProto:
@@ -83,7 +104,8 @@ def export_llm(model: DiffaModel) -> onnx.ModelProto:
     # B = 2 so that the batch axis (classifier-free guidance) is traced as dynamic; a short L keeps tracing cheap.
     args = (torch.zeros(2, 10, dtype=torch.long), torch.zeros(1, 3, d), torch.tensor([2]), torch.tensor([g]),
             torch.tensor([0.0]), torch.tensor([0.0]), torch.zeros(1, g))
-    return _export(LLMGraph(model).eval(), args, input_names=LLM_INPUTS, output_names=LLM_OUTPUTS,
-                   dynamic_axes={"input_ids": {0: "B", 1: "L"}, "audio_embeds": {1: "A"}, "uniform": {1: "G"},
-                                 "tokens": {1: "G"}, "confidence": {1: "G"}, "topk_ids": {1: "G"},
-                                 "topk_probs": {1: "G"}})
+    with only(model, *LLM_MODULES):
+        return _export(LLMGraph(model).eval(), args, input_names=LLM_INPUTS, output_names=LLM_OUTPUTS,
+                       dynamic_axes={"input_ids": {0: "B", 1: "L"}, "audio_embeds": {1: "A"}, "uniform": {1: "G"},
+                                     "tokens": {1: "G"}, "confidence": {1: "G"}, "topk_ids": {1: "G"},
+                                     "topk_probs": {1: "G"}})

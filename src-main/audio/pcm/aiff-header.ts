@@ -1,5 +1,5 @@
 import type { FileHandle } from 'node:fs/promises';
-import { bytesPerFrame, clampFrames, type PcmEncoding, PcmHeaderError, type PcmLayout } from './pcm-layout';
+import { bytesPerFrame, clampFrames, impossibleShape, type PcmEncoding, PcmHeaderError, type PcmLayout } from './pcm-layout';
 
 async function readAt(handle: FileHandle, position: number, length: number): Promise<Buffer> {
   const buffer = Buffer.alloc(length);
@@ -69,8 +69,9 @@ export async function readAiffLayout(handle: FileHandle, fileSize: number): Prom
   if (!ssnd) throw new PcmHeaderError('no SSND chunk (the file is truncated or has no audio)');
   const containerBits = type.bits ?? Math.ceil(sampleSize / 8) * 8;
   if (type.encoding === 'int' && ![8, 16, 24, 32].includes(containerBits)) throw new PcmHeaderError(`${sampleSize}-bit AIFF samples are not supported`);
-  // The 80-bit float can say Infinity, NaN or 1e19 Hz; keep to what a WAV header can say (a 32-bit count).
-  if (channels < 1 || !(sampleRate >= 1 && sampleRate <= 0xffffffff)) throw new PcmHeaderError(`the header says ${channels} channels at ${sampleRate} Hz`);
+  // The 80-bit float can say Infinity, NaN or 1e19 Hz.
+  const impossible = impossibleShape(channels, sampleRate);
+  if (impossible) throw new PcmHeaderError(impossible);
   const frameBytes = bytesPerFrame({ containerBits, channels });
   const declaredBytes = Math.min(declaredFrames * frameBytes, Math.max(ssnd.size, 0));
   const { frames, warning } = clampFrames(declaredBytes, fileSize - ssnd.offset, frameBytes);

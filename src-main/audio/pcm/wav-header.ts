@@ -1,5 +1,5 @@
 import type { FileHandle } from 'node:fs/promises';
-import { bytesPerFrame, clampFrames, type PcmEncoding, PcmHeaderError, type PcmLayout } from './pcm-layout';
+import { bytesPerFrame, clampFrames, impossibleShape, type PcmEncoding, PcmHeaderError, type PcmLayout } from './pcm-layout';
 
 const FORMAT_PCM = 0x0001;
 const FORMAT_FLOAT = 0x0003;
@@ -82,7 +82,8 @@ function layoutFromFmt(fmt: Buffer, dataOffset: number, dataSize: number, fileSi
     validBits = fmt.readUInt16LE(18) || bits;
     tag = fmt.readUInt16LE(24); // the sub-format GUID starts with the plain format tag
   }
-  if (channels < 1 || sampleRate < 1) throw new PcmHeaderError(`the header says ${channels} channels at ${sampleRate} Hz`);
+  const impossible = impossibleShape(channels, sampleRate);
+  if (impossible) throw new PcmHeaderError(impossible);
   const encoding = encodingOf(tag, bits);
   const layout = { containerBits: bits, channels };
   if (blockAlign !== bytesPerFrame(layout)) throw new PcmHeaderError(`block size ${blockAlign} does not match ${channels} × ${bits}-bit samples`);
