@@ -22,10 +22,10 @@ export const FOLDER_RULES = {
   interchange: ['core', 'files', 'library', 'models', 'audio', 'engine', 'chat', 'api-types'],
   api: ['core', 'files', 'library', 'models', 'audio', 'engine', 'chat', 'interchange', 'api-types'],
   compose: ['core', 'files', 'library', 'models', 'audio', 'engine', 'chat', 'interchange', 'api-types'],
-  host: ['core', 'files', 'engine', 'api', 'api-types', 'compose'],
+  host: ['core', 'files', 'audio', 'engine', 'api', 'api-types', 'compose'],
   'shell-logic': ['core', 'files', 'api', 'api-types'],
   cli: ['core', 'files', 'library', 'eval', 'models', 'audio', 'engine', 'chat', 'interchange', 'api', 'api-types', 'compose', 'host'],
-  app: ['core', 'files', 'models', 'engine', 'api', 'api-types', 'compose', 'host', 'shell-logic'],
+  app: ['core', 'files', 'audio', 'models', 'engine', 'api', 'api-types', 'compose', 'host', 'shell-logic'],
   // Tests and test helpers wire whatever they exercise.
   security: '*',
   'test-support': '*',
