@@ -10,7 +10,7 @@
 // Flags: --watch rebuilds on change; --quiet prints nothing but errors. For tests: --outdir DIR writes elsewhere,
 // --only NAME builds one bundle (e.g. electron-main), --fake-electron FILE resolves `electron` to FILE (the shell test
 // runs the Electron main process in plain Node that way).
-import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
@@ -128,6 +128,8 @@ if (watch) {
     // esbuild has printed the errors
     process.exit(1);
   }
+  // package.json's `bin` points at the built CLI (it starts with #!/usr/bin/env node): make it runnable as a file.
+  if (existsSync(join(outdir, 'cli.js'))) chmodSync(join(outdir, 'cli.js'), 0o755);
   if (!quiet) {
     const files = readdirSync(outdir).filter((name) => !name.endsWith('.map'));
     const sizes = files.map((name) => `${name} ${(statSync(join(outdir, name)).size / 1024).toFixed(0)} KiB`);

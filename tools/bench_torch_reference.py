@@ -1,7 +1,13 @@
 #!/usr/bin/env python3
 """The PyTorch reference of DIFFA-Tiny answering an eval set: same weights as the bundle, the reference decoders of
-tools/diffa/reference_sampling.py, the Python front end (ffmpeg decode to 16 kHz mono, numpy log-mel). `npm run
-bench:engine` runs it beside the app's engine in the same command and compares answers/s and time per step.
+tools/diffa/reference_sampling.py, the Python front end (numpy log-mel). `npm run bench:engine` runs it beside the
+app's engine in the same command and compares answers/s and time per step.
+
+Run as a capable PyTorch user would: BLAS through OpenBLAS (Debian's libopenblas0-pthread behind libblas.so.3; the
+reference BLAS is ~40x slower at these matrix sizes), the thread count set (OMP_NUM_THREADS) with passive waiting
+(OMP_WAIT_POLICY=PASSIVE: idle OpenMP threads sleep instead of spinning on a core the next step needs), audio decoded
+in process by libsndfile (python3-soundfile; an ffmpeg process per item cost 230-500 ms, most of the time), and
+torch.inference_mode. The JSON says which BLAS the process loaded.
 
   OMP_NUM_THREADS=2 /usr/bin/python3 tools/bench_torch_reference.py --set models/diffa-tiny/eval \\
       [--sampler factor] [--steps 8 --gen-length 8 --block-length 8 --temperature 0 --seed 0 --factor 1 \\
@@ -13,17 +19,21 @@ import os
 import sys
 import time
 
-import numpy as np
-import torch
+# Before torch loads: these are read when the OpenMP / OpenBLAS runtimes start.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+os.environ.setdefault("OPENBLAS_NUM_THREADS", os.environ.get("OMP_NUM_THREADS", "2"))
+
+import numpy as np  # noqa: E402
+import soundfile  # noqa: E402
+import torch  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from diffa import features, prompt  # noqa: E402
 from diffa.config import DiffaConfig  # noqa: E402
-from diffa.corpus import decode_16k_mono  # noqa: E402
 from diffa.graphs import AudioGraph, LLMGraph  # noqa: E402
 from diffa.model import DiffaModel  # noqa: E402
 from diffa.reference_sampling import generate  # noqa: E402
-from diffa.tiny import build_tokenizer  # noqa: E402
+from diffa.tokenizer import WordTokenizer  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 WEIGHTS = os.path.join(ROOT, "tools", "reference-weights", "diffa-tiny.pt")
@@ -34,6 +44,28 @@ def load_model(path):
     model = DiffaModel(DiffaConfig.from_dict(s["config"]))
     model.load_state_dict(s["state_dict"])
     return model.eval(), s
+
+
+def decode_16k_mono(path, start=None, end=None):
+    """In-process decode (libsndfile reads WAV, FLAC, Ogg Vorbis/Opus and MP3), channels averaged, cut to [start,
+    end], linearly resampled to 16 kHz if the file is at another rate."""
+    pcm, rate = soundfile.read(path, dtype="float32", always_2d=True)
+    x = pcm.mean(axis=1)
+    if start is not None:
+        x = x[int(round(start * rate)): int(round(end * rate))]
+    if rate != 16000:
+        t = np.arange(int(len(x) * 16000 / rate)) * (rate / 16000)
+        x = np.interp(t, np.arange(len(x)), x).astype(np.float32)
+    return x
+
+
+def loaded_blas():
+    """Which BLAS library this process mapped (torch on Debian calls libblas.so.3, whatever the alternative is)."""
+    with open("/proc/self/maps") as f:
+        libs = {line.split()[-1] for line in f if "blas" in line}
+    if any("openblas" in lib for lib in libs):
+        return "openblas"
+    return "reference" if libs else "none found"
 
 
 def main():
@@ -52,8 +84,8 @@ def main():
     a = ap.parse_args()
     torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "2")))
     model, stored = load_model(a.weights)
-    tok = build_tokenizer()
-    assert tok.vocab == stored["vocab"], "the reference weights were trained with another vocabulary"
+    # The weights carry the vocabulary they were trained with (the bundle's tokenizer.json is the same list).
+    tok = WordTokenizer(stored["vocab"])
     audio_graph, llm = AudioGraph(model), LLMGraph(model)
     mask_id, eos_id = model.cfg.llm.mask_token_id, model.cfg.llm.eos_token_id
     params = {"sampler": a.sampler, "gen_length": a.gen_length, "block_length": a.block_length, "steps": a.steps,
@@ -61,7 +93,7 @@ def main():
               "mask_id": mask_id, "eos_id": eos_id}
     items = [json.loads(line) for line in open(os.path.join(a.set, "index.jsonl")) if line.strip()][: a.limit]
     results, started = [], time.perf_counter()
-    with torch.no_grad():
+    with torch.inference_mode():
         for item in items:
             t0 = time.perf_counter()
             pcm = decode_16k_mono(os.path.join(a.set, item["audio"]), item["start"], item["end"])
@@ -87,6 +119,7 @@ def main():
     print(json.dumps({"n": len(results), "answers_per_s": len(results) / seconds,
                       "median_answer_ms": float(np.median([r["ms"] for r in results])),
                       "median_step_ms": float(np.median(all_steps)), "threads": torch.get_num_threads(),
+                      "blas": loaded_blas(), "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY"),
                       "accuracy": float(np.mean([r["answer"].lower() == r["expected"].lower() for r in results])),
                       "results": results}))
 

@@ -30,6 +30,7 @@ from diffa.parity_kv import update_cache_cases  # noqa: E402
 from diffa.sampler_parity import write_sampler_cases  # noqa: E402
 from diffa.tasks import SUGGESTED_QUESTIONS, TASKS  # noqa: E402
 from diffa.tiny import DECODING, GEN_LENGTH, build_tokenizer, tiny_config  # noqa: E402
+from diffa.tokenizer import WordTokenizer  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CACHE = os.path.join(os.path.expanduser(os.environ.get("XDG_CACHE_HOME", "~/.cache")), "diffa-tiny")
@@ -179,7 +180,7 @@ def main():
     tok = build_tokenizer()
     if a.weights:
         s = torch.load(a.weights, map_location="cpu")
-        assert s["vocab"] == tok.vocab, "weights vocabulary differs from build_tokenizer()"
+        tok = WordTokenizer(s["vocab"])  # the vocabulary these weights were trained with
         model = DiffaModel(DiffaConfig.from_dict(s["config"]))
         model.load_state_dict(s["state_dict"])
         info = s["source"]

@@ -43,6 +43,16 @@ export function floatToHalfBits(value: number): number {
   return sign | h;
 }
 
+let halfValues: Float32Array | undefined;
+/** Every half's float value (256 KB), so widening is one lookup per element. */
+function halfTable(): Float32Array {
+  if (!halfValues) {
+    halfValues = new Float32Array(65536);
+    for (let h = 0; h < 65536; h++) halfValues[h] = halfBitsToFloat(h);
+  }
+  return halfValues;
+}
+
 /** A little-endian tensor's elements as float32 (float types only). */
 export function toFloat32(bytes: Uint8Array, dtype: TensorDType): Float32Array {
   const aligned = bytes.byteOffset % 4 === 0 ? bytes : Uint8Array.from(bytes);
@@ -52,7 +62,8 @@ export function toFloat32(bytes: Uint8Array, dtype: TensorDType): Float32Array {
     case 'F16': {
       const h = new Uint16Array(aligned.buffer, aligned.byteOffset, aligned.length / 2);
       const out = new Float32Array(h.length);
-      for (let i = 0; i < h.length; i++) out[i] = halfBitsToFloat(h[i] as number);
+      const table = halfTable();
+      for (let i = 0; i < h.length; i++) out[i] = table[h[i] as number] as number;
       return out;
     }
     case 'BF16': {
@@ -74,6 +85,17 @@ export function toFloat32(bytes: Uint8Array, dtype: TensorDType): Float32Array {
 /** float32 → IEEE half, as bytes. */
 export function toFloat16Bytes(values: Float32Array): Uint8Array {
   const out = new Uint16Array(values.length);
-  for (let i = 0; i < values.length; i++) out[i] = floatToHalfBits(values[i] as number);
+  const bits = new Uint32Array(values.buffer, values.byteOffset, values.length);
+  for (let i = 0; i < values.length; i++) {
+    const x = bits[i] as number;
+    const exp = (x >>> 23) & 0xff;
+    // normal halves (the common case) inline: exponent in range, round to nearest even on the 13 dropped bits
+    if (exp > 112 && exp < 143) {
+      let h = ((x >>> 16) & 0x8000) | ((exp - 112) << 10) | ((x >>> 13) & 0x3ff);
+      const rest = x & 0x1fff;
+      if (rest > 0x1000 || (rest === 0x1000 && h & 1)) h++;
+      out[i] = h;
+    } else out[i] = floatToHalfBits(values[i] as number);
+  }
   return new Uint8Array(out.buffer);
 }
