@@ -336,6 +336,12 @@ test('a batch over open files runs to its end, lists the file that failed and sa
   const out = readFileSync(outPath, 'utf8');
   expect(out).toContain('batch-clip.wav');
   expect(out).toContain(QUESTION);
+  // In a browser the answers are offered as a download too (the page cannot open the host's folder).
+  const download = page.waitForEvent('download');
+  await progress.getByTestId('batch-download').click();
+  const saved = await download;
+  expect(saved.suggestedFilename()).toBe('answers.csv');
+  expect(readFileSync(await saved.path(), 'utf8')).toBe(out);
   await expect(page.getByTestId('batch-mini')).toHaveAttribute('data-state', 'finished');
   await page.screenshot({ path: join(ARTIFACTS, 'interchange-batch-done.png') });
 

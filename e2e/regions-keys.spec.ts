@@ -96,3 +96,68 @@ test('the engine status lists only the providers usable on this machine', async 
     await expect(page.getByTestId('engine-status')).toHaveAttribute('title', /Not usable here: webgpu \(no Vulkan driver/);
   }
 });
+
+test('a file that finishes opening in the background does not take over the view or the export target', async ({ page, host }) => {
+  await openApp(page, host.url);
+  const open = async (name: string, frequency: number) => {
+    const chooser = page.waitForEvent('filechooser');
+    await page.getByTestId('open-file').click();
+    await (await chooser).setFiles([{ name, mimeType: 'audio/wav', buffer: sineWav({ seconds: 1, frequency }) }]);
+  };
+  await open('first.wav', 410);
+  await expect(page.getByTestId('file-name')).toHaveText('first.wav');
+  await open('second.wav', 420);
+  await expect(page.getByTestId('file-name')).toHaveText('second.wav');
+
+  // The third file's upload is held until the person has gone back to the first file.
+  let release: () => void = () => {};
+  const held = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  await page.route('**/upload?name=slow.wav*', async (route) => {
+    await held;
+    await route.continue();
+  });
+  await open('slow.wav', 430);
+  await expect(page.getByTestId('file-uploading')).toContainText('slow.wav');
+  await page.getByTestId('file-item').filter({ hasText: 'first.wav' }).getByRole('button', { name: 'first.wav', exact: true }).click();
+  await expect(page.getByTestId('file-name')).toHaveText('first.wav');
+  release();
+  await expect(page.getByTestId('file-item').filter({ hasText: 'slow.wav' })).toHaveCount(1);
+  await expect(page.getByTestId('file-uploading')).toHaveCount(0);
+  // Still the first file, in the view and as the export target (the selected file).
+  await expect(page.getByTestId('file-name')).toHaveText('first.wav');
+  await expect(page.getByTestId('file-item').filter({ hasText: 'first.wav' }).getByRole('button', { name: 'first.wav', exact: true })).toHaveAttribute(
+    'aria-current',
+    'true',
+  );
+});
+
+test('toasts never cover the Ask box, even with the widest chat panel, and can be dismissed', async ({ page, host }) => {
+  await page.addInitScript(() => localStorage.setItem('diffa.chat.width', '760'));
+  await openApp(page, host.url);
+  const pick = async (name: string, mimeType: string, buffer: Buffer) => {
+    const chooser = page.waitForEvent('filechooser');
+    await page.getByTestId('open-file').click();
+    await (await chooser).setFiles([{ name, mimeType, buffer }]);
+  };
+  await pick('toast.wav', 'audio/wav', sineWav({ seconds: 1, frequency: 450 }));
+  await expect(page.getByTestId('ask-input')).toBeVisible();
+  await pick('notes.txt', 'text/plain', Buffer.from('not audio'));
+  await pick('notes2.txt', 'text/plain', Buffer.from('not audio either'));
+  const toast = page.getByTestId('toast');
+  await expect(toast).toHaveCount(2);
+  const ask = await page.locator('form.composer').boundingBox();
+  if (!ask) throw new Error('no Ask box');
+  for (const box of await Promise.all((await toast.all()).map((t) => t.boundingBox()))) {
+    if (!box) throw new Error('no toast box');
+    const overlaps = box.x < ask.x + ask.width && ask.x < box.x + box.width && box.y < ask.y + ask.height && ask.y < box.y + box.height;
+    expect(overlaps, `toast ${JSON.stringify(box)} covers the Ask box ${JSON.stringify(ask)}`).toBe(false);
+  }
+  await toast.first().getByTestId('toast-dismiss').click();
+  await expect(toast).toHaveCount(1);
+  await pick('notes3.txt', 'text/plain', Buffer.from('still not audio'));
+  await expect(toast).toHaveCount(2);
+  await page.getByTestId('toast-dismiss-all').click();
+  await expect(toast).toHaveCount(0);
+});

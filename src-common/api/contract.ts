@@ -13,6 +13,7 @@ import {
 import {
   AskTierParamsSchema,
   AskTierResultSchema,
+  BatchOutputResultSchema,
   BatchProgressEventSchema,
   BatchStartParamsSchema,
   BatchStartResultSchema,
@@ -101,6 +102,8 @@ export const methods = {
   'interchange.askTier': { params: AskTierParamsSchema, result: AskTierResultSchema },
   /** Starts a batch over open files; progress arrives as `batch.progress`. */
   'batch.start': { params: BatchStartParamsSchema, result: BatchStartResultSchema },
+  /** The output files of a batch this app ran (not one still running), to download in a browser. */
+  'batch.output': { params: z.object({ batchId: z.string().min(1).max(64) }).strict(), result: BatchOutputResultSchema },
   'batch.cancel': { params: z.object({ batchId: z.string().min(1).max(64) }).strict(), result: z.object({ cancelled: z.boolean() }) },
   /** Duration, sample rate, channels, bit depth, codec of an open file (compressed formats may wait for the peaks pass). */
   'audio.describe': { params: DescribeParamsSchema, result: AudioDescriptionSchema },

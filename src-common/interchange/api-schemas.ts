@@ -71,6 +71,11 @@ export const BatchStartResultSchema = z.object({
   total: z.number().int().nonnegative(),
 });
 
+/** A finished batch's output files as text, for a page that cannot open the host's folder (the headless host). */
+export const BatchOutputResultSchema = z.object({
+  files: z.array(z.object({ fileName: z.string(), mimeType: z.string(), text: z.string() })),
+});
+
 export const BatchProgressEventSchema = z.object({
   batchId: z.string(),
   total: z.number().int().nonnegative(),

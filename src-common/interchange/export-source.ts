@@ -1,4 +1,5 @@
 import type { Exchange, Region } from '../api/library';
+import { flattenAnswers, questionKey } from './answer-tier';
 import { type Annotation, laneTiers, type Tier, type TierItem, tierName, uniqueNames } from './tiers';
 
 /** What every exporter needs about one audio file: its regions, its exchanges, and where the media is. */
@@ -69,14 +70,17 @@ export function annotationOf(source: ExportSource, options: { regions?: boolean;
     }
   }
   if (options.answers !== false) {
-    const questions = new Map<string, TierItem[]>();
+    // One tier per question (named as it was first asked), its answers flattened so they never need a second tier.
+    const questions = new Map<string, { name: string; items: TierItem[] }>();
     for (const e of answeredExchanges(source)) {
       const span = exchangeSpan(e, duration);
       if (span.end <= span.start) continue;
-      const key = tierName(e.question, 'question');
-      questions.set(key, [...(questions.get(key) ?? []), { ...span, text: e.answer?.answer ?? '' }]);
+      const key = questionKey(e.question);
+      const entry = questions.get(key) ?? { name: tierName(e.question, 'question'), items: [] };
+      entry.items.push({ ...span, text: e.answer?.answer ?? '' });
+      questions.set(key, entry);
     }
-    for (const [question, items] of questions) tiers.push(...laneTiers(`${ANSWER_TIER_PREFIX}${question}`, 'interval', items));
+    for (const { name, items } of questions.values()) tiers.push({ name: `${ANSWER_TIER_PREFIX}${name}`, kind: 'interval', items: flattenAnswers(items) });
   }
   return { duration, tiers: uniqueNames(tiers) };
 }

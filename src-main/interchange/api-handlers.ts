@@ -5,7 +5,7 @@ import { askTier } from './ask-tier';
 import { exportSourceFor } from './export-file';
 import { importRegions } from './import-regions';
 
-type InterchangeMethods = 'interchange.export' | 'interchange.import' | 'interchange.askTier' | 'batch.start' | 'batch.cancel';
+type InterchangeMethods = 'interchange.export' | 'interchange.import' | 'interchange.askTier' | 'batch.start' | 'batch.output' | 'batch.cancel';
 
 /** Export, import, ask-per-tier and batch methods of the contract. */
 export function interchangeHandlers(services: AppServices): Pick<Handlers, InterchangeMethods> {
@@ -26,6 +26,7 @@ export function interchangeHandlers(services: AppServices): Pick<Handlers, Inter
     'interchange.import': async (params) => importRegions(services.chat, params),
     'interchange.askTier': async (params) => ({ exchanges: await askTier(services.chat, params) }),
     'batch.start': async (params) => batch.start(params),
+    'batch.output': async ({ batchId }) => batch.output(batchId),
     'batch.cancel': async ({ batchId }) => ({ cancelled: batch.cancel(batchId) }),
   };
 }

@@ -251,6 +251,19 @@ class Interchange {
     if (!this.batchRunning) this.batch = null;
   }
 
+  /** The ended batch's output files as downloads (a browser cannot open the host's output folder). */
+  async downloadBatch(): Promise<void> {
+    const run = this.batch;
+    if (!run || run.state === 'running') return;
+    try {
+      const { files } = await api.request('batch.output', { batchId: run.batchId });
+      if (files.length === 0) toasts.show('info', 'The batch wrote no answers');
+      for (const file of files) downloadText(file.fileName, file.mimeType, file.text);
+    } catch (error) {
+      toasts.error(error, 'Cannot download the answers');
+    }
+  }
+
   private batchProgress(event: BatchProgressEvent): void {
     const run = this.batch;
     if (!run) {

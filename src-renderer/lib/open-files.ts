@@ -7,34 +7,42 @@ import { uploadFile } from './upload';
 export async function openFiles(list: readonly File[]): Promise<void> {
   if (list.length === 0) return;
   const bridge = window.diffa;
-  if (bridge) {
-    try {
-      await bridge.openDropped(list);
-    } catch (error) {
-      toasts.error(error);
+  files.beginOpen();
+  try {
+    if (bridge) {
+      try {
+        await bridge.openDropped(list);
+      } catch (error) {
+        toasts.error(error);
+      }
+      return;
     }
-    return;
-  }
-  for (const file of list) {
-    files.uploading = [...files.uploading, file.name];
-    try {
-      files.select((await uploadFile(file)).id);
-    } catch (error) {
-      toasts.error(error);
-    } finally {
-      const index = files.uploading.indexOf(file.name);
-      files.uploading = files.uploading.filter((_, i) => i !== index);
+    for (const file of list) {
+      files.uploading = [...files.uploading, file.name];
+      try {
+        files.showOpened((await uploadFile(file)).id);
+      } catch (error) {
+        toasts.error(error);
+      } finally {
+        const index = files.uploading.indexOf(file.name);
+        files.uploading = files.uploading.filter((_, i) => i !== index);
+      }
     }
+  } finally {
+    files.endOpen();
   }
 }
 
 /** Electron's open dialog (the main side opens what the user chose and announces it with `files.changed`). */
 export async function openWithDialog(): Promise<void> {
+  files.beginOpen();
   try {
     const opened = await api.request('files.openDialog');
     const last = opened.at(-1);
-    if (last) files.select(last.id);
+    if (last) files.showOpened(last.id);
   } catch (error) {
     toasts.error(error);
+  } finally {
+    files.endOpen();
   }
 }

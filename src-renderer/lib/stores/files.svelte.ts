@@ -11,6 +11,11 @@ class Files {
   uploading = $state<string[]>([]);
   selected: AudioFileRef | null = $derived(this.open.find((file) => file.id === this.selectedId) ?? null);
   private loaded = false;
+  /** Bumped by every file the person picks: a file that finishes opening after that does not take over the view. */
+  private choices = 0;
+  /** Opens this page started and has not seen finish, and the choice count when the newest began. */
+  private opening = 0;
+  private openedAtChoice = -1;
 
   constructor() {
     api.on('files.changed', (files) => this.apply(files));
@@ -19,8 +24,25 @@ class Files {
     api.onConnected(() => void this.refresh());
   }
 
+  /** The person picks a file to look at. */
   select(id: string): void {
     this.selectedId = id;
+    this.choices++;
+  }
+
+  /** An open the person asked for starts (upload, dialog, recent list); its file is shown when it is ready... */
+  beginOpen(): void {
+    this.opening++;
+    this.openedAtChoice = this.choices;
+  }
+
+  endOpen(): void {
+    this.opening = Math.max(0, this.opening - 1);
+  }
+
+  /** ...unless the person picked another file meanwhile: then it opens in the background and the view stays. */
+  showOpened(id: string): void {
+    if (this.openedAtChoice === this.choices || !this.selected) this.selectedId = id;
   }
 
   async close(file: AudioFileRef): Promise<void> {
@@ -32,11 +54,14 @@ class Files {
   }
 
   async openRecent(entry: RecentFile): Promise<void> {
+    this.beginOpen();
     try {
-      this.selectedId = (await api.request('files.openRecent', { index: entry.index })).id;
+      this.showOpened((await api.request('files.openRecent', { index: entry.index })).id);
     } catch (error) {
       toasts.error(error);
       await this.refreshRecent();
+    } finally {
+      this.endOpen();
     }
   }
 
@@ -57,15 +82,20 @@ class Files {
     }
   }
 
-  /** New list from the main side: a file that just appeared becomes the selected one; a closed one is deselected. */
+  /**
+   * New list from the main side. A file that just appeared is shown when nothing is, or when this page asked to open
+   * it and the person has not picked another file since (a slow open finishing in the background does not take over
+   * the view or the export target); a closed one is deselected.
+   */
   private apply(files: AudioFileRef[]): void {
     const known = new Set(this.open.map((file) => file.id));
     const added = this.loaded ? files.filter((file) => !known.has(file.id)) : [];
     this.open = files;
     this.loaded = true;
     const last = added.at(-1);
-    if (last) this.selectedId = last.id;
-    else if (!files.some((file) => file.id === this.selectedId)) this.selectedId = files[0]?.id ?? null;
+    const showing = files.some((file) => file.id === this.selectedId);
+    if (last && (!showing || (this.opening > 0 && this.openedAtChoice === this.choices))) this.selectedId = last.id;
+    else if (!showing) this.selectedId = files[0]?.id ?? null;
   }
 }
 
