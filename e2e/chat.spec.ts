@@ -231,7 +231,7 @@ test('Esc cancels an answer being denoised; the partial steps stay for replay', 
   await expect(exchange.getByTestId('replay-slider')).toBeVisible();
 });
 
-test('a question about level shows the measured facts beside the answer; re-denoise runs as a new answer', async ({ page, host }) => {
+test('a question about level is answered from the measurement, with the facts; re-denoise runs as a new answer', async ({ page, host }) => {
   test.setTimeout(90_000);
   await openClip(page, host, 'chat-level.wav', 1, 550);
   await usePreset(page, 'Fast');
@@ -242,12 +242,26 @@ test('a question about level shows the measured facts beside the answer; re-deno
   const input = page.getByTestId('ask-input');
   await input.fill('How loud is the peak level here?');
   await page.getByTestId('ask-submit').click();
+  const measured = lastExchange(page);
+  // Answered by the app's own measurement, marked so, with the standard; the model is not asked.
+  await expect(measured.getByTestId('answer')).toHaveAttribute('data-route', 'measured');
+  // sineWav's amplitude 0.5 is −6.0 dBFS
+  await expect(measured.getByTestId('answer')).toContainText('Sample peak −6.0 dBFS');
+  await expect(measured.getByTestId('route-badge')).toHaveText('measured');
+  await expect(measured.getByTestId('measured-standard')).toContainText('ITU-R BS.1770-4');
+  await expect(measured.getByTestId('denoise-view')).toHaveCount(0);
+  const evidence = measured.getByTestId('evidence');
+  await expect(evidence).toBeVisible();
+  await expect(evidence.getByTestId('fact-peak')).toHaveText('-6.0 dBFS');
+
+  // A question for the model, with the measured facts shown beside its answer on request.
+  await input.fill(KIND_QUESTION);
+  await page.getByTestId('ask-submit').click();
+  await expect(page.getByTestId('exchange')).toHaveCount(2);
   const exchange = lastExchange(page);
   await expect(exchange.getByTestId('answer')).toBeVisible({ timeout: 60_000 });
-  const evidence = exchange.getByTestId('evidence');
-  await expect(evidence).toBeVisible();
-  // sineWav's amplitude 0.5 is −6.0 dBFS
-  await expect(evidence.getByTestId('fact-peak')).toHaveText('-6.0 dBFS');
+  await exchange.getByTestId('show-facts').click();
+  await expect(exchange.getByTestId('evidence').getByTestId('fact-peak')).toHaveText('-6.0 dBFS');
   await expect(exchange.getByTestId('provenance').getByTestId('provenance-decoding')).toContainText('factor');
   await expect(exchange.getByTestId('denoise-view')).toHaveClass(/still/);
   expect(await exchange.getByTestId('denoise-view').evaluate((el) => el.getAnimations({ subtree: true }).length)).toBe(0);
@@ -262,8 +276,8 @@ test('a question about level shows the measured facts beside the answer; re-deno
   const redo = first.getByTestId('redenoise');
   await expect(redo).toBeEnabled();
   await redo.click();
-  await expect(page.getByTestId('exchange')).toHaveCount(2);
-  const second = page.getByTestId('exchange').nth(1);
+  await expect(page.getByTestId('exchange')).toHaveCount(3);
+  const second = page.getByTestId('exchange').nth(2);
   await expect(second).not.toHaveAttribute('data-exchange-id', firstId);
   await expect(second.getByText('re-denoise', { exact: true })).toBeVisible();
   await expect(second.getByTestId('answer')).toBeVisible({ timeout: 60_000 });

@@ -135,6 +135,11 @@ def manifest(a, src, cfg, n_params, out, tok, tcfg, files, stats, template=False
         "tasks": [],
         "suggested_questions": ["Please transcribe the audio to text.", "What is the speaker's emotion?",
                                 "What sound events can you hear?", "What instrument is playing?"],
+        # DIFFA-2 answers open questions. Its audio stages were tuned on one instruction per clip (one user turn in
+        # build_chat_prompt), so it is not declared multi-turn: the app sends it no earlier answers. It hears the
+        # encoder's window.
+        "capabilities": {"version": 1, "trained_tasks": [], "multi_turn": False, "heard_seconds": frames / 100,
+                         "open_questions": True},
     }
     if template:
         for key in ("source_checkpoints", "special_tokens", "bos_token"):

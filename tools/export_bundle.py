@@ -163,6 +163,12 @@ def manifest(model, tok, out, ckpt_info):
                    "answers": t["answers"] or ["2-4 English digits as lowercase words, e.g. \"three seven one\""]}
                   for t in TASKS],
         "suggested_questions": SUGGESTED_QUESTIONS,
+        # What the app may ask it (docs/model-bundle.md): only these tasks, one question at a time (trained without
+        # history), the first chunk_s seconds of a region.
+        "capabilities": {"version": 1, "trained_tasks": [t["task"] for t in TASKS], "multi_turn": False,
+                         "heard_seconds": features.CHUNK_S, "open_questions": False,
+                         # calibrated on the held-out set (docs/answer-confidence.md); recalibrate after retraining
+                         "unsure_below": 0.98},
         "files": bundle_io.file_entries(out, files),
     }
 

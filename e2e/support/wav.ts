@@ -5,7 +5,7 @@ export interface ToneOptions {
   frequency?: number;
   sampleRate?: number;
   channels?: number;
-  /** Peak level, 0..1. */
+  /** Peak level, 0..1; above 1 the tone is hard-clipped at full scale. */
   amplitude?: number;
 }
 
@@ -28,7 +28,7 @@ export function sineWav({ seconds, frequency = 440, sampleRate = 16_000, channel
   wav.write('data', 36, 'ascii');
   wav.writeUInt32LE(dataBytes, 40);
   for (let frame = 0; frame < frames; frame++) {
-    const sample = Math.round(amplitude * 32767 * Math.sin((2 * Math.PI * frequency * frame) / sampleRate));
+    const sample = Math.max(-32767, Math.min(32767, Math.round(amplitude * 32767 * Math.sin((2 * Math.PI * frequency * frame) / sampleRate))));
     for (let channel = 0; channel < channels; channel++) wav.writeInt16LE(sample, 44 + (frame * channels + channel) * 2);
   }
   return wav;

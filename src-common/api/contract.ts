@@ -64,6 +64,12 @@ export const methods = {
         question: z.string().trim().min(1).max(2000),
         decoding: DecodingSettingsSchema.default({}),
         modelId: z.string().min(1).max(200).optional(),
+        /** Ask the model even though the question is outside its training (the answer is marked). */
+        anyway: z.boolean().default(false),
+        /** Send no earlier questions and answers, even to a model trained on conversations. */
+        fresh: z.boolean().default(false),
+        /** "New conversation": only earlier answers asked at or after this time go with the question. */
+        historySince: z.string().max(40).optional(),
         /** Where the heard part of a region longer than the model hears begins (seconds in the file); default its start. */
         heardStart: z.number().nonnegative().nullable().optional(),
       })

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MEASURES } from '../routing/question-kinds';
 import { AnswerSchema, DecodingSettingsSchema, StepEventSchema } from './inference';
 
 /** What the app keeps per audio file: regions, and the questions asked about them with answers and traces. */
@@ -28,6 +29,18 @@ export const RegionSchema = z.object({
 });
 export type Region = z.infer<typeof RegionSchema>;
 
+/** How a question was answered (src-common/routing/router.ts). */
+export const RouteNameSchema = z.enum(['trained', 'measured', 'outside']);
+
+/** An answer from the app's own measurement of the region: never the model's. */
+export const MeasuredAnswerSchema = z.object({
+  measure: z.enum(MEASURES),
+  text: z.string(),
+  standard: z.string(),
+  facts: z.record(z.string(), z.union([z.number(), z.string(), z.null()])),
+});
+export type MeasuredAnswerView = z.infer<typeof MeasuredAnswerSchema>;
+
 export const ExchangeStatusSchema = z.enum(['pending', 'done', 'cancelled', 'failed', 'interrupted']);
 
 /** One question and its answer. `regionId` null means the whole file; follow-ups share their region's thread. */
@@ -47,6 +60,19 @@ export const ExchangeSchema = z.object({
   error: z.string().nullable(),
   /** Set when this answer re-denoised the low-confidence span of another one. */
   redenoiseOf: z.string().nullable().default(null),
+  /**
+   * trained: the model answered a question it was trained for; measured: `measured` holds the answer; outside: the
+   * model was not trained for it — no answer unless the user asked anyway (`askedAnyway`), and then it is marked.
+   */
+  route: RouteNameSchema.default('trained'),
+  /** The trained task the question was recognised as (null: an open question, or not routed to the model). */
+  task: z.string().nullable().default(null),
+  measured: MeasuredAnswerSchema.nullable().default(null),
+  askedAnyway: z.boolean().default(false),
+  /** What the model can answer instead, offered with a question outside its training. */
+  suggestions: z.array(z.string()).default([]),
+  /** Earlier questions and answers of the thread that were sent with this one (0: asked fresh). */
+  historyTurns: z.number().int().nonnegative().default(0),
 });
 export type Exchange = z.infer<typeof ExchangeSchema>;
 

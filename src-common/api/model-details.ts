@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CapabilitiesSchema } from '../routing/capabilities';
 import { CacheModeSchema, SamplerNameSchema } from './inference';
 
 /** What the chat needs to know about a model before asking it: its decoding defaults and the questions it was taught. */
@@ -25,5 +26,7 @@ export const ModelDetailsSchema = z.object({
   tasks: z.array(z.object({ task: z.string(), question: z.string(), answers: z.array(z.string()).optional() })),
   /** Seconds of audio the model hears at most; longer regions are cut. */
   chunkSeconds: z.number().positive(),
+  /** What the model can answer: the question router's input (src-common/routing). */
+  capabilities: CapabilitiesSchema,
 });
 export type ModelDetails = z.infer<typeof ModelDetailsSchema>;

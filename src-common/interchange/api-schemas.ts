@@ -12,6 +12,8 @@ export const ExportParamsSchema = z
   .object({
     fileId: FileIdSchema,
     format: ExportFormatSchema,
+    /** Answers that are only an end marker: left out, or exported as "[no answer]" (never as an answer). */
+    emptyAnswers: z.enum(['skip', 'mark']).optional(),
   })
   .strict();
 /** The page saves or downloads the text itself: the main side never receives a path from it. */

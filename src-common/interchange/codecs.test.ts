@@ -45,8 +45,9 @@ describe('interchange codecs', () => {
         .filter((r) => r.group === 'Q: What is said?')
         .map((r) => r.label)
         .sort(),
-      // w0 was asked twice: its tier keeps the later answer (JSON and CSV keep both).
-      [...TRICKY.slice(1), 'asked twice'].sort(),
+      // w0 was asked twice: its tier keeps the later answer (JSON and CSV keep both); the empty answer (only an end
+      // marker) is not exported as an answer.
+      [...TRICKY.slice(1).filter((t) => t !== ''), 'asked twice'].sort(),
     );
     // One tier per question, however its answers overlap.
     assert.deepEqual(
@@ -92,7 +93,8 @@ describe('interchange codecs', () => {
     const back = readAnnotation('eaf', text, 'x.eaf');
     assertSameRegions(regionsFromAnnotation(back, { newId }), source.regions, 0.001);
     const answers = back.tiers.find((t) => t.name === 'Q: What is said?')?.items.map((i) => i.text);
-    for (const tricky of [...TRICKY.slice(1), 'asked twice']) assert.ok(answers?.includes(tricky), `answer ${JSON.stringify(tricky)} survives`);
+    for (const tricky of [...TRICKY.slice(1).filter((t) => t !== ''), 'asked twice'])
+      assert.ok(answers?.includes(tricky), `answer ${JSON.stringify(tricky)} survives`);
   });
 
   it('EAF validator: finds broken references, order, duplicate ids and malformed XML', () => {
@@ -128,7 +130,8 @@ describe('interchange codecs', () => {
     const srt = exportText('srt', source, '');
     assert.match(srt, /^1\n00:00:00,000 --> 00:00:10,000\nWhat kind of sound is this\?\nspeech\n/);
     assert.ok(!/\n\n\n/.test(srt), 'no blank line inside a cue');
-    assert.match(srt, /\(empty answer\)/);
+    assert.doesNotMatch(srt, /empty answer|no answer/, 'an answer that is only an end marker is left out by default');
+    assert.match(exportText('srt', { ...source, emptyAnswers: 'mark' }, ''), /What is said\?\n\[no answer\]\n/);
     const vtt = exportText('vtt', source, '');
     assert.ok(vtt.startsWith('WEBVTT\n\nNOTE '));
     assert.match(vtt, /&lt;&amp;&gt; &amp; &lt;\/ANNOTATION_VALUE&gt;/);
@@ -142,11 +145,45 @@ describe('interchange codecs', () => {
     assert.match(csv, /"two\nlines"/);
     assert.match(csv, /"say ""hi"""/);
     const json = JSON.parse(exportText('json', source, ''));
-    assert.equal(json.length, source.exchanges.length);
+    assert.equal(json.length, source.exchanges.length - 1, 'the empty answer is left out');
+    const marked = JSON.parse(exportText('json', { ...source, emptyAnswers: 'mark' }, ''));
+    assert.equal(marked.length, source.exchanges.length);
+    assert.ok(marked.some((r: { answer: string; no_answer: boolean }) => r.answer === '[no answer]' && r.no_answer));
     assert.equal(json[0].model_sha256, 'ab'.repeat(32));
     assert.equal(json[0].seed, 7);
     assert.equal(json.at(-1).status, 'failed');
     assert.equal(json.at(-1).error, 'engine crashed');
     assert.equal(json.at(-2).end, 10);
+  });
+
+  it('marks measured answers and answers to questions outside the training wherever they are exported', () => {
+    const asked = source.exchanges.find((e) => e.id === 'e-whole');
+    if (!asked) throw new Error('no sample exchange');
+    const measured = {
+      ...asked,
+      id: 'm1',
+      question: 'Is it clipped?',
+      route: 'measured' as const,
+      answer: null,
+      measured: { measure: 'clipping' as const, text: 'No — no clipped runs.', standard: 'runs of ≥ 2 samples', facts: { clippedRuns: 0 } },
+    };
+    const outside = { ...asked, id: 'o1', question: 'What instrument is this?', route: 'outside' as const, askedAnyway: true };
+    const unanswered = { ...asked, id: 'o2', question: 'Who is speaking?', route: 'outside' as const, answer: null };
+    const marked = { ...source, exchanges: [measured, outside, unanswered] };
+    const textGrid = exportText('textgrid', marked, '');
+    assert.match(textGrid, /No — no clipped runs\. \[measured\]/);
+    assert.match(textGrid, new RegExp(`${asked.answer?.answer} \\[outside training\\]`));
+    assert.doesNotMatch(textGrid, /Who is speaking/, 'a question left unanswered is not exported as answered');
+    const rows = JSON.parse(exportText('json', marked, ''));
+    assert.deepEqual(
+      rows.map((r: { route: string; outside_training: boolean }) => [r.route, r.outside_training]),
+      [
+        ['measured', false],
+        ['outside', true],
+        ['outside', true],
+      ],
+    );
+    assert.equal(rows[0].measured_standard, 'runs of ≥ 2 samples');
+    assert.equal(rows[2].answer, null);
   });
 });

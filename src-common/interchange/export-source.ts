@@ -14,6 +14,28 @@ export interface ExportSource {
   /** The media relative to the exported file (ELAN's fallback when the absolute URL moved). */
   relativeMediaUrl?: string;
   mimeType?: string;
+  /** Answers that are only an end marker: left out (default) or exported as "[no answer]" — never as an answer. */
+  emptyAnswers?: EmptyAnswers;
+}
+
+export type EmptyAnswers = 'skip' | 'mark';
+export const NO_ANSWER_TEXT = '[no answer]';
+export const MEASURED_MARK = '[measured]';
+export const OUTSIDE_MARK = '[outside training]';
+
+const isEmptyModelAnswer = (e: Exchange) => e.answer !== null && e.answer.answer.trim() === '';
+
+/**
+ * The text an export gives an exchange: the model's answer, the app's measured answer marked as measured, an answer
+ * to a question outside the model's training marked as such, "[no answer]" for an end marker when the user wants it
+ * marked; null when the exchange has nothing to export.
+ */
+export function exportedAnswer(e: Exchange, emptyAnswers: EmptyAnswers = 'skip'): string | null {
+  if (e.status !== 'done') return null;
+  if (e.route === 'measured') return e.measured ? `${e.measured.text} ${MEASURED_MARK}` : null;
+  if (!e.answer) return null;
+  if (isEmptyModelAnswer(e)) return emptyAnswers === 'mark' ? NO_ANSWER_TEXT : null;
+  return e.askedAnyway ? `${e.answer.answer} ${OUTSIDE_MARK}` : e.answer.answer;
 }
 
 /** Tiers holding answers are named after the question with this prefix, so an import can tell them from regions. */
@@ -29,9 +51,9 @@ export function exchangeSpan(exchange: Exchange, duration: number): { start: num
   return { start: exchange.span.start, end };
 }
 
-/** Exchanges that belong in annotation tiers: finished, with an answer, over a non-empty span. */
+/** Exchanges that belong in annotation tiers: finished with something to export (see exportedAnswer). */
 export function answeredExchanges(source: ExportSource): Exchange[] {
-  return source.exchanges.filter((e) => e.status === 'done' && e.answer !== null);
+  return source.exchanges.filter((e) => exportedAnswer(e, source.emptyAnswers) !== null);
 }
 
 export function sourceDuration(source: ExportSource): number {
@@ -77,7 +99,7 @@ export function annotationOf(source: ExportSource, options: { regions?: boolean;
       if (span.end <= span.start) continue;
       const key = questionKey(e.question);
       const entry = questions.get(key) ?? { name: tierName(e.question, 'question'), items: [] };
-      entry.items.push({ ...span, text: e.answer?.answer ?? '' });
+      entry.items.push({ ...span, text: exportedAnswer(e, source.emptyAnswers) ?? '' });
       questions.set(key, entry);
     }
     for (const { name, items } of questions.values()) tiers.push({ name: `${ANSWER_TIER_PREFIX}${name}`, kind: 'interval', items: flattenAnswers(items) });

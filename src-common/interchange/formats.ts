@@ -73,7 +73,10 @@ export function exportText(format: ExportFormat, source: ExportSource, date: str
 
 export function exportRecords(source: ExportSource) {
   const duration = sourceDuration(source);
-  return source.exchanges.map((e) => exchangeRecord(source.fileName, e, source.regions, duration));
+  const empty = source.emptyAnswers ?? 'skip';
+  // A row per exchange (failed ones keep their error), except answers that are only an end marker when skipped.
+  const kept = source.exchanges.filter((e) => empty === 'mark' || !(e.status === 'done' && e.answer !== null && e.answer.answer.trim() === ''));
+  return kept.map((e) => exchangeRecord(source.fileName, e, source.regions, duration, empty));
 }
 
 /** The format of an annotation file, from its name and, failing that, its first bytes. */

@@ -1,12 +1,12 @@
 import { type Exchange, ExchangeSchema, type Region } from '../api/library';
-import { exchangeSpan } from './export-source';
+import { type EmptyAnswers, exchangeSpan, exportedAnswer } from './export-source';
 
 /**
  * One exchange as a flat record with its full provenance: which model (id, version, manifest hash) on which
  * execution provider with which sampler, parameters and seed answered, from which prompt, and how long it took.
  * Flat so that CSV columns and JSON keys are the same names; a failed exchange keeps what was asked and its error.
  */
-export function exchangeRecord(file: string, exchange: Exchange, regions: Region[], duration: number) {
+export function exchangeRecord(file: string, exchange: Exchange, regions: Region[], duration: number, emptyAnswers: EmptyAnswers = 'mark') {
   const a = exchange.answer;
   const region = exchange.regionId === null ? undefined : regions.find((r) => r.id === exchange.regionId);
   const span = exchangeSpan(exchange, duration);
@@ -22,7 +22,13 @@ export function exchangeRecord(file: string, exchange: Exchange, regions: Region
     start: span.start,
     end: span.end > span.start ? span.end : null,
     question: exchange.question,
-    answer: a ? a.answer : null,
+    answer: exportedAnswer(exchange, emptyAnswers),
+    /** trained | measured | outside: who answered, and whether the model was trained for the question. */
+    route: exchange.route,
+    outside_training: exchange.route === 'outside',
+    no_answer: a !== null && a.answer.trim() === '',
+    measured_standard: exchange.measured?.standard ?? null,
+    history_turns: exchange.historyTurns,
     asked_at: exchange.askedAt,
     model_id: a?.model.id ?? exchange.modelId,
     model_name: a?.model.name ?? null,

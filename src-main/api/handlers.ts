@@ -6,7 +6,7 @@ import { audioHandlers } from '../audio/api-handlers';
 import { interchangeHandlers } from '../interchange/api-handlers';
 import { modelHandlers } from '../models/api-handlers';
 import { loadBundle } from '../models/bundle';
-import { apiDecodingDefaults } from '../models/bundle-manifest';
+import { apiDecodingDefaults, capabilitiesOf } from '../models/bundle-manifest';
 import { listInstalledModels } from '../models/installed-models';
 import type { AppServices, Handlers } from './app-services';
 
@@ -71,6 +71,7 @@ export function createHandlers(services: AppServices): Handlers {
         suggestedQuestions: m.suggested_questions,
         tasks: m.tasks,
         chunkSeconds: m.audio.chunk_s,
+        capabilities: capabilitiesOf(m),
       };
     },
   };

@@ -3,6 +3,7 @@ import { ApiError } from '../../src-common/api/errors';
 import type { DecodingSettings } from '../../src-common/api/inference';
 import type { Exchange, LibraryDoc, Region } from '../../src-common/api/library';
 import type { AppEvents } from '../api/app-events';
+import { AudioService } from '../audio/audio-service';
 import type { AppHome } from '../core/app-home';
 import type { SettingsStore } from '../core/settings';
 import type { EngineClient } from '../engine/engine-client';
@@ -11,7 +12,9 @@ import { audioFingerprint } from '../library/fingerprint';
 import type { LibraryStore } from '../library/library-store';
 import { numberRegions } from '../library/region-numbers';
 import { loadBundle } from '../models/bundle';
+import { capabilitiesOf } from '../models/bundle-manifest';
 import { DEFAULT_MODEL_ID, resolveModelDir } from '../models/resolve-model';
+import { measure, routeFor } from './question-routing';
 
 /** Earlier turns of a thread given to the model with a follow-up (AskRequestSchema's limit). */
 export const MAX_HISTORY = 32;
@@ -32,6 +35,12 @@ export interface AskInput {
   question: string;
   decoding: DecodingSettings;
   modelId?: string;
+  /** Ask the model even though the question is outside its training. */
+  anyway?: boolean;
+  /** Send no earlier turns, even to a model trained on conversations. */
+  fresh?: boolean;
+  /** A new conversation began at this time (ISO 8601): earlier turns are not sent. */
+  historySince?: string;
   /** Start of the heard part of a region longer than the model hears (null or absent: the region's start). */
   heardStart?: number | null;
 }
@@ -42,16 +51,23 @@ interface Redo {
 }
 
 /**
- * Regions and questions for the open files: every question is about a region (or the whole file), follow-ups carry
- * that region's earlier questions and answers, and every answer is saved with its provenance and its full
- * denoising trace. The exchange is saved as `pending` before the engine starts, so a crash leaves a record.
+ * Regions and questions for the open files: every question is about a region (or the whole file) and goes through
+ * the question router first: the model answers what it was trained for, the app's measurement answers level,
+ * clipping and format questions, and a question outside the model's training is answered only when the user asks
+ * anyway. Earlier questions and answers of the region go with a question only to a model trained on conversations,
+ * and not when the user asks fresh. Every answer is saved with its provenance, route and full denoising trace. The
+ * exchange is saved as `pending` before the engine starts, so a crash leaves a record.
  */
 export class ChatService {
   private readonly fingerprints = new Map<string, Promise<string>>();
   /** Questions in flight by exchange id; aborting one cancels it in the engine. */
   private readonly running = new Map<string, AbortController>();
 
-  constructor(private readonly deps: ChatDeps) {}
+  private readonly audio: AudioService;
+
+  constructor(private readonly deps: ChatDeps) {
+    this.audio = new AudioService(deps.home.cache);
+  }
 
   private async locate(fileId: string): Promise<{ fingerprint: string; name: string; path: string }> {
     const file = this.deps.files.get(fileId);
@@ -111,10 +127,8 @@ export class ChatService {
     if (!prefill.includes(mask)) throw new ApiError('bad_request', `No token of this answer has a confidence below ${belowConfidence}`);
     const decoding = { ...original.decoding, genLength: original.answer.genLength };
     const heardStart = original.answer.heard?.start ?? null;
-    return this.ask(
-      { fileId, regionId: original.regionId, question: original.question, decoding, modelId: original.modelId, heardStart },
-      { of: original, prefill },
-    );
+    const again = { fileId, regionId: original.regionId, question: original.question, decoding, modelId: original.modelId, heardStart };
+    return this.ask({ ...again, anyway: original.askedAnyway, fresh: original.historyTurns === 0 }, { of: original, prefill });
   }
 
   async ask(input: AskInput, redo?: Redo): Promise<Exchange> {
@@ -124,19 +138,26 @@ export class ChatService {
     if (input.regionId !== null && !region) throw new ApiError('not_found', 'That region no longer exists');
     const modelId = input.modelId ?? DEFAULT_MODEL_ID;
     const modelDir = resolveModelDir(modelId, this.deps.home, this.deps.bundledModels);
-    // The thread of this region: earlier finished exchanges about the same region, oldest first.
+    const { manifest } = loadBundle(modelDir);
+    const { question, decision } = routeFor(input.question, manifest);
+    const toModel = decision.route === 'trained' || (decision.route === 'outside' && input.anyway === true);
+    // Earlier finished model answers about the same region, oldest first — only for a model trained on them.
     const earlier = redo ? doc.exchanges.slice(0, doc.exchanges.indexOf(redo.of)) : doc.exchanges;
-    const history = earlier
-      .filter((e) => e.regionId === input.regionId && e.status === 'done' && e.answer && e.redenoiseOf === null)
-      .map((e) => ({ question: e.question, answer: e.answer?.answer ?? '' }))
-      // The engine takes at most MAX_HISTORY turns: a long thread keeps its latest ones (it failed every ask past 32).
-      .slice(-MAX_HISTORY);
+    const withHistory = toModel && capabilitiesOf(manifest).multi_turn && input.fresh !== true;
+    const history = !withHistory
+      ? []
+      : earlier
+          .filter((e) => e.regionId === input.regionId && e.status === 'done' && e.answer && e.redenoiseOf === null)
+          .filter((e) => input.historySince === undefined || e.askedAt >= input.historySince)
+          .map((e) => ({ question: e.question, answer: e.answer?.answer ?? '' }))
+          // The engine takes at most MAX_HISTORY turns: a long thread keeps its latest ones (it failed every ask past 32).
+          .slice(-MAX_HISTORY);
 
     const exchange: Exchange = {
       id: randomUUID(),
       regionId: input.regionId,
       span: { start: region?.start ?? 0, end: region?.end ?? null },
-      question: input.question,
+      question,
       askedAt: new Date().toISOString(),
       modelId,
       decoding: input.decoding,
@@ -145,7 +166,15 @@ export class ChatService {
       trace: [],
       error: null,
       redenoiseOf: redo?.of.id ?? null,
+      route: decision.route,
+      task: decision.route === 'trained' ? decision.task : null,
+      measured: null,
+      askedAnyway: decision.route === 'outside' && input.anyway === true,
+      suggestions: decision.route === 'outside' ? decision.suggestions : [],
+      historyTurns: history.length,
     };
+    if (!toModel) return this.answerWithoutModel(exchange, decision.route === 'measured' ? decision.measure : null, input.fileId, path);
+
     this.deps.store.live.add(exchange.id);
     await this.deps.store.update(fingerprint, name, (d) => d.exchanges.push(exchange));
     const cancel = new AbortController();
@@ -161,7 +190,7 @@ export class ChatService {
             start: exchange.span.start,
             end: exchange.span.end,
             heardStart: input.heardStart ?? null,
-            question: input.question,
+            question,
             history,
             decoding: input.decoding,
             provider,
@@ -205,6 +234,23 @@ export class ChatService {
   /** Cancels every question in flight (each is saved as cancelled, with the steps it had). */
   dispose(): void {
     for (const job of this.running.values()) job.abort();
+  }
+
+  /** A measured answer (from the region's facts), or a question outside the model's training left unanswered. */
+  private async answerWithoutModel(exchange: Exchange, what: Parameters<typeof measure>[2] | null, fileId: string, path: string): Promise<Exchange> {
+    const { fingerprint, name } = await this.locate(fileId);
+    if (what) {
+      try {
+        exchange.measured = await measure(this.audio, path, what, exchange.span.start, exchange.span.end);
+        exchange.status = 'done';
+      } catch (error) {
+        exchange.status = 'failed';
+        exchange.error = `The region could not be measured: ${ApiError.wrap(error).message}`;
+      }
+    } else exchange.status = 'done';
+    await this.deps.store.update(fingerprint, name, (d) => d.exchanges.push(exchange));
+    this.deps.events.emit('chat.updated', { fileId, exchange, traceLength: exchange.trace.length });
+    return exchange;
   }
 
   async cancel(exchangeId: string): Promise<boolean> {

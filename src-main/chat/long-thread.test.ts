@@ -11,12 +11,13 @@ import { engineEnv, forkEngine } from '../engine/fork-engine';
 import { ChosenFiles } from '../files/chosen-files';
 import { audioFingerprint } from '../library/fingerprint';
 import { LibraryStore } from '../library/library-store';
+import { multiTurnModelCopy } from '../test-support/multi-turn-model';
 import { tempDir } from '../test-support/temp-dir';
 import { writeSineWav } from '../test-support/wav';
 import { ChatService, MAX_HISTORY } from './chat-service';
 
 describe('chat: a long thread', () => {
-  it(`keeps asking past ${MAX_HISTORY} follow-ups, with the latest turns as history`, async () => {
+  it(`keeps asking a multi-turn model past ${MAX_HISTORY} follow-ups, with the latest turns as history`, async () => {
     const home = openAppHome(join(tempDir(), 'home'));
     const events = new AppEvents();
     const updated: Exchange[] = [];
@@ -37,13 +38,15 @@ describe('chat: a long thread', () => {
       return result;
     };
 
-    const first = await done(await chat.ask({ fileId: ref.id, regionId: null, question: 'What kind of sound is this?', decoding: {} }));
+    // Only a model trained on conversations is sent history: the bundled one, declared multi-turn in a copy.
+    const modelId = multiTurnModelCopy();
+    const first = await done(await chat.ask({ fileId: ref.id, regionId: null, question: 'What kind of sound is this?', decoding: {}, modelId }));
     assert.equal(first.status, 'done');
     // 40 more finished turns in the same (whole-file) thread, written as the library would hold them
     await store.update(await audioFingerprint(wav), 'thread.wav', (doc) => {
       for (let i = 1; i <= 40; i++) doc.exchanges.push({ ...first, id: `turn-${i}`, question: `Question number ${i}?` });
     });
-    const last = await done(await chat.ask({ fileId: ref.id, regionId: null, question: 'Is the tone low, medium or high?', decoding: {} }));
+    const last = await done(await chat.ask({ fileId: ref.id, regionId: null, question: 'Is the tone low, medium or high?', decoding: {}, modelId }));
     assert.equal(last.status, 'done', last.error ?? '');
     assert.match(last.answer?.prompt ?? '', /Question number 40\?/);
     assert.doesNotMatch(last.answer?.prompt ?? '', /Question number 8\?/);

@@ -33,6 +33,9 @@ export const batchCommand: Command = {
   --out PATH         the output folder (per-file formats) or file (csv, jsonl)
   --model DIR|ID     a model bundle folder or an installed model id (default: the bundled diffa-tiny)
   --fresh            forget earlier progress (otherwise finished answers recorded next to the output are skipped)
+  --anyway           ask the model questions outside its training too (marked "outside training"); otherwise
+                     they are recorded unanswered. Level, clipping and format questions are answered from the
+                     app's own measurement of each region, never by the model.
 ${DECODING_USAGE}
 
 Finished answers are recorded in a state file next to the output (<out>/.diffa-batch-state.jsonl, or
@@ -48,6 +51,7 @@ ask; 1 when every item failed; 130 when interrupted (Ctrl-C; rerun to resume).`,
     out: { type: 'string' },
     model: { type: 'string' },
     fresh: { type: 'boolean' },
+    anyway: { type: 'boolean' },
     ...DECODING_OPTIONS,
   },
   async run(values, positionals) {
@@ -72,7 +76,8 @@ ask; 1 when every item failed; 130 when interrupted (Ctrl-C; rerun to resume).`,
         throw new UsageError(error.message);
       });
       if (inputs.length === 0) throw new UsageError(`no audio files in ${inputArgs.join(', ')}`);
-      const plan = await planBatch({ inputs, questions, tier: values.tier as string | undefined, format, out, modelDir, decoding, provider });
+      const tier = values.tier as string | undefined;
+      const plan = await planBatch({ inputs, questions, tier, format, out, modelDir, decoding, provider, anyway: values.anyway === true });
       if (values.fresh) rmSync(plan.statePath, { force: true });
       return runBatch(plan, engine, {
         signal: controller.signal,

@@ -12,10 +12,10 @@ export function interchangeHandlers(services: AppServices): Pick<Handlers, Inter
   // The app's one batch service, whichever transport asks: a batch started on one can be cancelled on another.
   const { batch } = services;
   return {
-    'interchange.export': async ({ fileId, format }) => {
+    'interchange.export': async ({ fileId, format, emptyAnswers }) => {
       const file = services.files.get(fileId);
       const doc = await services.chat.library(fileId);
-      const source = await exportSourceFor(file.path, doc.regions, doc.exchanges);
+      const source = { ...(await exportSourceFor(file.path, doc.regions, doc.exchanges)), emptyAnswers: emptyAnswers ?? 'skip' };
       const stem = basename(file.name, extname(file.name));
       return {
         fileName: `${stem}${FORMAT_FILES[format].extension}`,

@@ -23,6 +23,8 @@ export interface BatchOptions {
   modelDir: string;
   decoding: DecodingSettings;
   provider: z.infer<typeof ProviderPreferenceSchema>;
+  /** Ask the model questions outside its training too (their answers are marked); otherwise they are recorded unanswered. */
+  anyway?: boolean;
 }
 
 export interface BatchItem {

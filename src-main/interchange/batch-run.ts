@@ -1,13 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname } from 'node:path';
 import { ApiError } from '../../src-common/api/errors';
 import type { Answer } from '../../src-common/api/inference';
-import { type Exchange, ExchangeSchema } from '../../src-common/api/library';
+import { type Exchange, ExchangeSchema, type MeasuredAnswerView } from '../../src-common/api/library';
 import { exportText } from '../../src-common/interchange/formats';
 import { exchangeRecord, writeCsv, writeJsonLines } from '../../src-common/interchange/records';
+import type { RouteDecision } from '../../src-common/routing/router';
+import { AudioService } from '../audio/audio-service';
+import { measure, routeFor } from '../chat/question-routing';
 import type { EngineClient } from '../engine/engine-client';
 import { writeFileAtomic } from '../library/atomic-write';
+import { loadBundle } from '../models/bundle';
 import type { BatchItem, BatchPlan, PlannedFile } from './batch-plan';
 import { isPerFile } from './batch-plan';
 import { BatchState } from './batch-state';
@@ -96,6 +101,9 @@ export async function runBatch(plan: BatchPlan, engine: EngineClient, hooks: Bat
     for (const item of todo) queue.push({ file, item });
   }
   emit();
+  const { manifest } = loadBundle(options.modelDir);
+  // Measuring writes nothing: the service's cache folder is only named, never used, for region facts.
+  const audio = new AudioService(tmpdir());
   if (queue.length) await engine.load(options.modelDir, options.provider);
 
   // Writes one at a time: two workers may finish files together, and csv/jsonl is one file rewritten by both.
@@ -129,9 +137,19 @@ export async function runBatch(plan: BatchPlan, engine: EngineClient, hooks: Bat
       }
       progress.current = file.label;
       try {
-        const answer = await ask(engine, plan, item, hooks.signal);
-        engineMs += answer.timings.totalMs;
-        await state.record(item.key, exchangeOf(plan, item, answer));
+        // Every question goes through the router: measured ones are answered from the region's facts, ones outside
+        // the model's training are recorded unanswered unless the run asks anyway.
+        const { question, decision } = routeFor(item.question, manifest);
+        if (decision.route === 'measured') {
+          const measured = await measure(audio, item.input, decision.measure, item.start, item.end);
+          await state.record(item.key, exchangeOf(plan, { ...item, question }, decision, null, measured, manifest.id));
+        } else if (decision.route === 'outside' && !plan.options.anyway) {
+          await state.record(item.key, exchangeOf(plan, { ...item, question }, decision, null, null, manifest.id));
+        } else {
+          const answer = await ask(engine, plan, { ...item, question }, hooks.signal);
+          engineMs += answer.timings.totalMs;
+          await state.record(item.key, exchangeOf(plan, { ...item, question }, decision, answer, null));
+        }
         progress.answered++;
         emit();
       } catch (error) {
@@ -174,19 +192,31 @@ function ask(engine: EngineClient, plan: BatchPlan, item: BatchItem, signal: Abo
   return engine.ask(request, { signal });
 }
 
-function exchangeOf(plan: BatchPlan, item: BatchItem, answer: Answer): Exchange {
+function exchangeOf(
+  plan: BatchPlan,
+  item: BatchItem,
+  decision: RouteDecision,
+  answer: Answer | null,
+  measured: MeasuredAnswerView | null,
+  modelId = '',
+): Exchange {
   return ExchangeSchema.parse({
     id: randomUUID(),
     regionId: item.regionId,
     span: { start: item.start, end: item.end },
     question: item.question,
     askedAt: new Date().toISOString(),
-    modelId: answer.model.id,
+    modelId: answer?.model.id ?? modelId,
     decoding: plan.options.decoding,
     status: 'done',
     answer,
     trace: [],
     error: null,
+    route: decision.route,
+    task: decision.route === 'trained' ? decision.task : null,
+    measured,
+    askedAnyway: decision.route === 'outside' && answer !== null,
+    suggestions: decision.route === 'outside' ? decision.suggestions : [],
   });
 }
 

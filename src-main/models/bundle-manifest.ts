@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { CACHE_MODES, DEFAULT_CACHE } from '../../src-common/decoding/caches';
 import type { DecodingDefaults as ApiDecodingDefaults } from '../../src-common/decoding/defaults';
 import { SAMPLER_NAMES } from '../../src-common/decoding/samplers';
+import { type Capabilities, CapabilitiesSchema, defaultCapabilities } from '../../src-common/routing/capabilities';
 
 /**
  * manifest.json of a model bundle (docs/model-bundle.md). The same format serves DIFFA-Tiny and the converted
@@ -97,6 +98,17 @@ export const BundleManifestSchema = z.object({
   decoding: DecodingDefaultsSchema,
   tasks: z.array(z.object({ task: z.string(), question: z.string(), answers: z.array(z.string()).optional() })).default([]),
   suggested_questions: z.array(z.string()).default([]),
+  /** What the model can answer (versioned; src-common/routing/capabilities.ts). Absent in older bundles. */
+  capabilities: CapabilitiesSchema.optional(),
   files: z.array(FileEntrySchema).min(1),
 });
 export type BundleManifest = z.infer<typeof BundleManifestSchema>;
+
+/** The manifest's capabilities, or what an older manifest without them implies (see defaultCapabilities). */
+export function capabilitiesOf(manifest: BundleManifest): Capabilities {
+  const capabilities = manifest.capabilities ?? defaultCapabilities(manifest.tasks, manifest.audio.chunk_s);
+  const listed = new Set(manifest.tasks.map((t) => t.task));
+  const unknown = capabilities.trained_tasks.filter((t) => !listed.has(t));
+  if (unknown.length) throw new Error(`capabilities.trained_tasks names tasks the manifest does not list: ${unknown.join(', ')}`);
+  return capabilities;
+}

@@ -3,7 +3,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { ApiError } from '../../src-common/api/errors';
-import { type BundleManifest, BundleManifestSchema } from './bundle-manifest';
+import { type BundleManifest, BundleManifestSchema, capabilitiesOf } from './bundle-manifest';
 import { sha256File } from './sha256';
 
 export interface Bundle {
@@ -35,6 +35,11 @@ export function loadBundle(dir: string): Bundle {
     throw bad(dir, `manifest.json: ${issue?.path.join('.') || '(root)'} ${issue?.message ?? 'is invalid'}`, 'manifest.json');
   }
   const manifest = parsed.data;
+  try {
+    capabilitiesOf(manifest);
+  } catch (error) {
+    throw bad(dir, `manifest.json: ${(error as Error).message}`, 'manifest.json');
+  }
   const listed = new Set(manifest.files.map((f) => f.path));
   for (const needed of [manifest.graphs.audio.file, manifest.graphs.llm.file, manifest.tokenizer]) {
     if (!listed.has(needed)) throw bad(dir, `${needed} is used but not listed in files`, needed);

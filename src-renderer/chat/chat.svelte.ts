@@ -2,6 +2,7 @@ import type { Exchange } from '../../src-common/api/library';
 import type { ModelDetails } from '../../src-common/api/model-details';
 import type { ModelSummary } from '../../src-common/api/schemas';
 import type { AudioFactsView } from '../../src-common/audio/schemas';
+import { checkQuestion } from '../../src-common/routing/question-text';
 import { api } from '../lib/api';
 import { heard } from '../lib/stores/heard.svelte';
 import { settings } from '../lib/stores/settings.svelte';
@@ -47,6 +48,20 @@ class ChatState {
   models = $state<ModelSummary[]>([]);
   modelId = $state<string | null>(stored(MODEL_KEY));
   details = $state<ModelDetails | null>(null);
+  /** "Ask fresh": the next questions go without earlier answers, even to a model trained on conversations. */
+  fresh = $state(false);
+  /** "New conversation": per region (key '' for the whole file), the time from which earlier answers count. */
+  conversationSince = $state<Record<string, string>>({});
+
+  /** Earlier model answers of a region's thread that would go with the next question (the server applies the same rule). */
+  historyOf(thread: Exchange[], regionId: string | null): Exchange[] {
+    const since = this.conversationSince[regionId ?? ''] ?? '';
+    return thread.filter((e) => e.status === 'done' && e.answer && e.redenoiseOf === null && e.askedAt >= since);
+  }
+
+  newConversation(regionId: string | null): void {
+    this.conversationSince = { ...this.conversationSince, [regionId ?? '']: new Date().toISOString() };
+  }
   /** The question's own decoding changes; cleared when the preset or the model changes. */
   overrides = $state<Partial<FullDecoding>>({});
   width = $state(clampWidth(Number(stored(WIDTH_KEY)) || DEFAULT_WIDTH));
@@ -151,17 +166,34 @@ class ChatState {
   }
 
   /** Asks about the selected region (or the whole file). Resolves to the new exchange, or null if it could not start. */
-  async ask(fileId: string, question: string, regionId: string | null = workspace.selectedRegionId): Promise<Exchange | null> {
-    const decoding = this.decoding;
+  /**
+   * Asks about a region (null: the whole file). `anyway` asks the model a question outside its training; `fresh`
+   * sends no earlier answers; `decoding` overrides the form's settings for this one question (retry with more steps).
+   */
+  async ask(
+    fileId: string,
+    question: string,
+    regionId: string | null = workspace.selectedRegionId,
+    options: { anyway?: boolean; fresh?: boolean; decoding?: Partial<FullDecoding> } = {},
+  ): Promise<Exchange | null> {
+    const decoding = this.decoding && { ...this.decoding, ...options.decoding };
     if (!decoding || this.problem || !question.trim()) return null;
+    const checked = checkQuestion(question);
+    if (!checked.ok) {
+      toasts.error(new Error(checked.message), 'Cannot ask');
+      return null;
+    }
     const started = performance.now();
     this.asking = true;
     try {
       const exchange = await api.request('chat.ask', {
         fileId,
         regionId,
-        question: question.trim(),
+        question: checked.question,
         decoding: relevantDecoding(decoding),
+        ...(options.anyway ? { anyway: true } : {}),
+        ...(options.fresh || this.fresh ? { fresh: true } : {}),
+        ...(this.conversationSince[regionId ?? ''] ? { historySince: this.conversationSince[regionId ?? ''] } : {}),
         ...(this.modelId ? { modelId: this.modelId } : {}),
         // The part the Ask box named and the waveform shades (for the selected target; others hear their start).
         ...(regionId === workspace.selectedRegionId && heard.window ? { heardStart: heard.window.start } : {}),

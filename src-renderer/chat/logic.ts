@@ -217,3 +217,13 @@ export function keptFrom(
   }
   return kept;
 }
+
+/**
+ * Decoding for "Retry with more steps" after an answer that was only an end marker: the low-confidence sampler with
+ * at least one step per position and at least twice the steps it had, so no step commits a whole window at once.
+ */
+export function retryDecoding(genLength: number, steps: number | undefined): { sampler: 'low-confidence'; steps: number } {
+  // A multiple of the gen length is a multiple of the block count, which the low-confidence sampler needs.
+  const multiple = Math.max(1, Math.ceil((2 * (steps ?? 0)) / genLength));
+  return { sampler: 'low-confidence', steps: Math.min(Math.floor(4096 / genLength), multiple) * genLength };
+}

@@ -52,6 +52,8 @@ function storedModel(): string | null {
 class Interchange {
   dialog = $state<InterchangeDialog | null>(null);
   exporting = $state<ExportFormat | null>(null);
+  /** Answers that are only an end marker: left out of exports, or written as "[no answer]" (never as answers). */
+  markEmptyAnswers = $state(false);
   models = $state<ModelSummary[]>([]);
   modelId = $state<string | null>(null);
   details = $state<ModelDetails | null>(null);
@@ -84,7 +86,8 @@ class Interchange {
     if (!file || this.exporting) return;
     this.exporting = format;
     try {
-      const result = await api.request('interchange.export', { fileId: file.id, format });
+      const emptyAnswers = this.markEmptyAnswers ? 'mark' : 'skip';
+      const result = await api.request('interchange.export', { fileId: file.id, format, emptyAnswers });
       downloadText(result.fileName, result.mimeType, result.text);
       toasts.show('info', `Saved ${result.fileName}`);
     } catch (error) {
