@@ -18,7 +18,7 @@ export const FOLDER_RULES = {
   models: ['core', 'api-types'],
   audio: ['core', 'files', 'api-types'],
   engine: ['core', 'audio', 'models'],
-  chat: ['core', 'files', 'library', 'models', 'engine', 'api-types'],
+  chat: ['core', 'files', 'library', 'models', 'audio', 'engine', 'api-types'],
   interchange: ['core', 'files', 'library', 'models', 'audio', 'engine', 'chat', 'api-types'],
   api: ['core', 'files', 'library', 'models', 'audio', 'engine', 'chat', 'interchange', 'api-types'],
   compose: ['core', 'files', 'library', 'models', 'audio', 'engine', 'chat', 'interchange', 'api-types'],

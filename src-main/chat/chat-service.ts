@@ -27,6 +27,8 @@ export interface ChatDeps {
   settings: SettingsStore;
   home: AppHome;
   bundledModels: string;
+  /** The app's audio service, for measured answers (tests that need none get one of their own). */
+  audio?: AudioService;
 }
 
 export interface AskInput {
@@ -66,7 +68,7 @@ export class ChatService {
   private readonly audio: AudioService;
 
   constructor(private readonly deps: ChatDeps) {
-    this.audio = new AudioService(deps.home.cache);
+    this.audio = deps.audio ?? new AudioService(deps.home.cache);
   }
 
   private async locate(fileId: string): Promise<{ fingerprint: string; name: string; path: string }> {

@@ -36,7 +36,8 @@ ${DECODING_USAGE}
     ...DECODING_OPTIONS,
   },
   async run(values) {
-    if (typeof values.set !== 'string') throw new UsageError('--set DIR is required');
+    const setDir = values.set;
+    if (typeof setDir !== 'string') throw new UsageError('--set DIR is required');
     const ablation = values.ablate ?? 'none';
     if (ablation !== 'none' && ablation !== 'silence') throw new UsageError('--ablate must be "silence"');
     const limit = values.limit === undefined ? Number.POSITIVE_INFINITY : Number(values.limit);
@@ -45,7 +46,7 @@ ${DECODING_USAGE}
     // The app's own services (the same composition root as the app): its home and engine.
     return withApp(values.home, async ({ home, engine }) => {
       const modelDir = resolveModelDir(values.model as string | undefined, home);
-      const items = readEvalSet(values.set).slice(0, limit);
+      const items = readEvalSet(setDir).slice(0, limit);
       const json = values.json === true;
 
       const { manifest } = loadBundle(modelDir);

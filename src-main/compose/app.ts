@@ -44,8 +44,8 @@ export function createApp(parts: ShellParts): AppServices {
   const engine = owned.add(new EngineClient(parts.launchEngine(engineEnv(home.cache))));
   const bundledModels = parts.bundledModels ?? bundledModelsDir();
   const core = { home, events, settings, files, engine, bundledModels };
-  const chat = owned.add(new ChatService({ ...core, store: new LibraryStore(home.library) }));
   const audio = new AudioService(home.cache, (progress) => events.emit('audio.peaksProgress', progress));
+  const chat = owned.add(new ChatService({ ...core, audio, store: new LibraryStore(home.library) }));
   const batch = owned.add(new BatchService(core));
 
   // State changes become events here, once; the transports only forward `events`.

@@ -1,24 +1,25 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { EventData, EventName } from '../../../src-common/api/contract';
-import type { Exchange, LibraryDoc } from '../../../src-common/api/library';
+import { type Exchange, ExchangeSchema, type LibraryDoc } from '../../../src-common/api/library';
 import { type WorkspaceDeps, WorkspaceStore } from './workspace-store.svelte';
 
 const step = (n: number) => ({ step: n, block: 0, committed: [], masked: 4 - n, earlyStop: false, ms: 1, runMs: 1 });
-const exchange = (status: Exchange['status'], trace: Exchange['trace'] = []): Exchange => ({
-  id: 'x1',
-  regionId: null,
-  span: { start: 0, end: null },
-  question: 'What is it?',
-  askedAt: '2026-01-01T00:00:00.000Z',
-  modelId: 'diffa-tiny',
-  decoding: {},
-  status,
-  answer: null,
-  trace,
-  error: null,
-  redenoiseOf: null,
-});
+const exchange = (status: Exchange['status'], trace: Exchange['trace'] = []): Exchange =>
+  ExchangeSchema.parse({
+    id: 'x1',
+    regionId: null,
+    span: { start: 0, end: null },
+    question: 'What is it?',
+    askedAt: '2026-01-01T00:00:00.000Z',
+    modelId: 'diffa-tiny',
+    decoding: {},
+    status,
+    answer: null,
+    trace,
+    error: null,
+    redenoiseOf: null,
+  });
 const doc = (exchanges: Exchange[]): LibraryDoc => ({
   schema: 1,
   fingerprint: 'f',
