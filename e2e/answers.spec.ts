@@ -76,6 +76,7 @@ test('measured, outside and trained routes: figures with their standard, Ask any
   await settled(anyway);
   await expect(anyway.getByTestId('answer')).toBeVisible();
   await expect(anyway.getByTestId('route-badge')).toHaveText('outside training');
+  await expect(anyway.getByTestId('provenance-route')).toHaveText(/^\s*outside training \(asked anyway\) · asked on its own\s*$/);
   // A suggestion asks it.
   await outside.getByTestId('outside-suggestion').first().click();
   await expect(page.getByTestId('exchange')).toHaveCount(before + 2);
@@ -84,6 +85,7 @@ test('measured, outside and trained routes: figures with their standard, Ask any
   await settled(kind);
   await expect(kind.getByTestId('answer')).toHaveAttribute('data-route', 'trained');
   await expect(kind.getByTestId('route-badge')).toHaveCount(0);
+  await expect(kind.getByTestId('provenance-route')).toHaveText(/^\s*trained: kind · asked on its own\s*$/);
 
   // "Translate this into French" is not a language question; another script is outside too.
   await expect((await ask(page, 'Translate this into French')).getByTestId('outside')).toBeVisible();

@@ -35,6 +35,8 @@ from diffa.tokenizer import WordTokenizer  # noqa: E402
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CACHE = os.path.join(os.path.expanduser(os.environ.get("XDG_CACHE_HOME", "~/.cache")), "diffa-tiny")
 OPSET = 17
+# 0.2: fine-tuned on the scenes corpus (noise, room tone, reverberation, levels, codecs, regions), 10+ questions a task
+MODEL_VERSION = "0.2.0"
 
 
 def export_graphs(model, out):
@@ -130,7 +132,7 @@ def manifest(model, tok, out, ckpt_info):
     sp = tok.special_id
     return {
         "format": "diffa-bundle", "format_version": 1, "id": "diffa-tiny", "name": "DIFFA-Tiny",
-        "version": f"0.1.0+step{ckpt_info.get('step', 0)}",
+        "version": f"{MODEL_VERSION}+step{ckpt_info.get('step', 0)}",
         "licence": "MIT",
         "description": "A miniature DIFFA-2 (Whisper-style encoder, semantic + Q-Former acoustic adapters, LLaDA "
                        "masked-diffusion LM) trained from scratch on synthetic audio for eight question types. "
@@ -182,6 +184,8 @@ def main():
     ap.add_argument("--llm-only", action="store_true",
                     help="rewrite llm.onnx and its manifest entries only (parity cases and other files stay)")
     ap.add_argument("--parity-only", action="store_true", help="only rewrite parity/ (same checkpoint as the bundle)")
+    ap.add_argument("--candidate", action="store_true",
+                    help="a bundle to measure before shipping: leave tools/reference-weights/ as it is")
     a = ap.parse_args()
     tok = build_tokenizer()
     if a.weights:
@@ -224,7 +228,8 @@ def main():
     parity_cases(model, tok, a.out)
     with open(os.path.join(a.out, "manifest.json"), "w") as f:
         json.dump(manifest(model, tok, a.out, info), f, indent=1, ensure_ascii=False)
-    save_reference_weights(model, tok, info)
+    if not a.candidate:
+        save_reference_weights(model, tok, info)
     print("exported", a.out)
 
 

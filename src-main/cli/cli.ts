@@ -1,5 +1,6 @@
 import { ApiError } from '../../src-common/api/errors';
 import { type Command, parseCommandArgs, UsageError } from './command';
+import { isSystemError, publicMessage } from './public-error';
 
 /**
  * Every command of `npm run diffa -- <command>`; later features register theirs here. Each is loaded when it runs,
@@ -49,8 +50,8 @@ export async function main(argv: string[]): Promise<number> {
     }
     return await command.run(values, positionals);
   } catch (error) {
-    if (error instanceof UsageError || error instanceof ApiError) {
-      console.error(`diffa ${command.name}: ${error.message}`);
+    if (error instanceof UsageError || error instanceof ApiError || isSystemError(error)) {
+      console.error(`diffa ${command.name}: ${publicMessage(error.message)}`);
       return 1;
     }
     throw error;

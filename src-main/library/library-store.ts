@@ -3,7 +3,7 @@ import { readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ApiError } from '../../src-common/api/errors';
 import { LIBRARY_SCHEMA_VERSION, type LibraryDoc, LibraryDocSchema } from '../../src-common/api/library';
-import { writeFileAtomic } from './atomic-write';
+import { removeInterruptedWrites, writeFileAtomic } from './atomic-write';
 
 /**
  * The per-file library: one JSON document per audio content fingerprint in `<home>/library/`. Writes are atomic and
@@ -16,7 +16,10 @@ export class LibraryStore {
   /** Exchanges being answered in this run: the only `pending` ones that are real. */
   readonly live = new Set<string>();
 
-  constructor(private readonly dir: string) {}
+  constructor(private readonly dir: string) {
+    // Saves cut short by a crash or kill -9 left `*.tmp` files; the documents are whole, the debris can go.
+    removeInterruptedWrites(dir);
+  }
 
   private pathOf(fingerprint: string): string {
     if (!/^[0-9a-f]{64}$/.test(fingerprint)) throw new ApiError('bad_request', 'Invalid library key');

@@ -68,7 +68,7 @@ describe('models pull, killed and restarted', () => {
   });
 
   it('pauses on SIGTERM with everything received written out, and resumes refetching less than one block per file', async (t) => {
-    // Big and fast enough that the 2 MiB write blocks fill: what sits in them at the signal must reach the disk.
+    // Big and fast enough that bytes are always waiting for the disk: what is waiting at the signal must reach it.
     const big = makeBundle('term-model', { 'audio.onnx': 6_000_000, 'llm.onnx': 16_000_000, 'tokenizer.json': 5_000 });
     hub.addRepo('org/term-model', repoFiles(big));
     hub.resetCounts();
@@ -90,11 +90,12 @@ describe('models pull, killed and restarted', () => {
     const second = await diffa(['pull', 'org/term-model']).done;
     assert.equal(second.code, 0, second.stderr);
     assert.deepEqual((await checkModel(join(models, 'term-model'))).problems, []);
-    const block = 2 * 1024 * 1024;
+    // The bound allows for what the hub had written into the socket but the client had not yet read.
+    const bound = 2 * 1024 * 1024;
     for (const f of big.files) {
       const refetched = (servedFirst.get(f.path) ?? 0) + hub.bytesServed(f.path) - f.data.length;
       t.diagnostic(`${f.path}: ${refetched} bytes refetched`);
-      assert.ok(refetched >= 0 && refetched <= block, `${f.path}: ${refetched} bytes fetched twice (at most one ${block}-byte block)`);
+      assert.ok(refetched >= 0 && refetched <= bound, `${f.path}: ${refetched} bytes fetched twice (at most ${bound})`);
     }
   });
 

@@ -72,7 +72,7 @@ const sleep = (ms: number, signal: AbortSignal) =>
  * from the expected one, and a full disk are not. Throws HashMismatch when the complete file has the wrong hash.
  */
 export async function downloadFile(file: FileDownload, options: DownloadOptions): Promise<void> {
-  const state: Progress = { have: existsSync(file.partPath) ? statSync(file.partPath).size : 0, hasher: createHasher(file.size) };
+  const state: Progress = { have: existsSync(file.partPath) ? statSync(file.partPath).size : 0, hasher: createHasher() };
   try {
     await fetchAll(file, state, options);
   } finally {

@@ -1,9 +1,9 @@
 import { open } from 'node:fs/promises';
 
-/** A download's `.part` file, written in large blocks at explicit offsets. */
+/** A download's `.part` file, written in large batches at explicit offsets. */
 export interface PartFile {
-  /** Writes all of `data` at `position`; a failed write may leave a prefix of it on disk, as a real disk does. */
-  write(data: Uint8Array, position: number): Promise<void>;
+  /** Writes all of `chunks`, in order, from `position`; a failed write may leave a prefix on disk, as a real disk does. */
+  writev(chunks: Buffer[], position: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -20,12 +20,24 @@ export const openPartFile: OpenPart = async (path, keep) => {
     throw error;
   }
   return {
-    async write(data, position) {
-      for (let done = 0; done < data.length; ) {
-        const { bytesWritten } = await handle.write(data, done, data.length - done, position + done);
-        done += bytesWritten;
+    async writev(chunks, position) {
+      let rest = chunks;
+      let at = position;
+      while (rest.length > 0) {
+        const { bytesWritten } = await handle.writev(rest, at);
+        at += bytesWritten;
+        rest = skipBytes(rest, bytesWritten);
       }
     },
     close: () => handle.close(),
   };
 };
+
+/** What is left of `chunks` after the first `bytes` (a short write continues from there). */
+function skipBytes(chunks: Buffer[], bytes: number): Buffer[] {
+  let index = 0;
+  let left = bytes;
+  while (index < chunks.length && left >= (chunks[index] as Buffer).length) left -= (chunks[index++] as Buffer).length;
+  if (index === chunks.length) return [];
+  return [(chunks[index] as Buffer).subarray(left), ...chunks.slice(index + 1)];
+}

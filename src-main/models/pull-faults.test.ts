@@ -68,7 +68,13 @@ describe('every pull ends installed or with an error', () => {
   it('drop: a connection cut mid-file resumes from the byte where it stopped', async () => {
     const s = await pullWith('llm.onnx', { kind: 'drop', after: 200_000 });
     await assertInstalled(s.result, s.models, s.id);
-    assert.equal(hub.bytesServed('llm.onnx'), sizes['llm.onnx'], 'no byte fetched twice');
+    // The second request resumes where the first stopped; only bytes the hub had put in the socket but the client
+    // had not read when the connection was cut (none on a quiet machine) may come twice.
+    const ranges = hub.requests.filter((r) => r.path === 'llm.onnx').map((r) => r.range);
+    assert.equal(ranges.length, 2);
+    const resumedAt = Number(/^bytes=(\d+)-$/.exec(ranges[1] ?? '')?.[1]);
+    assert.ok(resumedAt > 0 && resumedAt <= 200_000, `resumed at ${ranges[1]}`);
+    assert.equal(hub.bytesServed('llm.onnx'), sizes['llm.onnx'] + 200_000 - resumedAt);
   });
 
   it('stall: a silent connection is dropped after the stall timeout and retried', async () => {
@@ -130,7 +136,7 @@ describe('every pull ends installed or with an error', () => {
   it('wrong hash every time: fails, naming the file', async () => {
     const s = setup();
     hub.replaceContent(s.repo, 'tokenizer.json', Buffer.alloc(sizes['tokenizer.json'], 7));
-    assertFailed(await pull(s.home, s.repo), s.models, /tokenizer\.json: SHA-256 [0-9a-f]{64} does not match the expected/);
+    assertFailed(await pull(s.home, s.repo), s.models, /tokenizer\.json: .*SHA-256 [0-9a-f]{64} does not match the expected/);
   });
 
   it('full disk (a real, small filesystem): fails with a message, keeps what was written, resumes once space is freed', async (t) => {

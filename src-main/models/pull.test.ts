@@ -169,10 +169,11 @@ describe('pull from a hub', () => {
       const real = await openPartFile(path, keep);
       return {
         // Like a real disk: what fits is written, then the write fails.
-        async write(data, position) {
+        async writev(chunks, position) {
+          const data = Buffer.concat(chunks);
           const room = Math.max(0, fullAfter - position);
-          if (room >= data.length) return real.write(data, position);
-          await real.write(data.subarray(0, room), position);
+          if (room >= data.length) return real.writev([data], position);
+          await real.writev([data.subarray(0, room)], position);
           throw Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' });
         },
         close: () => real.close(),

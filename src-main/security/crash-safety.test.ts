@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, describe, it } from 'node:test';
@@ -253,9 +253,20 @@ describe('crash safety of the headless host', { timeout: 240_000 }, () => {
     }
   });
 
-  it('C: reads back what B left, takes new saves, and survives a WebSocket frame over the size limit', async () => {
+  it('C: reads back what B left (its interrupted saves cleaned away), takes new saves, and survives a WebSocket frame over the size limit', async (t) => {
+    // B's kill may or may not have caught a save between write and rename; one more such file makes the check certain.
+    const library = join(home, 'library');
+    const leftByB = readdirSync(library).filter((name) => name.endsWith('.tmp')).length;
+    const dead = spawnSync(process.execPath, ['-e', '']).pid;
+    writeFileSync(join(library, `${'c'.repeat(64)}.json.${dead}.${Date.now()}.tmp`), '{"regions":[{"id":"h');
+    t.diagnostic(`${leftByB} temporary files left by the kill in B, plus one planted`);
     const host = await HostProcess.start(home, audio);
     try {
+      assert.deepEqual(
+        readdirSync(library).filter((name) => name.endsWith('.tmp')),
+        [],
+        'no debris of interrupted saves after the start',
+      );
       const fileId = await fileIdOf(host);
       const doc = await host.call<LibraryDoc>('library.get', { id: fileId });
       assert.equal(doc.regions.filter((r) => r.id.startsWith('h')).length, onDisk);

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ApiError } from '../../src-common/api/errors';
+import { removeInterruptedWrites } from '../library/atomic-write';
 import { LibraryStore } from '../library/library-store';
 import { tempDir } from '../test-support/temp-dir';
 
@@ -36,5 +38,27 @@ describe('library store: refused changes', () => {
       doc.regions.map((r) => r.id),
       ['r1', 'r3'],
     );
+  });
+});
+
+/** Saves cut short by a kill leave `<doc>.json.<pid>.<ms>.tmp` files: the next start removes them, and only them. */
+describe('library store: debris of interrupted saves', () => {
+  it('removes temporary files of dead writers and stale ones, keeps a live writer’s and everything else', () => {
+    const dir = tempDir('diffa-library-');
+    const doc = `${'b'.repeat(64)}.json`;
+    const dead = spawnSync(process.execPath, ['-e', '']).pid; // a process that has exited
+    const names = {
+      deadWriter: `${doc}.${dead}.1700000000000.tmp`,
+      liveWriter: `${doc}.${process.pid}.${Date.now()}.tmp`,
+      staleLive: `${doc}.${process.pid}.1700000000001.tmp`,
+      document: doc,
+      unrelated: 'notes.tmp',
+    };
+    for (const name of Object.values(names)) writeFileSync(join(dir, name), '{"half":');
+    const old = new Date(Date.now() - 60 * 60_000);
+    utimesSync(join(dir, names.staleLive), old, old);
+    new LibraryStore(dir);
+    assert.deepEqual(readdirSync(dir).sort(), [names.document, names.liveWriter, names.unrelated].sort());
+    assert.equal(removeInterruptedWrites(join(dir, 'missing')), 0, 'no library folder yet: nothing to do');
   });
 });
