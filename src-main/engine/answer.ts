@@ -68,7 +68,7 @@ export async function answerQuestion(
   let decodeMs = 0;
   let featuresMs = 0;
   let audioGraphMs = 0;
-  let audio = model.audioCache.get(key);
+  let audio = key === null ? undefined : model.audioCache.get(key);
   const audioReused = audio !== undefined;
   if (!audio) {
     let t = performance.now();
@@ -87,7 +87,7 @@ export async function answerQuestion(
     audioGraphMs = performance.now() - t;
     const heardSeconds = mono.length / manifest.audio.sample_rate;
     audio = { ...encoded, heard: { start: heard.start, end: heard.start + heardSeconds }, region: heard.region, truncated: heard.truncated };
-    model.audioCache.set(key, audio);
+    if (key !== null) model.audioCache.set(key, audio);
   }
   const { heard } = audio;
   const heardSeconds = heard.end - heard.start;

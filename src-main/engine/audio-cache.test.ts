@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as ort from 'onnxruntime-node';
 import { AskRequestSchema } from '../../src-common/api/inference';
+import { answerJson } from '../cli/answer-json';
 import { bundledModelsDir } from '../core/resources';
 import { tempDir } from '../test-support/temp-dir';
 import { writeSineWav } from '../test-support/wav';
@@ -85,6 +86,30 @@ describe('a second question about the same region skips the audio stage', () => 
     );
     assert.equal(later.audioReused, false);
     assert.deepEqual(later.heard, { start: 4, end: 10 });
+  });
+
+  it("a file that is not there gets the decoder's error, and nothing is cached", async () => {
+    const missing = join(dir, 'not-there.wav');
+    await assert.rejects(ask(model, missing, 0, null), (error: Error) => {
+      assert.doesNotMatch(error.message, /^ENOENT/, 'not a raw stat error');
+      return true;
+    });
+    const before = model.audioCache.size;
+    writeSineWav(missing, 1, 440);
+    assert.equal((await ask(model, missing, 0, null)).audioReused, false);
+    assert.equal(model.audioCache.size, before + 1);
+  });
+
+  it('the answer and its --json report the cache used and the positions computed', async () => {
+    const file = writeSineWav(join(dir, 'json.wav'), 1, 440);
+    const request = (cache: 'none' | 'prefix') =>
+      AskRequestSchema.parse({ modelDir, audioPath: file, question: 'What kind of sound is this?', decoding: { sampler: 'low-confidence', steps: 8, cache } });
+    const none = await answerQuestion(model, request('none'), () => undefined, { aborted: false });
+    const prefix = await answerQuestion(model, request('prefix'), () => undefined, { aborted: false });
+    assert.deepEqual(answerJson(prefix).cache, { requested: 'prefix', used: 'prefix', note: null });
+    assert.equal(answerJson(prefix).decoding.cache, 'prefix');
+    const [n, p] = [answerJson(none).positions_computed ?? 0, answerJson(prefix).positions_computed ?? 0];
+    assert.ok(p > 0 && p < n, `prefix ${p} < none ${n}`);
   });
 
   it('a changed file recomputes', async () => {

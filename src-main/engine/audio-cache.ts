@@ -28,8 +28,10 @@ export const AUDIO_CACHE_BOUNDS: AudioCacheBounds = { maxEntries: 32, maxBytes: 
  * modification times in nanoseconds: a rewrite changes ctime even when size and mtime are kept), the region, and
  * the heard window's start, the ablation. One cache belongs to one loaded model, so a model switch drops it whole.
  */
-export function regionKey(path: string, start: number, end: number | null, heardStart: number | null, ablation: string): string {
-  const s = statSync(path, { bigint: true });
+export function regionKey(path: string, start: number, end: number | null, heardStart: number | null, ablation: string): string | null {
+  // A file that cannot be stat'ed is not cached: decoding it reports the problem in its own words.
+  const s = statSync(path, { bigint: true, throwIfNoEntry: false });
+  if (!s) return null;
   return [s.dev, s.ino, s.size, s.mtimeNs, s.ctimeNs, path, start, end ?? 'end', heardStart ?? 'start', ablation].join('|');
 }
 
