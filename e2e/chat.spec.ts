@@ -68,8 +68,12 @@ async function makeRegion(page: Page, host: RunningHost, fileId: string, name: s
 async function reopen(page: Page, name: string): Promise<void> {
   await page.reload();
   await appReady(page);
-  await page.getByTestId('file-item').filter({ hasText: name }).getByRole('button', { name, exact: true }).click();
-  await expect(page.getByTestId('file-name')).toHaveText(name);
+  // A reload on a busy machine re-fetches the file list and the file's description: wait for them as appReady waits
+  // for the connection, not for the machine's usual speed.
+  const item = page.getByTestId('file-item').filter({ hasText: name }).getByRole('button', { name, exact: true });
+  await expect(item).toBeVisible({ timeout: 30_000 });
+  await item.click();
+  await expect(page.getByTestId('file-name')).toHaveText(name, { timeout: 30_000 });
 }
 
 /** Records every (step, masked) the live denoising view shows, from a MutationObserver in the page. */
@@ -309,7 +313,7 @@ test('suggested questions come from the model; the preset is a setting; the pane
   await page.keyboard.press('ArrowLeft');
   await expect.poll(async () => (await panel.boundingBox())?.width ?? 0).toBe(before + 48);
   await reopen(page, 'chat-layout.wav');
-  await expect.poll(async () => (await page.getByTestId('chat-panel').boundingBox())?.width ?? 0).toBe(before + 48);
+  await expect.poll(async () => (await page.getByTestId('chat-panel').boundingBox())?.width ?? 0, { timeout: 30_000 }).toBe(before + 48);
 });
 
 test('an answer cut off by a crash comes back as interrupted, with its steps, and can be asked again', async ({ page }) => {
