@@ -92,7 +92,7 @@ async function main(): Promise<void> {
     console.log(`ratio ${ratio.toFixed(3)} (target ≤ 1.2): ${ratio <= 1.2 ? 'met' : 'NOT met'}`);
     process.exitCode = ratio <= 1.2 ? 0 : 1;
   } finally {
-    engine.stop();
+    engine.dispose();
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -196,7 +196,7 @@ async function main() {
               `${(100 * e.jsShareMedian).toFixed(1)} / ${(100 * e.jsShareP90).toFixed(1)} / ${(100 * e.jsShare).toFixed(1)} % | ${e.passesPerAnswer.toFixed(2)} | ${e.windowTokensPerPass.toFixed(2)} | ${e.sampledTokensPerPass.toFixed(2)} |`,
           );
         } finally {
-          engine.stop();
+          engine.dispose();
         }
       }
     }
@@ -209,7 +209,7 @@ async function main() {
           `region (audio reused): audio stage ${reusedAudioMs.toFixed(2)} ms, whole answer median ${median(times).toFixed(0)} ms (min ${Math.min(...times).toFixed(0)}, max ${Math.max(...times).toFixed(0)})`,
       );
     } finally {
-      engine.stop();
+      engine.dispose();
     }
   } finally {
     rmSync(cacheDir, { recursive: true, force: true });

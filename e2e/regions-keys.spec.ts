@@ -1,6 +1,8 @@
+import { join } from 'node:path';
 import type { Page } from '@playwright/test';
 import { knownUnavailable } from '../src-main/engine/providers';
 import { expect, openApp, test } from './fixtures';
+import { REPO_ROOT } from './support/host';
 import { sineWav } from './support/wav';
 
 /**
@@ -75,6 +77,7 @@ test('regions from [ and ], stable numbers after a delete, Ctrl+Z, and / to ask'
   await expect(page.getByTestId('undo-delete')).toHaveCount(0);
   await page.getByRole('button', { name: 'Delete region 1' }).click();
   await expect(page.getByTestId('undo-delete')).toContainText('Region 1');
+  await page.getByTestId('region-list').screenshot({ path: join(REPO_ROOT, 'e2e', 'artifacts', 'regions-undo.png') });
   await page.keyboard.press('Escape');
   await clickAt(page, 0.02);
   await page.keyboard.press('[');

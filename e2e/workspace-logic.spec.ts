@@ -1,9 +1,10 @@
 import { expect, test } from '@playwright/test';
+import { formatClock } from '../src-renderer/lib/format';
 import { PeakTrack } from '../src-renderer/workspace/peak-track';
 import { shortcutFor } from '../src-renderer/workspace/shortcuts';
 import { analysisShape, computeSpectrogram, decodeSamples, smoothSize } from '../src-renderer/workspace/spectrogram/compute';
 import { PRESETS } from '../src-renderer/workspace/spectrogram/presets';
-import { formatClock, stepDigits, tickStep, withAlpha } from '../src-renderer/workspace/time';
+import { stepDigits, tickStep, withAlpha } from '../src-renderer/workspace/time';
 
 /** The audio workspace's logic that needs no browser: peaks bookkeeping, spectrogram maths, shortcuts, times. */
 

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
-const roots = ['src-common', 'src-main', 'bench'];
+const roots = ['src-common', 'src-main', 'src-renderer', 'bench'];
 const files = [];
 const walk = (dir) => {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
@@ -30,5 +30,7 @@ if (selected.length === 0) {
   console.error('No unit test files found.');
   process.exit(1);
 }
-const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', ...flags, ...selected.sort()], { stdio: 'inherit' });
+const result = spawnSync(process.execPath, ['--import', 'tsx', '--import', './scripts/svelte-test-register.mjs', '--test', ...flags, ...selected.sort()], {
+  stdio: 'inherit',
+});
 process.exit(result.status ?? 1);

@@ -130,7 +130,11 @@ export const events = {
   /** The shell asks the page to do something a menu item or shortcut stands for. */
   'app.command': z.object({ command: z.enum(['open-file', 'toggle-theme', 'about']) }),
   'chat.step': z.object({ fileId: z.string(), exchangeId: z.string(), step: StepEventSchema }),
-  'chat.updated': z.object({ fileId: z.string(), exchange: ExchangeSchema }),
+  /**
+   * An exchange ended (or changed). Its trace is not sent again — the page has it from `chat.step` — so `exchange.trace`
+   * is empty and `traceLength` says how many steps the saved trace holds (a page that missed some reloads the library).
+   */
+  'chat.updated': z.object({ fileId: z.string(), exchange: ExchangeSchema, traceLength: z.number().int().nonnegative() }),
   /** A download's progress, a few times a second while it runs, and once when it ends (installed/paused/failed/cancelled). */
   'models.progress': PullProgressSchema,
   /** A batch's progress after every answer, and once when it ends. */

@@ -1,19 +1,18 @@
 import type { EventData, EventName } from '../../src-common/api/contract';
-import { makeEvent } from '../../src-common/api/validate';
 
 type AnyListener = (event: EventName, data: unknown) => void;
 
 /**
- * The main side's outgoing events (chat steps, download progress, peaks progress, …). Services emit here; each
- * transport (the host's WebSocket, Electron's port) forwards everything to its pages. Data is validated against the
- * contract on emit, so a service cannot push what the renderer would refuse.
+ * The main side's one event path: every event for the pages (files, settings, engine status, chat steps, downloads,
+ * peaks, batches, menu commands) is published here once, and each transport (the host's WebSocket, Electron's port)
+ * forwards all of them. `emit` is typed by the contract; the data are validated where they cross into the page, by
+ * the page's ApiClient — once (a step was already checked where it left the engine process).
  */
 export class AppEvents {
   private readonly listeners = new Set<AnyListener>();
 
   emit<E extends EventName>(event: E, data: EventData<E>): void {
-    const checked = makeEvent(event, data).data;
-    for (const listener of this.listeners) listener(event, checked);
+    for (const listener of this.listeners) listener(event, data);
   }
 
   /** Subscribes to every event; returns the unsubscribe function. */

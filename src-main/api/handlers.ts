@@ -1,44 +1,16 @@
 import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
-import type { MethodName, ParsedParamsOf, ResultOf } from '../../src-common/api/contract';
 import { ApiError } from '../../src-common/api/errors';
-import type { AppInfo, AudioFileRef } from '../../src-common/api/schemas';
+import type { AudioFileRef } from '../../src-common/api/schemas';
 import { audioHandlers } from '../audio/api-handlers';
-import type { ChatService } from '../chat/chat-service';
-import type { AppHome } from '../core/app-home';
-import type { SettingsStore } from '../core/settings';
-import type { EngineClient } from '../engine/engine-client';
-import type { ChosenFiles } from '../files/chosen-files';
 import { interchangeHandlers } from '../interchange/api-handlers';
 import { modelHandlers } from '../models/api-handlers';
 import { loadBundle } from '../models/bundle';
 import { apiDecodingDefaults, capabilitiesOf } from '../models/bundle-manifest';
 import { listInstalledModels } from '../models/installed-models';
-import type { ModelManager } from '../models/manager';
-import type { AppEvents } from './app-events';
+import type { AppServices, Handlers } from './app-services';
 
-export type Handlers = { [M in MethodName]: (params: ParsedParamsOf<M>) => Promise<ResultOf<M>> };
-
-/** What the handlers need from the process that hosts them (Electron shell or headless host). */
-export interface AppServices {
-  shell: AppInfo['shell'];
-  version: string;
-  home: AppHome;
-  bundledModels: string;
-  settings: SettingsStore;
-  files: ChosenFiles;
-  engine: EngineClient;
-  /** Outgoing events for every connected page (transports forward all of them). */
-  events: AppEvents;
-  /** Regions, questions and answers per audio file. */
-  chat: ChatService;
-  /** Downloads, packs and verification of models; absent where a host does not manage models. */
-  models?: ModelManager;
-  /** The platform's dialog to pick a model folder or `.tar` pack (Electron only). */
-  showImportDialog?: () => Promise<string[]>;
-  /** The platform's open dialog; absent in the headless host, where the page uploads files instead. */
-  showOpenDialog?: () => Promise<string[]>;
-}
+export type { AppServices, Handlers };
 
 /** Opens a file the user chose and remembers it in the recent list. */
 export async function openChosenFile(services: AppServices, path: string, displayName?: string): Promise<AudioFileRef> {

@@ -3,34 +3,14 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { methods } from '../../src-common/api/contract';
 import { ApiError } from '../../src-common/api/errors';
-import { ChatService } from '../chat/chat-service';
-import { openAppHome } from '../core/app-home';
-import { createSettingsStore, DEFAULT_SETTINGS } from '../core/settings';
-import { EngineClient } from '../engine/engine-client';
-import { ChosenFiles } from '../files/chosen-files';
-import { LibraryStore } from '../library/library-store';
-import { tempDir } from '../test-support/temp-dir';
-import { AppEvents } from './app-events';
+import { DEFAULT_SETTINGS } from '../core/settings';
+import { createTestApp } from '../test-support/test-app';
 import { createHandlers } from './handlers';
 
 const BUNDLED = join(import.meta.dirname, '..', '..', 'models');
 
 function handlers() {
-  const home = openAppHome(tempDir());
-  const values = new Map<string, unknown>();
-  const base = {
-    shell: 'headless' as const,
-    version: '0.0.0-test',
-    home,
-    bundledModels: BUNDLED,
-    settings: createSettingsStore({ get: (k) => values.get(k), set: (k, v) => values.set(k, v) }),
-    files: new ChosenFiles((id) => `/media/${id}`),
-    engine: new EngineClient(() => {
-      throw new Error('not started in this test');
-    }),
-    events: new AppEvents(),
-  };
-  return createHandlers({ ...base, chat: new ChatService({ ...base, store: new LibraryStore(home.library) }) });
+  return createHandlers(createTestApp({ bundledModels: BUNDLED }));
 }
 
 describe('models.details', () => {

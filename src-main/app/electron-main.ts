@@ -1,7 +1,8 @@
 /**
  * Entry point of the Electron shell (bundled to dist/main/electron-main.js, ESM). The only part of the app that
- * imports `electron`: it wires the same services and handlers the headless host uses to a window, a menu, dialogs,
- * the app:// and diffa-media:// protocols, electron-store settings and an engine in a utilityProcess.
+ * imports `electron`. The services come from the composition root (src-main/compose/app.ts), given what only this
+ * shell has (electron-store settings, an engine in a utilityProcess, dialogs); this file keeps the windows, the
+ * menu, the protocols and the page's port.
  */
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -19,20 +20,13 @@ import {
   type WebContents,
 } from 'electron';
 import Store from 'electron-store';
-import type { EventData, EventName } from '../../src-common/api/contract';
 import { ApiError } from '../../src-common/api/errors';
-import { AppEvents } from '../api/app-events';
-import { type AppServices, createHandlers, openChosenFile } from '../api/handlers';
-import { ChatService } from '../chat/chat-service';
-import { openAppHome, resolveHomeRoot } from '../core/app-home';
-import { appRoot, bundledModelsDir, rendererDir } from '../core/resources';
+import { createHandlers, openChosenFile } from '../api/handlers';
+import { createApp } from '../compose/app';
+import { resolveHomeRoot } from '../core/app-home';
+import { appRoot, rendererDir } from '../core/resources';
 import { createSettingsStore } from '../core/settings';
-import { EngineClient } from '../engine/engine-client';
-import { engineEnv } from '../engine/fork-engine';
-import { ChosenFiles } from '../files/chosen-files';
 import { AUDIO_EXTENSIONS } from '../files/media-types';
-import { LibraryStore } from '../library/library-store';
-import { createModelManager } from '../models/create-manager';
 import { listInstalledModels } from '../models/installed-models';
 import { aboutMessage } from '../shell-logic/about';
 import { parseShellArgs } from '../shell-logic/args';
@@ -83,53 +77,47 @@ function fatal(error: unknown): void {
 }
 
 async function start(): Promise<void> {
-  const home = openAppHome(homeRoot);
-  // <home>/settings/config.json: the same file the headless host's conf store uses, so both shells share settings.
-  const store = new Store<Record<string, unknown>>({ cwd: home.settings, name: 'config' });
-  const settings = createSettingsStore({ get: (key) => store.get(key), set: (key, value) => store.set(key, value) });
-  const files = new ChosenFiles(mediaUrl);
-  const engine = new EngineClient(utilityEngineLauncher(engineEnv(home.cache)));
   let window: BrowserWindow | null = null;
-  const events = new AppEvents();
-  // Applies a moved models folder to `home` before anything else reads home.models.
-  const models = createModelManager(home);
-  models.onProgress((progress) => events.emit('models.progress', progress));
-
-  const base = {
-    shell: 'electron' as const,
+  let store: Store<Record<string, unknown>> | null = null;
+  /** The platform's open dialog, over the window when there is one. */
+  const chooseFiles = async (options: Electron.OpenDialogOptions) => {
+    const result = window ? await dialog.showOpenDialog(window, options) : await dialog.showOpenDialog(options);
+    return result.canceled ? [] : result.filePaths;
+  };
+  const services = createApp({
+    shell: 'electron',
     version: app.getVersion(),
-    home,
-    bundledModels: bundledModelsDir(),
-    settings,
-    files,
-    engine,
-    events,
-    models,
+    homeRoot,
+    // <home>/settings/config.json: the same file the headless host's conf store uses, so both shells share settings.
+    openSettings: (home) => {
+      const opened = new Store<Record<string, unknown>>({ cwd: home.settings, name: 'config' });
+      store = opened;
+      return createSettingsStore({ get: (key) => opened.get(key), set: (key, value) => opened.set(key, value) });
+    },
+    mediaUrl,
+    launchEngine: utilityEngineLauncher,
     /** One file dialog for both: a `.tar` pack, or a bundle folder picked by its manifest.json (Linux and Windows
      * cannot show a dialog that selects files and folders at once). */
     showImportDialog: async () => {
-      const options: Electron.OpenDialogOptions = {
+      const paths = await chooseFiles({
         title: 'Import a model: a .tar model pack, or the manifest.json of a model folder',
         properties: ['openFile'],
         filters: [{ name: 'Model pack or manifest', extensions: ['tar', 'json'] }],
-      };
-      const result = window ? await dialog.showOpenDialog(window, options) : await dialog.showOpenDialog(options);
-      return result.canceled ? [] : result.filePaths.map((path) => (path.endsWith('manifest.json') ? dirname(path) : path));
+      });
+      return paths.map((path) => (path.endsWith('manifest.json') ? dirname(path) : path));
     },
-    showOpenDialog: async () => {
-      const options: Electron.OpenDialogOptions = {
+    showOpenDialog: () =>
+      chooseFiles({
         title: 'Open audio',
         properties: ['openFile', 'multiSelections'],
         filters: [
           { name: 'Audio', extensions: AUDIO_EXTENSIONS },
           { name: 'All files', extensions: ['*'] },
         ],
-      };
-      const result = window ? await dialog.showOpenDialog(window, options) : await dialog.showOpenDialog(options);
-      return result.canceled ? [] : result.filePaths;
-    },
-  };
-  const services: AppServices = { ...base, chat: new ChatService({ ...base, store: new LibraryStore(home.library) }) };
+      }),
+  });
+  const { home, files, settings, engine } = services;
+  const windowState = store as Store<Record<string, unknown>> | null;
   const handlers = createHandlers(services);
 
   handleAppProtocol(rendererDir());
@@ -139,9 +127,6 @@ async function start(): Promise<void> {
   // ---- the page's connection: one MessagePort per page load ---------------------------------------------------------
   const connections = new Map<WebContents, RendererConnection>();
   const watched = new WeakSet<WebContents>();
-  const broadcast = <E extends EventName>(event: E, data: EventData<E>) => {
-    for (const connection of connections.values()) connection.push(event, data);
-  };
   /** Only the app page in our window's main frame may talk to the main side. */
   const trusted = (event: IpcMainEvent | IpcMainInvokeEvent) =>
     window !== null &&
@@ -155,7 +140,7 @@ async function start(): Promise<void> {
     const contents = event.sender;
     connections.get(contents)?.close();
     const { port1, port2 } = new MessageChannelMain();
-    connections.set(contents, connectRendererPort(portAdapter(port1), handlers, { files, settings, engine, events: services.events }));
+    connections.set(contents, connectRendererPort(portAdapter(port1), handlers, services.events));
     if (!watched.has(contents)) {
       watched.add(contents);
       contents.once('destroyed', () => {
@@ -207,7 +192,7 @@ async function start(): Promise<void> {
         // The page runs the dialog itself when it is connected (files.openDialog), so it can select what was opened;
         // before it is, the main side opens the files directly.
         open: () => {
-          if (connections.size > 0) return broadcast('app.command', { command: 'open-file' });
+          if (connections.size > 0) return services.events.emit('app.command', { command: 'open-file' });
           services
             .showOpenDialog?.()
             .then(openAndReport)
@@ -218,7 +203,7 @@ async function start(): Promise<void> {
           if (path) void openAndReport([path]);
         },
         quit: () => app.quit(),
-        toggleTheme: () => broadcast('app.command', { command: 'toggle-theme' }),
+        toggleTheme: () => services.events.emit('app.command', { command: 'toggle-theme' }),
         toggleDevTools: () => window?.webContents.toggleDevTools(),
         about: () => void showAbout(),
       },
@@ -258,8 +243,8 @@ async function start(): Promise<void> {
   const openWindow = () => {
     window = createMainWindow({
       preload: join(here, 'preload.cjs'),
-      savedState: store.get('window'),
-      saveState: (state) => store.set('window', state),
+      savedState: windowState?.get('window'),
+      saveState: (state) => windowState?.set('window', state),
       devTools: !app.isPackaged,
       ...(existsSync(icon) ? { icon } : {}),
     });
@@ -287,9 +272,9 @@ async function start(): Promise<void> {
     if (process.platform !== 'darwin') app.quit();
   });
   app.on('will-quit', () => {
-    engine.stop();
-    // Pauses running downloads so their partial files are flushed; the next start resumes them.
-    void models.close();
+    // Every service in reverse order of creation: questions cancelled, the engine stopped, downloads paused with
+    // their partial files flushed (the next start resumes them).
+    void services.dispose();
   });
 
   engine.start().catch((error: Error) => console.error(`The engine failed to start: ${error.message}`));

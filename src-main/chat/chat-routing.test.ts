@@ -21,7 +21,7 @@ const events = new AppEvents();
 const seen: { event: EventName; data: unknown }[] = [];
 events.onAny((event, data) => seen.push({ event, data }));
 const engine = new EngineClient(forkEngine(engineEnv(home.cache)));
-after(() => engine.stop());
+after(() => engine.dispose());
 const files = new ChosenFiles((id) => `/media/${id}`);
 const chat = new ChatService({
   files,

@@ -30,7 +30,7 @@ function setup() {
     bundledModels: bundledModelsDir(),
   };
   const chat = new ChatService({ ...base, store: new LibraryStore(home.library) });
-  after(() => base.engine.stop());
+  after(() => base.engine.dispose());
   return { ...base, chat, seen };
 }
 
@@ -63,7 +63,11 @@ describe('chat: questions about regions, saved per file', () => {
     assert.equal(first.status, 'pending');
     const done = await finished(seen, first.id);
     assert.equal(done.status, 'done');
-    assert.equal(done.trace.length, done.answer?.forwardPasses);
+    const ended = seen.find((e) => e.event === 'chat.updated' && (e.data as { exchange: Exchange }).exchange.id === first.id)?.data as { traceLength: number };
+    assert.equal(done.trace.length, 0, 'the end does not carry the steps again');
+    assert.equal(ended.traceLength, done.answer?.forwardPasses);
+    const saved = (await chat.library(ref.id)).exchanges.find((e) => e.id === first.id);
+    assert.equal(saved?.trace.length, done.answer?.forwardPasses, 'the saved exchange keeps its whole trace');
     assert.ok(seen.filter((e) => e.event === 'chat.step').length >= 8);
     assert.deepEqual(done.span, { start: 0.5, end: 1.5 });
     assert.ok(Math.abs((done.answer?.region.end ?? 0) - 1.5) < 1e-3);
@@ -85,8 +89,9 @@ describe('chat: questions about regions, saved per file', () => {
     const cut = ((confidences[2] ?? 0) + (confidences[3] ?? 0)) / 2; // the three least confident tokens
     const redo = await chat.redenoise(ref.id, original.id, cut);
     assert.equal(redo.redenoiseOf, original.id);
-    const done = await finished(seen, redo.id);
-    assert.equal(done.status, 'done');
+    assert.equal((await finished(seen, redo.id)).status, 'done');
+    const done = (await chat.library(ref.id)).exchanges.find((e) => e.id === redo.id);
+    assert.ok(done);
     const redone = done.trace.flatMap((s) => s.committed.map((c) => c.position)).sort((a, b) => a - b);
     const low = original.trace
       .flatMap((s) => s.committed)

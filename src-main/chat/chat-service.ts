@@ -27,6 +27,8 @@ export interface ChatDeps {
   settings: SettingsStore;
   home: AppHome;
   bundledModels: string;
+  /** The app's audio service, for measured answers (tests that need none get one of their own). */
+  audio?: AudioService;
 }
 
 export interface AskInput {
@@ -66,7 +68,7 @@ export class ChatService {
   private readonly audio: AudioService;
 
   constructor(private readonly deps: ChatDeps) {
-    this.audio = new AudioService(deps.home.cache);
+    this.audio = deps.audio ?? new AudioService(deps.home.cache);
   }
 
   private async locate(fileId: string): Promise<{ fingerprint: string; name: string; path: string }> {
@@ -222,10 +224,18 @@ export class ChatService {
             exchange.error = `The answer could not be saved: ${error.message}`;
             return null;
           });
-        if (saved || exchange.status === 'failed') this.deps.events.emit('chat.updated', { fileId: input.fileId, exchange });
+        if (saved || exchange.status === 'failed') {
+          // The steps went out one by one as `chat.step`: the end carries the exchange without them.
+          this.deps.events.emit('chat.updated', { fileId: input.fileId, exchange: { ...exchange, trace: [] }, traceLength: exchange.trace.length });
+        }
       }
     })();
     return exchange;
+  }
+
+  /** Cancels every question in flight (each is saved as cancelled, with the steps it had). */
+  dispose(): void {
+    for (const job of this.running.values()) job.abort();
   }
 
   /** A measured answer (from the region's facts), or a question outside the model's training left unanswered. */
@@ -241,7 +251,7 @@ export class ChatService {
       }
     } else exchange.status = 'done';
     await this.deps.store.update(fingerprint, name, (d) => d.exchanges.push(exchange));
-    this.deps.events.emit('chat.updated', { fileId, exchange });
+    this.deps.events.emit('chat.updated', { fileId, exchange, traceLength: exchange.trace.length });
     return exchange;
   }
 

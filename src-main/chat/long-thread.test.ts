@@ -25,7 +25,7 @@ describe('chat: a long thread', () => {
       if (event === 'chat.updated') updated.push((data as { exchange: Exchange }).exchange);
     });
     const engine = new EngineClient(forkEngine(engineEnv(home.cache)));
-    after(() => engine.stop());
+    after(() => engine.dispose());
     const store = new LibraryStore(home.library);
     const files = new ChosenFiles((id) => `/media/${id}`);
     const chat = new ChatService({ files, engine, events, settings: openConfSettings(home.settings), home, bundledModels: bundledModelsDir(), store });

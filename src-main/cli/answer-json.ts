@@ -8,6 +8,8 @@ export function answerJson(answer: Answer, steps?: StepEventView[]) {
     region: answer.region,
     truncated: answer.truncated,
     heard_seconds: answer.heardSeconds,
+    // The part of the region the model heard (seconds in the file); null in answers saved before it was recorded.
+    heard: answer.heard ?? null,
     model: { id: answer.model.id, name: answer.model.name, version: answer.model.version, manifest_sha256: answer.model.manifestSha256 },
     provider: answer.provider,
     provider_attempts: answer.providerAttempts,

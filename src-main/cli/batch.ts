@@ -1,14 +1,13 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { openAppHome, resolveHomeRoot } from '../core/app-home';
 import { listInputs } from '../interchange/batch-inputs';
 import { BATCH_FORMATS, type BatchFormat, isPerFile, planBatch } from '../interchange/batch-plan';
 import { runBatch } from '../interchange/batch-run';
 import { progressBar, progressLine } from '../interchange/progress-text';
 import { resolveModelDir } from '../models/resolve-model';
+import { withApp } from './app-session';
 import { type Command, UsageError } from './command';
 import { DECODING_OPTIONS, DECODING_USAGE, parseDecoding } from './decoding-options';
-import { withEngine } from './engine-session';
 
 /** `--questions FILE`: one question a line; blank lines and lines starting with # are skipped. */
 function readQuestions(path: string): string[] {
@@ -65,24 +64,22 @@ ask; 1 when every item failed; 130 when interrupted (Ctrl-C; rerun to resume).`,
     if (!BATCH_FORMATS.includes(format)) throw new UsageError(`--format must be one of ${BATCH_FORMATS.join(', ')}`);
     if (typeof values.out !== 'string') throw new UsageError(`--out ${isPerFile(format) ? 'FOLDER' : 'FILE'} is required`);
     const { decoding, provider } = parseDecoding(values);
-    const home = openAppHome(resolveHomeRoot(values.home as string | undefined));
-    const modelDir = resolveModelDir(values.model as string | undefined, home);
-    const inputs = await listInputs(inputArgs).catch((error: Error) => {
-      throw new UsageError(error.message);
-    });
-    if (inputs.length === 0) throw new UsageError(`no audio files in ${inputArgs.join(', ')}`);
-
     const out = resolve(values.out);
-    const tier = values.tier as string | undefined;
-    const plan = await planBatch({ inputs, questions, tier, format, out, modelDir, decoding, provider, anyway: values.anyway === true });
-    if (values.fresh) rmSync(plan.statePath, { force: true });
     const tty = process.stderr.isTTY === true;
     const controller = new AbortController();
     const stop = () => controller.abort();
     process.once('SIGINT', stop);
     let lastLine = 0;
-    const summary = await withEngine(home, (engine) =>
-      runBatch(plan, engine, {
+    const summary = await withApp(values.home, async ({ home, engine }) => {
+      const modelDir = resolveModelDir(values.model as string | undefined, home);
+      const inputs = await listInputs(inputArgs).catch((error: Error) => {
+        throw new UsageError(error.message);
+      });
+      if (inputs.length === 0) throw new UsageError(`no audio files in ${inputArgs.join(', ')}`);
+      const tier = values.tier as string | undefined;
+      const plan = await planBatch({ inputs, questions, tier, format, out, modelDir, decoding, provider, anyway: values.anyway === true });
+      if (values.fresh) rmSync(plan.statePath, { force: true });
+      return runBatch(plan, engine, {
         signal: controller.signal,
         onProgress: (p) => {
           if (p.failure) process.stderr.write(`${tty ? '\r\x1b[2K' : ''}failed: ${p.failure.file}: ${p.failure.message}\n`);
@@ -92,8 +89,8 @@ ask; 1 when every item failed; 130 when interrupted (Ctrl-C; rerun to resume).`,
             process.stderr.write(`${progressLine(p)}\n`);
           }
         },
-      }),
-    ).finally(() => process.off('SIGINT', stop));
+      });
+    }).finally(() => process.off('SIGINT', stop));
     if (tty) process.stderr.write('\n');
 
     const perAnswer = summary.answered ? ` (${(summary.engineMs / summary.answered / 1000).toFixed(2)} s per answer in the engine)` : '';

@@ -1,15 +1,14 @@
 import type { StepEventView } from '../../src-common/api/inference';
 import { answerConfidence, DEFAULT_UNSURE_BELOW } from '../../src-common/routing/confidence';
 import { routeFor } from '../chat/question-routing';
-import { openAppHome, resolveHomeRoot } from '../core/app-home';
 import { calibrateThreshold, type ScoredAnswer, splitByConfidence } from '../eval/confidence-report';
 import { normalizeAnswer, readEvalSet, scoreAnswers } from '../eval/eval-set';
 import { loadBundle } from '../models/bundle';
 import { capabilitiesOf } from '../models/bundle-manifest';
 import { resolveModelDir } from '../models/resolve-model';
+import { withApp } from './app-session';
 import { type Command, UsageError } from './command';
 import { DECODING_OPTIONS, DECODING_USAGE, parseDecoding } from './decoding-options';
-import { withEngine } from './engine-session';
 
 export const evalCommand: Command = {
   name: 'eval',
@@ -37,97 +36,102 @@ ${DECODING_USAGE}
     ...DECODING_OPTIONS,
   },
   async run(values) {
-    if (typeof values.set !== 'string') throw new UsageError('--set DIR is required');
+    const setDir = values.set;
+    if (typeof setDir !== 'string') throw new UsageError('--set DIR is required');
     const ablation = values.ablate ?? 'none';
     if (ablation !== 'none' && ablation !== 'silence') throw new UsageError('--ablate must be "silence"');
     const limit = values.limit === undefined ? Number.POSITIVE_INFINITY : Number(values.limit);
     if (!(limit > 0)) throw new UsageError('--limit must be a positive number');
     const { decoding, provider } = parseDecoding(values);
-    const home = openAppHome(resolveHomeRoot(values.home as string | undefined));
-    const modelDir = resolveModelDir(values.model as string | undefined, home);
-    const items = readEvalSet(values.set).slice(0, limit);
-    const json = values.json === true;
+    // The app's own services (the same composition root as the app): its home and engine.
+    return withApp(values.home, async ({ home, engine }) => {
+      const modelDir = resolveModelDir(values.model as string | undefined, home);
+      const items = readEvalSet(setDir).slice(0, limit);
+      const json = values.json === true;
 
-    const { manifest } = loadBundle(modelDir);
-    const unsureBelow = capabilitiesOf(manifest).unsure_below ?? DEFAULT_UNSURE_BELOW;
-    const routes = { trained: 0, measured: 0, outside: 0, asked_anyway: 0 };
-    const scored: ScoredAnswer[] = [];
-    const results: { task: string; expected: string; answer: string; condition?: string; forwardPasses: number; tokens: number; positions: number }[] = [];
-    const cacheUsed = new Set<string>();
-    let failures = 0;
-    let started = 0;
-    await withEngine(home, async (engine) => {
-      await engine.load(modelDir, provider);
-      started = performance.now();
-      for (const [index, item] of items.entries()) {
-        // The set's questions go through the router like any other: measured and outside ones are counted, not asked.
-        const { question, decision } = routeFor(item.question, manifest);
-        routes[decision.route]++;
-        if (decision.route === 'measured' || (decision.route === 'outside' && values.anyway !== true)) continue;
-        if (decision.route === 'outside') routes.asked_anyway++;
-        try {
-          const steps: StepEventView[] = [];
-          const request = { modelDir, audioPath: item.path, start: item.start, end: item.end, question, decoding, provider };
-          const answer = await engine.ask({ ...request, ablation: ablation as 'none' | 'silence' }, { onStep: (step) => steps.push(step) });
-          results.push({
-            task: item.task,
-            expected: item.answer,
-            answer: answer.answer,
-            condition: item.condition,
-            forwardPasses: answer.forwardPasses,
-            tokens: answer.tokens.length,
-            positions: answer.cache?.positionsComputed ?? 0,
-          });
-          scored.push({ correct: normalizeAnswer(answer.answer) === normalizeAnswer(item.answer), confidence: answerConfidence(steps) });
-          cacheUsed.add(answer.cache ? `${answer.cache.used}${answer.cache.note ? ` (${answer.cache.note})` : ''}` : 'none');
-        } catch (error) {
-          failures++;
-          results.push({ task: item.task, expected: item.answer, answer: '', condition: item.condition, forwardPasses: 0, tokens: 0, positions: 0 });
-          console.error(`item ${index + 1} (${item.audio}): ${(error as Error).message}`);
+      const { manifest } = loadBundle(modelDir);
+      const unsureBelow = capabilitiesOf(manifest).unsure_below ?? DEFAULT_UNSURE_BELOW;
+      const routes = { trained: 0, measured: 0, outside: 0, asked_anyway: 0 };
+      const scored: ScoredAnswer[] = [];
+      const results: { task: string; expected: string; answer: string; condition?: string; forwardPasses: number; tokens: number; positions: number }[] = [];
+      const cacheUsed = new Set<string>();
+      let failures = 0;
+      let started = 0;
+      await (async () => {
+        await engine.load(modelDir, provider);
+        started = performance.now();
+        for (const [index, item] of items.entries()) {
+          // The set's questions go through the router like any other: measured and outside ones are counted, not asked.
+          const { question, decision } = routeFor(item.question, manifest);
+          routes[decision.route]++;
+          if (decision.route === 'measured' || (decision.route === 'outside' && values.anyway !== true)) continue;
+          if (decision.route === 'outside') routes.asked_anyway++;
+          try {
+            const steps: StepEventView[] = [];
+            const request = { modelDir, audioPath: item.path, start: item.start, end: item.end, question, decoding, provider };
+            const answer = await engine.ask({ ...request, ablation: ablation as 'none' | 'silence' }, { onStep: (step) => steps.push(step) });
+            results.push({
+              task: item.task,
+              expected: item.answer,
+              answer: answer.answer,
+              condition: item.condition,
+              forwardPasses: answer.forwardPasses,
+              tokens: answer.tokens.length,
+              positions: answer.cache?.positionsComputed ?? 0,
+            });
+            scored.push({ correct: normalizeAnswer(answer.answer) === normalizeAnswer(item.answer), confidence: answerConfidence(steps) });
+            cacheUsed.add(answer.cache ? `${answer.cache.used}${answer.cache.note ? ` (${answer.cache.note})` : ''}` : 'none');
+          } catch (error) {
+            failures++;
+            results.push({ task: item.task, expected: item.answer, answer: '', condition: item.condition, forwardPasses: 0, tokens: 0, positions: 0 });
+            console.error(`item ${index + 1} (${item.audio}): ${(error as Error).message}`);
+          }
+          if (!json && process.stderr.isTTY) process.stderr.write(`\r${index + 1}/${items.length}`);
         }
-        if (!json && process.stderr.isTTY) process.stderr.write(`\r${index + 1}/${items.length}`);
+        if (!json && process.stderr.isTTY) process.stderr.write('\n');
+      })();
+      const seconds = (performance.now() - started) / 1000;
+      const score = scoreAnswers(results);
+      const passes = results.reduce((s, r) => s + r.forwardPasses, 0);
+      const report = {
+        model: modelDir,
+        n: results.length,
+        failures,
+        ablation,
+        tasks: score.tasks,
+        overall: score.overall,
+        empty_answers: score.empty_answers,
+        ...(Object.keys(score.conditions).length ? { conditions: score.conditions } : {}),
+        answers_per_s: results.length / seconds,
+        forward_passes_per_answer: passes / Math.max(1, results.length),
+        routes,
+        confidence: splitByConfidence(scored, unsureBelow),
+        ...(values.calibrate === true ? { calibrated: calibrateThreshold(scored) } : {}),
+        ...(values.calibrate === true ? { answers: scored } : {}),
+        cache: [...cacheUsed],
+        positions_computed_per_answer: results.reduce((s, r) => s + r.positions, 0) / Math.max(1, results.length),
+      };
+      if (json) console.log(JSON.stringify(report, null, 2));
+      else {
+        for (const [task, t] of Object.entries(score.tasks)) {
+          console.log(
+            `${task.padEnd(12)} ${(100 * t.accuracy).toFixed(1).padStart(5)} %  (n=${t.n}, word error rate ${(100 * t.word_error_rate).toFixed(1)} %)`,
+          );
+        }
+        for (const [condition, c] of Object.entries(score.conditions)) {
+          console.log(`${`[${condition}]`.padEnd(12)} ${(100 * c.accuracy).toFixed(1).padStart(5)} %  (n=${c.n})`);
+        }
+        console.log(`${'overall'.padEnd(12)} ${(100 * score.overall).toFixed(1).padStart(5)} %  (${report.answers_per_s.toFixed(2)} answers/s)`);
+        const c = report.confidence;
+        const pct = (a: number | null) => (a === null ? '–' : `${(100 * a).toFixed(1)} %`);
+        console.log(
+          `sure (≥ ${c.unsure_below}): ${pct(c.sure.accuracy)} of ${c.sure.n}; unsure: ${pct(c.unsure.accuracy)} of ${c.unsure.n}; no answer: ${c.no_answer}`,
+        );
+        console.log(`routes: ${routes.trained} trained, ${routes.measured} measured, ${routes.outside} outside (${routes.asked_anyway} asked anyway)`);
+        if (report.calibrated) console.log(`calibrated unsure threshold: ${report.calibrated.threshold} (Youden's J ${report.calibrated.j.toFixed(3)})`);
+        console.log(`cache ${report.cache.join(', ')}; ${report.positions_computed_per_answer.toFixed(0)} positions computed per answer`);
       }
-      if (!json && process.stderr.isTTY) process.stderr.write('\n');
+      return failures === results.length && results.length > 0 ? 1 : 0;
     });
-    const seconds = (performance.now() - started) / 1000;
-    const score = scoreAnswers(results);
-    const passes = results.reduce((s, r) => s + r.forwardPasses, 0);
-    const report = {
-      model: modelDir,
-      n: results.length,
-      failures,
-      ablation,
-      tasks: score.tasks,
-      overall: score.overall,
-      empty_answers: score.empty_answers,
-      ...(Object.keys(score.conditions).length ? { conditions: score.conditions } : {}),
-      answers_per_s: results.length / seconds,
-      forward_passes_per_answer: passes / Math.max(1, results.length),
-      routes,
-      confidence: splitByConfidence(scored, unsureBelow),
-      ...(values.calibrate === true ? { calibrated: calibrateThreshold(scored) } : {}),
-      ...(values.calibrate === true ? { answers: scored } : {}),
-      cache: [...cacheUsed],
-      positions_computed_per_answer: results.reduce((s, r) => s + r.positions, 0) / Math.max(1, results.length),
-    };
-    if (json) console.log(JSON.stringify(report, null, 2));
-    else {
-      for (const [task, t] of Object.entries(score.tasks)) {
-        console.log(`${task.padEnd(12)} ${(100 * t.accuracy).toFixed(1).padStart(5)} %  (n=${t.n}, word error rate ${(100 * t.word_error_rate).toFixed(1)} %)`);
-      }
-      for (const [condition, c] of Object.entries(score.conditions)) {
-        console.log(`${`[${condition}]`.padEnd(12)} ${(100 * c.accuracy).toFixed(1).padStart(5)} %  (n=${c.n})`);
-      }
-      console.log(`${'overall'.padEnd(12)} ${(100 * score.overall).toFixed(1).padStart(5)} %  (${report.answers_per_s.toFixed(2)} answers/s)`);
-      const c = report.confidence;
-      const pct = (a: number | null) => (a === null ? '–' : `${(100 * a).toFixed(1)} %`);
-      console.log(
-        `sure (≥ ${c.unsure_below}): ${pct(c.sure.accuracy)} of ${c.sure.n}; unsure: ${pct(c.unsure.accuracy)} of ${c.unsure.n}; no answer: ${c.no_answer}`,
-      );
-      console.log(`routes: ${routes.trained} trained, ${routes.measured} measured, ${routes.outside} outside (${routes.asked_anyway} asked anyway)`);
-      if (report.calibrated) console.log(`calibrated unsure threshold: ${report.calibrated.threshold} (Youden's J ${report.calibrated.j.toFixed(3)})`);
-      console.log(`cache ${report.cache.join(', ')}; ${report.positions_computed_per_answer.toFixed(0)} positions computed per answer`);
-    }
-    return failures === results.length && results.length > 0 ? 1 : 0;
   },
 };

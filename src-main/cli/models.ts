@@ -90,7 +90,7 @@ export const modelsCommand: Command = {
           throw new UsageError(action ? `Unknown action "${action}".\n\n${USAGE}` : USAGE);
       }
     } finally {
-      await manager.close();
+      await manager.dispose();
     }
   },
 };

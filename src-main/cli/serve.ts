@@ -1,7 +1,7 @@
 import { openChosenFile } from '../api/handlers';
 import { resolveHomeRoot } from '../core/app-home';
 import { rendererDir } from '../core/resources';
-import { createHeadlessServices } from '../host/headless-services';
+import { createHeadlessApp } from '../host/headless-services';
 import { keepServingOnEscape } from '../host/process-guard';
 import { startHost } from '../host/server';
 import { type Command, UsageError } from './command';
@@ -35,7 +35,7 @@ export const serveCommand: Command = {
     if (!LOOPBACK.has(bindHost) && !token) throw new UsageError(`Refusing to listen on ${bindHost} (not loopback) without an explicit --token`);
     if (token !== undefined && token.length < 16) throw new UsageError('--token must be at least 16 characters');
 
-    const services = createHeadlessServices(resolveHomeRoot(values.home as string | undefined));
+    const services = createHeadlessApp(resolveHomeRoot(values.home as string | undefined));
     for (const path of (values.file as string[] | undefined) ?? []) {
       try {
         await openChosenFile(services, path);
@@ -55,10 +55,10 @@ export const serveCommand: Command = {
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
     });
-    services.engine.stop();
-    // Downloads pause with their partial files flushed; the next start resumes them.
-    await services.models?.close();
-    await host.close();
+    // The host first (no more requests), then every service in reverse order of creation: questions and batches
+    // are cancelled, the engine stops, downloads pause with their partial files flushed (the next start resumes them).
+    await host.dispose();
+    await services.dispose();
     removeGuard();
     return 0;
   },

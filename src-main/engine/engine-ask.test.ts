@@ -18,7 +18,7 @@ const question = 'What kind of sound is this?';
 describe('engine: asking the bundled model', () => {
   const engine = new EngineClient(forkEngine(engineEnv(dir)));
   before(() => engine.start());
-  after(() => engine.stop());
+  after(() => engine.dispose());
 
   it('answers with one step event per forward pass, provenance and timings', async () => {
     const events: StepEventView[] = [];

@@ -17,7 +17,7 @@ const waitFor = (client: EngineClient, predicate: (s: EngineStatus) => boolean) 
 
 describe('engine process', () => {
   const engine = new EngineClient(forkEngine());
-  after(() => engine.stop());
+  after(() => engine.dispose());
 
   it('starts in its own process and reports onnxruntime and its backends', async () => {
     const status = await engine.start();

@@ -1,6 +1,7 @@
 import { ApiError } from '../../src-common/api/errors';
 import type { Answer, AskRequest, StepEventView } from '../../src-common/api/inference';
 import type { EngineStatus } from '../../src-common/api/schemas';
+import type { Disposable } from '../../src-common/lifecycle';
 import { type EngineEvent, type EngineOp, EngineOutgoingSchema, type EngineParams, type EngineResult, engineOps } from './protocol';
 
 /** A running engine process, however it was started (child_process.fork, Electron's utilityProcess.fork). */
@@ -44,7 +45,7 @@ const CRASH_WINDOW_MS = 60_000;
  * The main side's handle on the engine process: calls with ids, replies validated against the engine protocol, and
  * crash handling — calls in flight fail with `engine_crashed` and a fresh process is started.
  */
-export class EngineClient {
+export class EngineClient implements Disposable {
   private channel: EngineChannel | null = null;
   private ready: Promise<void> | null = null;
   private readonly pending = new Map<number, Pending>();
@@ -100,7 +101,8 @@ export class EngineClient {
     }
   }
 
-  stop(): void {
+  /** Stops the process for good: calls in flight fail, and no restart follows. */
+  dispose(): void {
     this.stopping = true;
     this.channel?.kill();
     this.channel = null;

@@ -1,32 +1,17 @@
-import { AppEvents } from '../api/app-events';
-import type { AppServices } from '../api/handlers';
-import { ChatService } from '../chat/chat-service';
-import { type AppHome, openAppHome } from '../core/app-home';
+import type { AppServices } from '../api/app-services';
+import { createApp } from '../compose/app';
 import { openConfSettings } from '../core/conf-settings';
-import { appVersion, bundledModelsDir } from '../core/resources';
-import { EngineClient } from '../engine/engine-client';
-import { engineEnv, forkEngine } from '../engine/fork-engine';
-import { ChosenFiles } from '../files/chosen-files';
-import { LibraryStore } from '../library/library-store';
-import { createModelManager } from '../models/create-manager';
+import { appVersion } from '../core/resources';
+import { forkEngine } from '../engine/fork-engine';
 
-/** The services of the app outside Electron: conf settings, a forked engine, files streamed from `/media/<id>`. */
-export function createHeadlessServices(homeRoot: string): AppServices & { home: AppHome } {
-  const home = openAppHome(homeRoot);
-  const events = new AppEvents();
-  // Applies a moved models folder to `home` before anything else reads home.models.
-  const models = createModelManager(home);
-  models.onProgress((progress) => events.emit('models.progress', progress));
-  const base = {
-    shell: 'headless' as const,
+/** The app outside Electron (the headless host and the CLI): conf settings, a forked engine, files from `/media/<id>`. */
+export function createHeadlessApp(homeRoot: string): AppServices {
+  return createApp({
+    shell: 'headless',
     version: appVersion(),
-    home,
-    bundledModels: bundledModelsDir(),
-    settings: openConfSettings(home.settings),
-    files: new ChosenFiles((id) => `/media/${id}`),
-    engine: new EngineClient(forkEngine(engineEnv(home.cache))),
-    events,
-    models,
-  };
-  return { ...base, chat: new ChatService({ ...base, store: new LibraryStore(home.library) }) };
+    homeRoot,
+    openSettings: (home) => openConfSettings(home.settings),
+    mediaUrl: (id) => `/media/${id}`,
+    launchEngine: forkEngine,
+  });
 }

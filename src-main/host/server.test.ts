@@ -8,7 +8,7 @@ import { WebSocket } from 'ws';
 import type { AppServices } from '../api/handlers';
 import { tempDir } from '../test-support/temp-dir';
 import { sineWav } from '../test-support/wav';
-import { createHeadlessServices } from './headless-services';
+import { createHeadlessApp } from './headless-services';
 import { type Host, startHost } from './server';
 
 /** Opens a WebSocket and resolves with it, or with the HTTP status that refused the upgrade. */
@@ -55,13 +55,13 @@ describe('headless host', () => {
   writeFileSync(join(staticDir, 'index.html'), '<!doctype html><title>Diffa Studio</title>');
 
   before(async () => {
-    services = createHeadlessServices(join(tempDir(), 'home'));
+    services = createHeadlessApp(join(tempDir(), 'home'));
     host = await startHost({ services, staticDir });
     base = `http://127.0.0.1:${host.port}`;
   });
   after(async () => {
-    services.engine.stop();
-    await host.close();
+    services.engine.dispose();
+    await host.dispose();
   });
 
   it('listens on loopback and prints a URL that carries the token', () => {

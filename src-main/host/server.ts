@@ -1,13 +1,15 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocket, WebSocketServer } from 'ws';
-import { type EventData, type EventName, MAX_MESSAGE_BYTES } from '../../src-common/api/contract';
+import { MAX_MESSAGE_BYTES } from '../../src-common/api/contract';
 import { ApiError, type ErrorCode } from '../../src-common/api/errors';
-import { decodeFrame, makeEvent } from '../../src-common/api/validate';
+import { decodeFrame } from '../../src-common/api/validate';
+import type { Disposable } from '../../src-common/lifecycle';
+import type { AppServices } from '../api/app-services';
 import { dispatch } from '../api/dispatch';
-import { type AppServices, createHandlers, openChosenFile } from '../api/handlers';
+import { createHandlers, openChosenFile } from '../api/handlers';
+import { mediaReply } from '../audio/media-reply';
 import { contentSecurityPolicy } from '../core/csp';
-import { mediaReply } from '../files/media-reply';
 import { allowedHosts, checkRequest, newToken, tokenCookieName } from './auth';
 import { parseRequestTarget } from './request-target';
 import { sendStatic, staticPath } from './static-files';
@@ -23,12 +25,10 @@ export interface HostOptions {
   token?: string;
 }
 
-export interface Host {
+export interface Host extends Disposable {
   url: string;
   port: number;
   token: string;
-  broadcast<E extends EventName>(event: E, data: EventData<E>): void;
-  close(): Promise<void>;
 }
 
 const HTTP_STATUS: Partial<Record<ErrorCode, number>> = { bad_request: 400, not_found: 404, bad_audio: 415, unsupported: 501, io_error: 507 };
@@ -140,27 +140,18 @@ export async function startHost(options: HostOptions): Promise<Host> {
     });
   });
 
-  const broadcast = <E extends EventName>(event: E, data: EventData<E>) => {
-    const text = JSON.stringify(makeEvent(event, data));
+  // The WebSocket's transport adapter: every event of the app, to every connected page.
+  const unsubscribe = services.events.onAny((event, data) => {
+    const text = JSON.stringify({ type: 'event', event, data });
     for (const client of sockets.clients) if (client.readyState === WebSocket.OPEN) client.send(text);
-  };
-  const unsubscribe = [
-    services.files.onChange((files) => broadcast('files.changed', files)),
-    services.settings.onChange((settings) => broadcast('settings.changed', settings)),
-    services.engine.onStatus((status) => broadcast('engine.status', status)),
-    services.events.onAny((event, data) => {
-      const text = JSON.stringify({ type: 'event', event, data });
-      for (const client of sockets.clients) if (client.readyState === WebSocket.OPEN) client.send(text);
-    }),
-  ];
+  });
 
   return {
     url: `${origin}/?token=${token}`,
     port,
     token,
-    broadcast,
-    close: async () => {
-      for (const off of unsubscribe) off();
+    dispose: async () => {
+      unsubscribe();
       for (const client of sockets.clients) client.terminate();
       sockets.close();
       server.closeAllConnections();

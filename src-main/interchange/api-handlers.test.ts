@@ -7,7 +7,7 @@ import type { Exchange } from '../../src-common/api/library';
 import { exportText } from '../../src-common/interchange/formats';
 import { sampleSource } from '../../src-common/interchange/test-sample';
 import { createHandlers } from '../api/handlers';
-import { createHeadlessServices } from '../host/headless-services';
+import { createHeadlessApp } from '../host/headless-services';
 import { tempDir } from '../test-support/temp-dir';
 import { writeSineWav } from '../test-support/wav';
 
@@ -30,8 +30,8 @@ const waitFor = <T>(check: () => T | undefined, ms = 60_000) =>
 
 describe('interchange API: import, export, ask per tier, batch with progress', () => {
   const root = tempDir();
-  const services = createHeadlessServices(join(root, 'home'));
-  after(() => services.engine.stop());
+  const services = createHeadlessApp(join(root, 'home'));
+  after(() => services.engine.dispose());
   const handlers = createHandlers(services);
   const events: { event: string; data: unknown }[] = [];
   services.events.onAny((event, data) => events.push({ event, data }));

@@ -1,24 +1,16 @@
 import { basename, extname } from 'node:path';
 import { exportText, FORMAT_FILES } from '../../src-common/interchange/formats';
-import type { AppServices, Handlers } from '../api/handlers';
+import type { AppServices, Handlers } from '../api/app-services';
 import { askTier } from './ask-tier';
-import { BatchService } from './batch-service';
 import { exportSourceFor } from './export-file';
 import { importRegions } from './import-regions';
 
 type InterchangeMethods = 'interchange.export' | 'interchange.import' | 'interchange.askTier' | 'batch.start' | 'batch.output' | 'batch.cancel';
 
-// One batch service per app, however many transports create handlers: a batch started on one can be cancelled on another.
-const batchServices = new WeakMap<AppServices, BatchService>();
-
 /** Export, import, ask-per-tier and batch methods of the contract. */
 export function interchangeHandlers(services: AppServices): Pick<Handlers, InterchangeMethods> {
-  let batches = batchServices.get(services);
-  if (!batches) {
-    batches = new BatchService(services);
-    batchServices.set(services, batches);
-  }
-  const batch = batches;
+  // The app's one batch service, whichever transport asks: a batch started on one can be cancelled on another.
+  const { batch } = services;
   return {
     'interchange.export': async ({ fileId, format, emptyAnswers }) => {
       const file = services.files.get(fileId);

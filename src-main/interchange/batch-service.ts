@@ -4,7 +4,11 @@ import { join, relative } from 'node:path';
 import { ApiError } from '../../src-common/api/errors';
 import type { DecodingSettings } from '../../src-common/api/inference';
 import { FORMAT_FILES } from '../../src-common/interchange/formats';
-import type { AppServices } from '../api/handlers';
+import type { AppEvents } from '../api/app-events';
+import type { AppHome } from '../core/app-home';
+import type { SettingsStore } from '../core/settings';
+import type { EngineClient } from '../engine/engine-client';
+import type { ChosenFiles } from '../files/chosen-files';
 import { DEFAULT_MODEL_ID, resolveModelDir } from '../models/resolve-model';
 import { type BatchFormat, isPerFile, planBatch } from './batch-plan';
 import { runBatch } from './batch-run';
@@ -30,7 +34,14 @@ export class BatchService {
   /** Where each batch started here wrote, for `output` (only these folders can be read back). */
   private readonly outputs = new Map<string, { folder: string; outPath: string; format: BatchFormat }>();
 
-  constructor(private readonly services: Pick<AppServices, 'files' | 'engine' | 'events' | 'settings' | 'home' | 'bundledModels'>) {}
+  constructor(
+    private readonly services: { files: ChosenFiles; engine: EngineClient; events: AppEvents; settings: SettingsStore; home: AppHome; bundledModels: string },
+  ) {}
+
+  /** Cancels every batch still running (each keeps the answers it has, and resumes on a rerun). */
+  dispose(): void {
+    for (const controller of this.running.values()) controller.abort();
+  }
 
   async start(input: BatchStartInput): Promise<{ batchId: string; outPath: string; total: number }> {
     const { files, home, settings, events, engine } = this.services;

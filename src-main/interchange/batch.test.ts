@@ -22,7 +22,7 @@ describe('batch: folders × questions → annotation files, resumable, failures 
   const root = tempDir();
   const home = openAppHome(join(root, 'home'));
   const engine = new EngineClient(forkEngine(engineEnv(home.cache)));
-  after(() => engine.stop());
+  after(() => engine.dispose());
   const input = join(root, 'in');
   mkdirSync(join(input, 'sub'), { recursive: true });
   writeSineWav(join(input, 'a.wav'), 1, 440);

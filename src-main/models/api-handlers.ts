@@ -1,5 +1,5 @@
 import { ApiError } from '../../src-common/api/errors';
-import type { AppServices, Handlers } from '../api/handlers';
+import type { AppServices, Handlers } from '../api/app-services';
 import { estimateFit } from './fit';
 import type { PullPlan } from './hub';
 import type { ModelManager } from './manager';

@@ -98,7 +98,7 @@ describe('pulls go only to the configured hubs', () => {
     await refused(m.add(`http://127.0.0.2:${foreign.port}/org/only-model`), /is not a configured hub/);
     assert.equal(foreign.hit, false);
     assert.deepEqual(dispatched, []);
-    await m.close();
+    await m.dispose();
   });
 
   it('a catalog entry that names another endpoint is refused before any request', async () => {
@@ -121,19 +121,19 @@ describe('pulls go only to the configured hubs', () => {
     await refused(m.pull('pinned'), /is not a configured hub/);
     assert.equal(foreign.hit, false);
     assert.deepEqual(dispatched, []);
-    await m.close();
+    await m.dispose();
   });
 
   it('a mirror the user added in the settings is used; without it, the same URL is refused', async () => {
     const source = `${mirror.url}/org/only-model`;
     const without = manager();
     await refused(without.pull(source), /is not a configured hub/);
-    await without.close();
+    await without.dispose();
     mirror.resetCounts();
     const m = manager({ mirrors: [mirror.url] });
     assert.match(await pullAll(m, source), /only-model$/);
     assert.ok(mirror.requests.length > 0);
-    await m.close();
+    await m.dispose();
   });
 
   it('the hub handing out an IP-literal storage host: refused, the host receives nothing', async () => {
@@ -147,7 +147,7 @@ describe('pulls go only to the configured hubs', () => {
       m.installed().map((i) => i.id),
       [],
     );
-    await m.close();
+    await m.dispose();
   });
 
   it('private and link-local storage addresses: refused before any request', async () => {
@@ -157,7 +157,7 @@ describe('pulls go only to the configured hubs', () => {
       const m = manager();
       await refused(pullAll(m, 'org/only-model'), /a storage host given as an IP address/);
       onlyHub();
-      await m.close();
+      await m.dispose();
     }
   });
 
@@ -168,7 +168,7 @@ describe('pulls go only to the configured hubs', () => {
     await refused(pullAll(m, 'org/only-model'), /Refused to download from localhost:\d+: a storage host on this machine/);
     assert.equal(foreign.hit, false);
     onlyHub();
-    await m.close();
+    await m.dispose();
   });
 
   it('a storage host whose name resolves to a local address: refused before the connection', async (t) => {
@@ -183,7 +183,7 @@ describe('pulls go only to the configured hubs', () => {
     const m = manager();
     await refused(pullAll(m, 'org/only-model'), new RegExp(`${name} resolves to ${resolved.address.replace(/\./g, '\\.')}, a private or local address`));
     assert.equal(foreign.hit, false, 'no TCP connection was made');
-    await m.close();
+    await m.dispose();
   });
 
   it('models pull with a foreign URL exits 1 with one line and sends nothing', async () => {

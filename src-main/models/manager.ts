@@ -91,7 +91,8 @@ export class ModelManager {
     return this.dispatcherCache;
   }
 
-  async close(): Promise<void> {
+  /** Pauses running downloads so their partial files are flushed (the next start resumes them). */
+  async dispose(): Promise<void> {
     for (const job of this.jobs.values()) {
       job.reason = 'pause';
       job.controller.abort();

@@ -9,7 +9,7 @@ import { ApiError } from '../../src-common/api/errors';
 import { decodeFrame, parseRequest, parseResponse } from '../../src-common/api/validate';
 import { dispatch } from '../api/dispatch';
 import type { AppServices, Handlers } from '../api/handlers';
-import { createHeadlessServices } from '../host/headless-services';
+import { createHeadlessApp } from '../host/headless-services';
 import { type Host, startHost } from '../host/server';
 import { connectRendererPort, type PortLike } from '../shell-logic/renderer-port';
 import { tempDir } from '../test-support/temp-dir';
@@ -129,8 +129,7 @@ describe('fuzz: API message validation', () => {
       start: () => undefined,
       close: () => undefined,
     };
-    const none = () => () => undefined;
-    connectRendererPort(port, handlers, { files: { onChange: none }, settings: { onChange: none }, engine: { onStatus: none } });
+    connectRendererPort(port, handlers, { onAny: () => () => undefined });
     const anyValue = fc.oneof(rawMessage, fc.anything({ maxDepth: 2, withBigInt: true, withMap: true, withSet: true, withDate: true, withTypedArray: true }));
     await fc.assert(
       fc.asyncProperty(anyValue, async (raw) => {
@@ -162,7 +161,7 @@ describe("fuzz: the headless host's WebSocket", () => {
   before(async () => {
     const staticDir = tempDir();
     writeFileSync(join(staticDir, 'index.html'), '<!doctype html><title>t</title>');
-    services = createHeadlessServices(join(tempDir(), 'home'));
+    services = createHeadlessApp(join(tempDir(), 'home'));
     host = await startHost({ services, staticDir });
     ws = new WebSocket(`ws://127.0.0.1:${host.port}/api?token=${host.token}`);
     await new Promise((resolve, reject) => {
@@ -176,8 +175,8 @@ describe("fuzz: the headless host's WebSocket", () => {
   });
   after(async () => {
     ws.terminate();
-    services.engine.stop();
-    await host.close();
+    services.engine.dispose();
+    await host.dispose();
   });
 
   const roundTrip = (frame: string | Buffer) =>

@@ -13,7 +13,7 @@ import { appRoot } from '../core/resources';
 import type { EngineChannel } from '../engine/engine-client';
 import { forkEngine } from '../engine/fork-engine';
 import { engineOps } from '../engine/protocol';
-import { createHeadlessServices } from '../host/headless-services';
+import { createHeadlessApp } from '../host/headless-services';
 import { safeFileName } from '../host/upload';
 import { parseDroppedPaths } from '../shell-logic/dropped-paths';
 import { addCspSources, MEDIA_SCHEME } from '../shell-logic/security';
@@ -139,8 +139,8 @@ describe('contract params (src-common/api/contract.ts)', () => {
   });
 
   it('file ids that look like paths are unknown ids: not_found, nothing read', async () => {
-    const services = createHeadlessServices(join(tempDir(), 'home'));
-    after(() => services.engine.stop());
+    const services = createHeadlessApp(join(tempDir(), 'home'));
+    after(() => services.engine.dispose());
     const handlers = createHandlers(services);
     const idMethods: [MethodName, (id: string) => Record<string, unknown>][] = [
       ['audio.describe', (id) => ({ id })],

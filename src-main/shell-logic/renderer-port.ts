@@ -1,9 +1,7 @@
-import { type EventData, type EventName, MAX_MESSAGE_BYTES, type ResponseMessage } from '../../src-common/api/contract';
+import { type EventName, MAX_MESSAGE_BYTES, type ResponseMessage } from '../../src-common/api/contract';
 import { ApiError } from '../../src-common/api/errors';
-import type { AudioFileRef, EngineStatus, Settings } from '../../src-common/api/schemas';
-import { makeEvent } from '../../src-common/api/validate';
+import type { Handlers } from '../api/app-services';
 import { dispatch } from '../api/dispatch';
-import type { Handlers } from '../api/handlers';
 
 /** The main side's end of the MessagePort the preload talks through (Electron's MessagePortMain, or a test double). */
 export interface PortLike {
@@ -14,18 +12,12 @@ export interface PortLike {
   close(): void;
 }
 
-/** Where the events pushed to the page come from. */
-export interface EventSources {
-  files: { onChange(listener: (files: AudioFileRef[]) => void): () => void };
-  settings: { onChange(listener: (settings: Settings) => void): () => void };
-  engine: { onStatus(listener: (status: EngineStatus) => void): () => void };
-  /** Every other event the main side emits (chat steps, downloads, peaks, …); absent in tests that need none. */
-  events?: { onAny(listener: (event: EventName, data: unknown) => void): () => void };
+/** The main side's one event path (AppEvents): everything it publishes goes to the page. */
+export interface EventSource {
+  onAny(listener: (event: EventName, data: unknown) => void): () => void;
 }
 
 export interface RendererConnection {
-  /** Pushes one event (validated against the contract) to the page. */
-  push<E extends EventName>(event: E, data: EventData<E>): void;
   readonly closed: boolean;
   close(): void;
 }
@@ -40,27 +32,20 @@ function jsonSize(data: unknown): number | null {
 }
 
 /**
- * Serves the API on one port: every message is a request, validated and dispatched to `handlers`, answered on the
- * same port; files.changed, settings.changed and engine.status events are pushed as they happen. The page gets a new
- * port on every load, and a closed port unsubscribes everything it held.
+ * Electron's transport adapter. Serves the API on one port: every message is a request, validated and dispatched to
+ * `handlers`, answered on the same port; every event of the app is forwarded as it is published. The page gets a new
+ * port on every load, and a closed port unsubscribes.
  */
-export function connectRendererPort(port: PortLike, handlers: Handlers, sources: EventSources): RendererConnection {
+export function connectRendererPort(port: PortLike, handlers: Handlers, events: EventSource): RendererConnection {
   let closed = false;
   const post = (message: unknown) => {
     if (!closed) port.postMessage(message);
   };
-  const push = <E extends EventName>(event: E, data: EventData<E>) => post(makeEvent(event, data));
-  const unsubscribe = [
-    sources.files.onChange((files) => push('files.changed', files)),
-    sources.settings.onChange((settings) => push('settings.changed', settings)),
-    sources.engine.onStatus((status) => push('engine.status', status)),
-    // Already validated by AppEvents.emit, so forwarded as they are.
-    sources.events?.onAny((event, data) => post({ type: 'event', event, data })) ?? (() => undefined),
-  ];
+  const unsubscribe = events.onAny((event, data) => post({ type: 'event', event, data }));
   const shutDown = () => {
     if (closed) return;
     closed = true;
-    for (const off of unsubscribe) off();
+    unsubscribe();
   };
 
   port.onMessage((data) => {
@@ -78,7 +63,6 @@ export function connectRendererPort(port: PortLike, handlers: Handlers, sources:
   port.start();
 
   return {
-    push,
     get closed() {
       return closed;
     },

@@ -1,6 +1,7 @@
 import type { StepEventView } from '../../src-common/api/inference';
 import type { Exchange, Region } from '../../src-common/api/library';
 import { type DecodingDefaults, type FullDecoding, resolveDecoding } from '../../src-common/decoding/defaults';
+import { formatSeconds } from '../lib/format';
 
 /**
  * The chat's logic that needs no DOM: slots of the generation window at any step of a trace, confidence bands,
@@ -152,19 +153,6 @@ export const EVIDENCE_WORDS = /\b(level|levels|loud\w*|clip\w*|peak\w*|quiet\w*|
 
 export function wantsEvidence(question: string): boolean {
   return EVIDENCE_WORDS.test(question);
-}
-
-export function formatSeconds(seconds: number): string {
-  if (!Number.isFinite(seconds)) return '–';
-  const m = Math.floor(seconds / 60);
-  const s = seconds - m * 60;
-  return `${m}:${s.toFixed(1).padStart(4, '0')}`;
-}
-
-export function formatMs(ms: number): string {
-  if (ms >= 10_000) return `${(ms / 1000).toFixed(1)} s`;
-  if (ms >= 1000) return `${(ms / 1000).toFixed(2)} s`;
-  return `${ms >= 10 ? Math.round(ms) : ms.toFixed(1)} ms`;
 }
 
 /** A region's number: the one it was given (stable across deletes), else its place in an old library's list. */

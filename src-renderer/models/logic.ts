@@ -38,15 +38,6 @@ export function percent(done: number, total: number): number {
   return Math.min(100, Math.floor((done / total) * 100));
 }
 
-/** Seconds as "45 s", "3 min 20 s", "2 h 5 min"; "–" while unknown. */
-export function formatEta(seconds: number | null): string {
-  if (seconds === null || !Number.isFinite(seconds) || seconds < 0) return '–';
-  const s = Math.round(seconds);
-  if (s < 60) return `${s} s`;
-  if (s < 3600) return `${Math.floor(s / 60)} min ${s % 60} s`;
-  return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
-}
-
 export const STATE_LABELS: Record<PullProgressData['state'], string> = {
   resolving: 'Asking the hub for the file list…',
   downloading: 'Downloading',

@@ -1,18 +1,3 @@
-/** Times as an audio editor shows them: h:mm:ss.mmm for long files, m:ss.mmm otherwise; `digits` decimals. */
-export function formatClock(seconds: number, digits = 3): string {
-  if (!Number.isFinite(seconds)) return '–';
-  const sign = seconds < 0 ? '-' : '';
-  const scale = 10 ** digits;
-  const total = Math.round(Math.abs(seconds) * scale);
-  const whole = Math.floor(total / scale);
-  const fraction = digits ? `.${String(total % scale).padStart(digits, '0')}` : '';
-  const h = Math.floor(whole / 3600);
-  const m = Math.floor((whole % 3600) / 60);
-  const s = whole % 60;
-  const ss = String(s).padStart(2, '0');
-  return h > 0 ? `${sign}${h}:${String(m).padStart(2, '0')}:${ss}${fraction}` : `${sign}${m}:${ss}${fraction}`;
-}
-
 /** A tick spacing (seconds) that gives labels at least `minPx` apart at `pxPerSec`. */
 export function tickStep(pxPerSec: number, minPx = 90): number {
   const steps = [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200];

@@ -4,8 +4,9 @@ import MinimapPlugin from 'wavesurfer.js/dist/plugins/minimap.esm.js';
 import RegionsPlugin, { type Region as WsRegion } from 'wavesurfer.js/dist/plugins/regions.esm.js';
 import type { Region } from '../../src-common/api/library';
 import type { AudioDescription, PeaksResult } from '../../src-common/audio/schemas';
+import { formatClock } from '../lib/format';
 import { envelopeRenderer, PeakTrack, SERVER_FINEST_SPP } from './peak-track';
-import { formatClock, withAlpha } from './time';
+import { withAlpha } from './time';
 
 /** Widest wrapper the page lays out (Chromium's element size limit is 2^25 px). */
 const MAX_TOTAL_PX = 16_000_000;

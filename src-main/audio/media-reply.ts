@@ -1,8 +1,8 @@
-import { openAudio } from '../audio/open-audio';
-import { decodedWavReply } from '../audio/wav-stream';
-import type { ChosenFile } from './chosen-files';
-import { type RangeReply, rangeReply } from './range';
-import { readHead, sniffAudioContainer } from './sniff';
+import type { ChosenFile } from '../files/chosen-files';
+import { type RangeReply, rangeReply } from '../files/range';
+import { readHead, sniffAudioContainer } from '../files/sniff';
+import { openAudio } from './open-audio';
+import { decodedWavReply } from './wav-stream';
 
 /** Containers Chromium's `<audio>` does not play (it has no AIFF or CAF demuxer): served as decoded WAV instead. */
 const NOT_PLAYABLE_IN_BROWSER = new Set(['aiff', 'caf']);

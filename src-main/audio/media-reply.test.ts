@@ -3,10 +3,10 @@ import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { describe, it } from 'node:test';
-import { ffmpegDecode, ffmpegMissing, render } from '../audio/testing/ffmpeg';
+import type { ChosenFile } from '../files/chosen-files';
 import { tempDir } from '../test-support/temp-dir';
-import type { ChosenFile } from './chosen-files';
 import { mediaReply } from './media-reply';
+import { ffmpegDecode, ffmpegMissing, render } from './testing/ffmpeg';
 
 /**
  * The media route's answer: a file the browser plays is its own bytes; AIFF and CAF (which Chromium does not play)
