@@ -217,6 +217,7 @@ test('ask about a dragged region, watch it denoise, replay step 1, reload and fi
 });
 
 test('Esc cancels an answer being denoised; the partial steps stay for replay', async ({ page, host }) => {
+  test.setTimeout(120_000);
   // The preset is a setting of this worker's shared host: set it there, so an earlier test's choice cannot leak in.
   await apiCall(host, 'settings.update', { decodingPreset: 'faithful' });
   await openClip(page, host, 'chat-cancel.wav', 1, 330);

@@ -349,16 +349,25 @@ test('a batch over open files runs to its end, lists the file that failed and sa
   await expect(page.getByTestId('batch-mini')).toHaveAttribute('data-state', 'finished');
   await page.screenshot({ path: join(ARTIFACTS, 'interchange-batch-done.png') });
 
-  // A longer batch shows its progress as answers arrive, and stops when cancelled. The most questions a batch
-  // takes (100): DIFFA-Tiny answers ~20 a second, and the batch must still be running when Cancel is clicked.
+  // A longer batch shows its progress as answers arrive, and stops when cancelled. A batch answers with the chat's
+  // decoding: 256 one-token steps per answer (LLaDA's low-confidence remasking never stops early) and 200 answers,
+  // so the batch is still running when Cancel is clicked however fast the machine is.
+  await dialog.getByTestId('batch-close').click();
+  await page.locator('details.decoding summary').click();
+  const gen = page.getByTestId('decoding-gen-length');
+  await gen.fill('256');
+  await gen.press('Tab');
+  await expect(page.locator('details.decoding summary')).toContainText(/faithful\s*· low-confidence · 256 steps · gen\s*256/);
+  await page.getByTestId('batch-button').click();
   await dialog.getByTestId('batch-new').click();
+  await expect(dialog.getByTestId('batch-decoding')).toContainText('Decoding as in the chat: faithful · low-confidence · 256 steps · gen 256');
   // Questions the model was trained for (the router answers others without it, at once): one question, 100 takes.
   await dialog.getByTestId('batch-questions').fill(Array.from({ length: 100 }, (_, i) => `What kind of sound is this? (take ${i + 1})`).join('\n'));
   await expect(dialog.getByTestId('batch-start')).toHaveText('Start: 2 files × 100 questions');
   await dialog.getByTestId('batch-start').click();
   await expect(progress).toHaveAttribute('data-state', 'running');
   await expect(progress.getByTestId('batch-state')).toContainText('Asking about', { timeout: 60_000 });
-  await expect.poll(async () => Number((await progress.getByTestId('batch-count').textContent())?.split(' / ')[0]), { timeout: 60_000 }).toBeGreaterThan(0);
+  await expect.poll(async () => Number((await progress.getByTestId('batch-count').textContent())?.split(' / ')[0]), { timeout: 120_000 }).toBeGreaterThan(0);
   await expect(progress.getByTestId('batch-count')).toContainText(' / 200');
   await page.screenshot({ path: join(ARTIFACTS, 'interchange-batch-running.png') });
   await dialog.getByTestId('batch-cancel').click();

@@ -132,7 +132,8 @@ describe('audio service', () => {
     const seen: unknown[] = [];
     events.onAny((event, data) => seen.push({ event, data }));
     const files = new ChosenFiles((id) => `/media/${id}`);
-    const services = { home: { cache: cacheDir }, files, events } as unknown as AppServices;
+    const audio = new AudioService(cacheDir, (progress) => events.emit('audio.peaksProgress', progress));
+    const services = { home: { cache: cacheDir }, files, events, audio } as unknown as AppServices;
     const handlers = audioHandlers(services);
     const ref = await files.add(wav);
     const described = await handlers['audio.describe']({ id: ref.id });
@@ -161,7 +162,9 @@ describe('audio service', () => {
 describe('audio methods through the contract', () => {
   it('params and results of every audio.* method pass the contract schemas (as every transport checks them)', async () => {
     const files = new ChosenFiles((id) => `/media/${id}`);
-    const services = { home: { cache: cacheDir }, files, events: new AppEvents() } as unknown as AppServices;
+    const events = new AppEvents();
+    const audio = new AudioService(cacheDir, (progress) => events.emit('audio.peaksProgress', progress));
+    const services = { home: { cache: cacheDir }, files, events, audio } as unknown as AppServices;
     const handlers = audioHandlers(services) as unknown as Parameters<typeof dispatch>[0];
     const { id } = await files.add(stereoWav(join(userDir, 'contract.wav'), 3));
     let n = 0;

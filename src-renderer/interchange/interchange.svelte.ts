@@ -1,3 +1,4 @@
+import type { DecodingSettings } from '../../src-common/api/inference';
 import type { Exchange } from '../../src-common/api/library';
 import type { ModelDetails } from '../../src-common/api/model-details';
 import type { ModelSummary } from '../../src-common/api/schemas';
@@ -216,7 +217,7 @@ class Interchange {
 
   batchRunning: boolean = $derived(this.batch?.state === 'running');
 
-  async startBatch(input: { fileIds: string[]; questions: string[]; tier?: string; format: BatchFormat }): Promise<boolean> {
+  async startBatch(input: { fileIds: string[]; questions: string[]; tier?: string; format: BatchFormat; decoding?: DecodingSettings }): Promise<boolean> {
     if (this.batchStarting || this.batchRunning) return false;
     this.batchStarting = true;
     this.early = [];
