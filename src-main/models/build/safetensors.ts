@@ -3,7 +3,8 @@ import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { checkpointError } from './checkpoint-error';
 import { readRange } from './read-range';
-import { DTYPE_BYTES, elementCount, type TensorDType, type TensorLocation, type TensorSource } from './tensor-types';
+import { TensorTable } from './tensor-table';
+import { DTYPE_BYTES, elementCount, type TensorDType, type TensorLocation } from './tensor-types';
 
 /**
  * safetensors: an 8-byte little-endian header length, a JSON header {name: {dtype, shape, data_offsets}} (plus an
@@ -77,11 +78,13 @@ export async function readSafetensorsHeader(file: string): Promise<Map<string, T
  * (`weight_map`: name → shard), or the folder's `*.safetensors` files. A name in two files, or an index entry its
  * shard lacks, is an error naming both.
  */
-export class SafetensorsFolder implements TensorSource {
+export class SafetensorsFolder extends TensorTable {
   private constructor(
     readonly dir: string,
-    private readonly tensors: Map<string, TensorLocation>,
-  ) {}
+    tensors: Map<string, TensorLocation>,
+  ) {
+    super(dir, tensors);
+  }
 
   static async open(dir: string): Promise<SafetensorsFolder> {
     const index = join(dir, 'model.safetensors.index.json');
@@ -127,19 +130,5 @@ export class SafetensorsFolder implements TensorSource {
   /** One safetensors file on its own. */
   static async openFile(file: string): Promise<SafetensorsFolder> {
     return new SafetensorsFolder(file, await readSafetensorsHeader(file));
-  }
-
-  names(): string[] {
-    return [...this.tensors.keys()];
-  }
-
-  has(name: string): boolean {
-    return this.tensors.has(name);
-  }
-
-  locate(name: string): TensorLocation {
-    const t = this.tensors.get(name);
-    if (!t) throw checkpointError(this.dir, 'is missing from the checkpoint', name);
-    return t;
   }
 }

@@ -1,7 +1,8 @@
 import { checkpointError } from './checkpoint-error';
 import { readRange } from './read-range';
 import { PickleRefused, readRestrictedPickle, TensorRef } from './restricted-pickle';
-import { DTYPE_BYTES, elementCount, type TensorDType, type TensorLocation, type TensorSource } from './tensor-types';
+import { TensorTable } from './tensor-table';
+import { DTYPE_BYTES, elementCount, type TensorDType, type TensorLocation } from './tensor-types';
 import { readZipEntries, type ZipEntry } from './zip';
 
 /**
@@ -45,13 +46,15 @@ function findStateDict(root: unknown): Map<unknown, unknown> | undefined {
   return root.size === 0 ? root : undefined;
 }
 
-export class TorchCheckpoint implements TensorSource {
+export class TorchCheckpoint extends TensorTable {
   private constructor(
     readonly file: string,
-    private readonly tensors: Map<string, TensorLocation>,
+    tensors: Map<string, TensorLocation>,
     /** entries of the state dict that are not tensors (left out) */
     readonly skipped: string[],
-  ) {}
+  ) {
+    super(file, tensors);
+  }
 
   static async open(file: string): Promise<TorchCheckpoint> {
     const entries = await readZipEntries(file);
@@ -81,20 +84,6 @@ export class TorchCheckpoint implements TensorSource {
       tensors.set(key, locate(file, prefix, entries, key, value));
     }
     return new TorchCheckpoint(file, tensors, skipped);
-  }
-
-  names(): string[] {
-    return [...this.tensors.keys()];
-  }
-
-  has(name: string): boolean {
-    return this.tensors.has(name);
-  }
-
-  locate(name: string): TensorLocation {
-    const t = this.tensors.get(name);
-    if (!t) throw checkpointError(this.file, 'is missing from the checkpoint', name);
-    return t;
   }
 }
 
