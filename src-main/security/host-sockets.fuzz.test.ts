@@ -139,7 +139,11 @@ describe('fuzz: the headless host from raw sockets', { timeout: 300_000 }, () =>
       if (index % 25 === 0) {
         // not half-closed: Node's server drops a reply still being prepared when the client half-closes
         const { reply } = await exchange(facts.port, [good], 'open');
-        assert.match(reply.toString('latin1', 0, 12), /^HTTP\/1\.1 200/, `a good request among hostile ones (seed ${seed}): ${reply.toString("latin1", 0, 300)}`);
+        assert.match(
+          reply.toString('latin1', 0, 12),
+          /^HTTP\/1\.1 200/,
+          `a good request among hostile ones (seed ${seed}): ${reply.toString('latin1', 0, 300)}`,
+        );
         assert.ok(reply.subarray(reply.indexOf('\r\n\r\n') + 4).equals(audio), `a good request got the whole file (seed ${seed})`);
         goodServed++;
         return;
@@ -168,7 +172,10 @@ describe('fuzz: the headless host from raw sockets', { timeout: 300_000 }, () =>
     // handlers would fail here. (Few hostile cases get a 200: most half-close, and Node drops a reply still being
     // prepared for a client that half-closed.)
     const handled = ['200', '206', '404', '503'].reduce((sum, status) => sum + (statuses.get(status) ?? 0), 0);
-    assert.ok((statuses.get('400') ?? 0) > 0 && (statuses.get('101') ?? 0) > 0 && handled > 0, `the cases reach past the checks: ${JSON.stringify(Object.fromEntries(statuses))}`);
+    assert.ok(
+      (statuses.get('400') ?? 0) > 0 && (statuses.get('101') ?? 0) > 0 && handled > 0,
+      `the cases reach past the checks: ${JSON.stringify(Object.fromEntries(statuses))}`,
+    );
   });
 
   it('closes or answers WebSocket connections that send garbage frames, and still serves', async () => {
