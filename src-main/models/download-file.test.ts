@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { tempDir } from '../test-support/temp-dir';
 import { downloadFile } from './download-file';
 import { createDispatcher } from './network';
+import { openPartFile } from './part-file';
 import { TestHub } from './testing/hub-server';
 
 const hub = new TestHub();
@@ -35,5 +36,27 @@ describe('download of a big file', () => {
     assert.ok(readFileSync(path).equals(data));
     assert.equal(reported, data.length);
     assert.equal(hub.bytesServed('weights.bin'), data.length);
+  });
+
+  it('keeps the bytes that arrived while the part file was opening, when the connection is cut meanwhile', async () => {
+    // A slow disk (or a loaded machine): the whole first response, cut after 200 kB, has arrived before the file is open.
+    hub.fault('weights.bin', { kind: 'drop', after: 200_000 });
+    const path = join(tempDir(), 'weights.bin');
+    let opens = 0;
+    await downloadFile(
+      { url: `${hub.url}/org/big/resolve/main/weights.bin`, path, partPath: `${path}.part`, size: data.length, sha256 },
+      {
+        dispatcher,
+        signal: new AbortController().signal,
+        backoffMs: 5,
+        openPart: async (at, keep) => {
+          if (opens++ === 0) await new Promise((resolve) => setTimeout(resolve, 300));
+          return openPartFile(at, keep);
+        },
+      },
+    );
+    assert.ok(readFileSync(path).equals(data));
+    const ranges = hub.requests.filter((r) => r.path === 'weights.bin').map((r) => r.range);
+    assert.equal(ranges.at(-1), 'bytes=200000-', 'the second request resumes after the bytes the first one delivered');
   });
 });

@@ -41,6 +41,9 @@ interface Progress {
   hasher: StreamHasher;
 }
 
+/** Bytes taken off a response while its part file opens, before the socket is paused. */
+const EARLY_LIMIT = 4 << 20;
+
 /** A failure worth another attempt: dropped connection, stall, 5xx, 429. */
 class Retryable extends Error {}
 
@@ -187,30 +190,57 @@ async function fetchFrom(file: FileDownload, state: Progress, options: DownloadO
       throw new ApiError('io_error', `${name}: HTTP ${status}`, { file: file.path });
     }
 
+    const body = response.body;
+    // Listen before the part file is open: a body cut while the file opens is destroyed, and a destroyed stream drops
+    // the chunks it was holding, so the next attempt would start again from where this one began.
+    const early: Buffer[] = [];
+    let earlyBytes = 0;
+    const hold = (chunk: Buffer) => {
+      early.push(chunk);
+      earlyBytes += chunk.length;
+      if (earlyBytes >= EARLY_LIMIT) body.pause();
+    };
+    body.on('data', hold);
     part = await openPart(file.partPath, state.have);
     const into = new BlockSink(part, state.have, state.hasher);
     sink = into;
-    const body = response.body;
+    let waitingForSink = false;
+    let refused: ApiError | undefined;
     // 'data' events rather than async iteration: iteration makes the stream concatenate its buffered chunks (a copy
     // of every byte) and costs a promise per chunk.
-    body.on('data', (chunk: Buffer) => {
+    const receive = (chunk: Buffer) => {
       touch();
-      if (state.have + chunk.length > file.size)
-        return void body.destroy(new ApiError('bad_model', `${name}: the server sent more than the expected ${file.size} bytes`, { file: file.path }));
+      if (refused) return;
+      if (state.have + chunk.length > file.size) {
+        // kept as well as destroying: a body that had already ended (all of it arrived while the file opened) would
+        // otherwise finish cleanly
+        refused = new ApiError('bad_model', `${name}: the server sent more than the expected ${file.size} bytes`, { file: file.path });
+        return void body.destroy(refused);
+      }
       state.have += chunk.length;
       options.onBytes?.(chunk.length);
       try {
-        if (into.push(chunk)) return;
+        if (into.push(chunk) || waitingForSink) return;
       } catch (error) {
         return void body.destroy(error as Error);
       }
+      waitingForSink = true;
       body.pause();
       into.ready().then(
-        () => body.resume(),
+        () => {
+          waitingForSink = false;
+          body.resume();
+        },
         (error: Error) => body.destroy(error),
       );
-    });
+    };
+    body.off('data', hold);
+    body.on('data', receive);
+    // (also when the network cut the body meanwhile: these bytes arrived whole)
+    for (const chunk of early) receive(chunk);
+    if (!waitingForSink) body.resume();
     await finished(body);
+    if (refused) throw refused;
     await into.flush();
     return 'done';
   } catch (thrown) {
