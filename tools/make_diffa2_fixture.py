@@ -7,7 +7,8 @@ outputs for it (for src-main/models/diffa2-convert.test.ts):
   OUT/whisper/  config.json, model.safetensors (fp16; model.encoder.* and a decoder tensor that must be ignored)
   OUT/diffa2/   pytorch_model.bin (fp32: trainable_prompts, semantic_connector.*, acoustic_connector.*, LoRA r 8
                 under llm_model.base_model.model.model.transformer.blocks.{i}.*.lora_{A,B}.default.weight)
-  OUT/parity/   index.json + cases: inputs and the outputs of tools/diffa/graphs.py with the LoRA merged in torch
+  OUT/parity/   index.json + cases: inputs and the outputs of tools/diffa/graphs.py with the LoRA merged in torch,
+                and cached steps (tools/diffa/parity_kv.py)
   OUT/parity-int4/  the same with the LLM's Linear weights quantized to 4 bits and back
 
   python3 tools/make_diffa2_fixture.py --out DIR"""
@@ -24,6 +25,7 @@ from diffa.config import AcousticAdapterConfig, DiffaConfig, LLaDAConfig, Semant
 from diffa.graphs import AudioGraph, LLMGraph  # noqa: E402
 from diffa.model import DiffaModel  # noqa: E402
 from diffa.parity import write_case  # noqa: E402
+from diffa.parity_kv import update_cache_cases  # noqa: E402
 from diffa.safetensors_io import write_safetensors  # noqa: E402
 
 SPECIALS = ["<|startoftext|>", "<|endoftext|>", "<|mdm_mask|>", "<|eot_id|>", "<|start_header_id|>",
@@ -186,6 +188,9 @@ def reference_cases(model, cfg, out, folder="parity"):
             cases.append(write_case(pdir, name, "llm", inputs, dict(zip(["tokens", "confidence", "topk_ids", "topk_probs"], outs))))
     with open(os.path.join(pdir, "index.json"), "w") as f:
         json.dump({"cases": cases}, f, indent=1)
+    # llm.onnx has the key/value cache: the plain cases get position 0 and an empty cache, and each gets a cached
+    # twin (a prefix-cache step over the window's second half, computed in PyTorch)
+    update_cache_cases(pdir, model)
 
 
 def main():
