@@ -150,7 +150,7 @@ async function main() {
       ['dual', 'What instrument is playing?'],
     ] as const) {
       const answer = await ask(question, cache, GEN);
-      if (answer.cache.used !== cache) throw new Error(`asked for ${cache}, ran ${answer.cache.used}: ${answer.cache.note}`);
+      if (answer.cache?.used !== cache) throw new Error(`asked for ${cache}, ran ${answer.cache?.used}: ${answer.cache?.note}`);
       rows.push({ cache, answer, ...splitSteps(answer, stepsPerBlock) });
     }
     const none = await ask('What is the speaker saying?', 'none', noneSteps);
@@ -159,7 +159,7 @@ async function main() {
     const [prefix] = rows;
     const fullStep = median(rows.flatMap((r) => r.firstSteps));
     const noneTotal = (none.timings.stepsMs.reduce((a, b) => a + b, 0) * GEN) / noneSteps;
-    const sequence = none.cache.positionsComputed / none.forwardPasses;
+    const sequence = (none.cache?.positionsComputed ?? 0) / none.forwardPasses;
     console.log(
       `\nclip ${clipSeconds} s → ${prefix?.answer.heardSeconds.toFixed(1)} s heard; sequence ${sequence} positions (prompt + audio + ${GEN}); ` +
         `low-confidence, ${GEN} tokens, blocks of ${BLOCK}, ${GEN} steps\n`,
@@ -169,7 +169,7 @@ async function main() {
     for (const r of rows) {
       const steps = r.answer.timings.stepsMs.reduce((a, b) => a + b, 0);
       const total = r.cache === 'none' ? noneTotal : steps;
-      const positions = r.cache === 'none' ? (r.answer.cache.positionsComputed * GEN) / noneSteps : r.answer.cache.positionsComputed;
+      const positions = r.cache === 'none' ? ((r.answer.cache?.positionsComputed ?? 0) * GEN) / noneSteps : r.answer.cache?.positionsComputed;
       const cached = r.otherSteps.length ? median(r.otherSteps) : Number.NaN;
       console.log(
         `| ${r.cache} | ${seconds(median(r.firstSteps))} | ${r.otherSteps.length ? seconds(cached) : '—'} | ` +

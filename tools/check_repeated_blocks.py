@@ -5,6 +5,8 @@ parameter it sees (LLaDA-8B: 29 GB for all 32 blocks).
 
   python3 tools/check_repeated_blocks.py [--layers 3]      (prints JSON; exit 1 when the graphs differ)
 
+Both LLM graphs are checked: with the key/value cache (whose past/present inputs and outputs are per layer) and plain.
+
 At a small size with several layers and grouped-query attention, both graphs are walked node by node in order:
 same operator, same attributes, same graph inputs and outputs (names, types, shapes, order; the weights of blocks
 1… are listed last in the repeated graph, which only changes where they go in the external data) and the same
@@ -91,13 +93,17 @@ def main():
     # grouped-query attention (4 query heads, 2 K/V heads) and more than two layers, so a wrong chain shows
     cfg = dataclasses.replace(cfg, llm=dataclasses.replace(cfg.llm, n_layers=a.layers))
     assert isinstance(cfg.llm, LLaDAConfig) and cfg.llm.n_kv_heads != cfg.llm.n_heads
-    traced = onnx_export.trace_kv_llm(onnx_export.skeleton(cfg))
-    repeated = onnx_export.export_llm(onnx_export.skeleton(cfg))
-    problems = compare(traced, repeated)
-    print(json.dumps({"layers": a.layers, "operators": sum(n.op_type != "Constant" for n in traced.graph.node), "inputs": len(traced.graph.input),
-                      "outputs": len(traced.graph.output), "same": not problems, "problems": problems[:20]}))
-    sys.exit(1 if problems else 0)
-
+    report, failed = {"layers": a.layers}, False
+    for name, trace, cache in (("cache", onnx_export.trace_kv_llm, True), ("plain", onnx_export.trace_plain_llm, False)):
+        traced = trace(onnx_export.skeleton(cfg))
+        repeated = onnx_export.export_llm(onnx_export.skeleton(cfg), cache=cache)
+        problems = compare(traced, repeated)
+        failed = failed or bool(problems)
+        report[name] = {"operators": sum(n.op_type != "Constant" for n in traced.graph.node),
+                        "inputs": len(traced.graph.input), "outputs": len(traced.graph.output), "same": not problems,
+                        "problems": problems[:20]}
+    print(json.dumps(report))
+    sys.exit(1 if failed else 0)
 
 if __name__ == "__main__":
     main()

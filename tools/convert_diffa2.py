@@ -119,6 +119,7 @@ def manifest(a, src, cfg, n_params, out, tok, tcfg, files, stats, template=False
                   "chunk_s": frames / 100, "chunk_frames": frames, "mel_scale": "slaney", "log": "whisper",
                   "downmix": "mean", "mel_length": "ceil(samples / hop_length), capped at chunk_frames"},
         "graphs": bundle_io.io_spec(cfg.llm.d_model, cfg.whisper.num_mel_bins, frames,
+                                    None if getattr(a, "no_cache", False) else
                                     (cfg.llm.n_layers, cfg.llm.n_kv_heads, cfg.llm.d_model // cfg.llm.n_heads)),
         "tokenizer": "tokenizer.json",
         **({"tokenizer_config": "tokenizer_config.json"} if "tokenizer_config.json" in files else {}),
@@ -176,6 +177,8 @@ def main():
     ap.add_argument("--id", default="diffa-2")
     ap.add_argument("--name", default="DIFFA-2")
     ap.add_argument("--version", default="2.0.0")
+    ap.add_argument("--no-cache", action="store_true",
+                    help="llm.onnx without the key/value cache (as bundles converted before it; for tests)")
     ap.add_argument("--template", action="store_true",
                     help="write graph templates and build-plan.json (no weights) for the app's builder")
     a = ap.parse_args()
@@ -196,7 +199,7 @@ def main():
     stats["audio"] = write_graph(g, os.path.join(a.out, "audio.onnx"), src, a.dtype, plans=plans)
     del g
     log("tracing llm.onnx")
-    g = onnx_export.export_llm(model)
+    g = onnx_export.export_llm(model, cache=not a.no_cache)
     stats["llm"] = write_graph(g, os.path.join(a.out, "llm.onnx"), src, a.dtype, llm_keep_fp32, a.int4, plans=plans)
     del g, model
     if a.template:

@@ -26,6 +26,8 @@ from diffa.graphs import AudioGraph, LLMGraph  # noqa: E402
 from diffa.model import DiffaModel  # noqa: E402
 from diffa.parity import write_case  # noqa: E402
 from diffa.parity_kv import update_cache_cases  # noqa: E402
+from diffa.reference_cached import cached_window_logits  # noqa: E402
+from diffa.reference_sampling import generate  # noqa: E402
 from diffa.safetensors_io import write_safetensors  # noqa: E402
 
 SPECIALS = ["<|startoftext|>", "<|endoftext|>", "<|mdm_mask|>", "<|eot_id|>", "<|start_header_id|>",
@@ -191,6 +193,27 @@ def reference_cases(model, cfg, out, folder="parity"):
     # llm.onnx has the key/value cache: the plain cases get position 0 and an empty cache, and each gets a cached
     # twin (a prefix-cache step over the window's second half, computed in PyTorch)
     update_cache_cases(pdir, model)
+    cached_decode_case(model, cfg, pdir, ids[0, :-GEN], emb, 6)
+
+
+DECODE = {"sampler": "low-confidence", "gen_length": 16, "block_length": 4, "steps": 16, "temperature": 2.0,
+          "seed": 7, "factor": 1.0, "threshold": 0.9}
+
+
+def cached_decode_case(model, cfg, pdir, prompt_ids, emb, audio_offset):
+    """decode-cached.json: one answer decoded with `none`, the prefix and the dual cache in PyTorch
+    (tools/diffa/reference_cached.py); not in index.json (it is a whole answer, not one graph run)."""
+    p = {**DECODE, "mask_id": cfg.llm.mask_token_id, "eos_id": cfg.llm.eos_token_id}
+    spb = p["steps"] // (p["gen_length"] // p["block_length"])
+    outputs = {}
+    for mode in ("none", "prefix", "dual"):
+        f = cached_window_logits(model, prompt_ids, emb, audio_offset, p["gen_length"], p["block_length"], spb, mode)
+        tokens, _, _ = generate(f, p)
+        outputs[f"tokens_{mode}"] = torch.tensor(tokens)
+    write_case(pdir, "decode-cached", "decode", {"prompt_ids": prompt_ids, "audio_embeds": emb,
+                                                 "audio_offset": torch.tensor([audio_offset])}, outputs)
+    with open(os.path.join(pdir, "decode-cached-params.json"), "w") as f:
+        json.dump(p, f, indent=1)
 
 
 def main():
