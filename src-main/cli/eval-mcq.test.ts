@@ -77,8 +77,8 @@ describe('diffa eval --format (MMAU, MMSU, MMAR through the real engine)', () =>
     // The predictions file holds the entries as published, with the output under the key MMAU's scorer reads.
     const written = JSON.parse(readFileSync(out, 'utf8')) as Record<string, unknown>[];
     assert.deepEqual(
-      written.map((row) => [row.id, row.model_prediction, row.match]),
-      report.results.map((r) => [r.id, r.output, r.correct ? 1 : 0]),
+      written.map((row) => [row.id, row.model_prediction, row.model_output, row.match]),
+      report.results.map((r) => [r.id, r.output, r.output, r.correct ? 1 : 0]),
     );
     assert.equal(written[0]?.['sub-category'], first?.['sub-category']);
   });

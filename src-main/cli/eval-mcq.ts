@@ -8,8 +8,16 @@ import { withApp } from './app-session';
 import { UsageError } from './command';
 import { parseDecoding } from './decoding-options';
 
-/** The key each benchmark's own scorer reads the model's output from, for `--out` (MMAU's and MMAR's as DIFFA-2 wrote them). */
-const PREDICTION_KEY: Record<McqFormat, string> = { mmau: 'model_prediction', mmar: 'model_prediction', mmsu: 'response' };
+/**
+ * The keys the benchmarks' own scorers read the model's output from, for `--out`. MMAU: `model_prediction` (its README,
+ * DIFFA's copy of the scorer) and `model_output` (its evaluation.py today); MMAR: `model_prediction` (the version
+ * DIFFA-2 ran) and `answer_prediction` (since its 2026 update); MMSU: `response`.
+ */
+const PREDICTION_KEYS: Record<McqFormat, readonly string[]> = {
+  mmau: ['model_prediction', 'model_output'],
+  mmar: ['model_prediction', 'answer_prediction'],
+  mmsu: ['response'],
+};
 
 interface ItemResult {
   index: number;
@@ -113,15 +121,15 @@ function printReport(
 }
 
 /**
- * The benchmark's entries as published, each with the model's output under the key its own scorer reads and `match`
+ * The benchmark's entries as published, each with the model's output under the keys its own scorer reads and `match`
  * (1 right, 0 wrong), in the file's own shape (one JSON array, or JSON Lines). Entries not answered are left out,
  * as DIFFA-2's MMSU script leaves out missing audio.
  */
 function writePredictions(path: string, benchmark: McqFile, outputs: Map<number, string>, results: readonly ItemResult[]) {
   const correct = new Map(results.map((r) => [r.index, r.correct]));
-  const key = PREDICTION_KEY[benchmark.format];
+  const keys = PREDICTION_KEYS[benchmark.format];
   const rows = benchmark.items
     .filter((item) => outputs.has(item.index))
-    .map((item) => ({ ...item.raw, [key]: outputs.get(item.index), match: correct.get(item.index) ? 1 : 0 }));
+    .map((item) => ({ ...item.raw, ...Object.fromEntries(keys.map((key) => [key, outputs.get(item.index)])), match: correct.get(item.index) ? 1 : 0 }));
   writeFileSync(path, benchmark.array ? `${JSON.stringify(rows, null, 2)}\n` : rows.map((row) => `${JSON.stringify(row)}\n`).join(''));
 }

@@ -22,7 +22,7 @@ export const evalCommand: Command = {
                      to a choice by the benchmark's rule; accuracy overall and per category (docs/diffa2.md)
   --accelerate       DIFFA-2's --accelerate: the factor sampler (factor 1) instead of low-confidence remasking
   --audio-dir DIR    where the file's audio paths start (default: the file's folder)
-  --out FILE         the file's entries with the model's output under the key the benchmark's own scorer reads
+  --out FILE         the file's entries with the model's output under the keys the benchmark's own scorer reads
 
   --set DIR          folder with index.jsonl: {"audio","start","end","task","question","answer"} per line
   --model DIR|ID     a model bundle folder or an installed model id (default: the bundled diffa-tiny)
