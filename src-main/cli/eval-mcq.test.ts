@@ -111,12 +111,16 @@ describe('diffa eval --format (MMAU, MMSU, MMAR through the real engine)', () =>
     assert.equal(String(rows.filter((row) => row.match === 1).length), overall[1]);
   });
 
-  it('MMAR: --accelerate is the factor rule, and decoding flags still override', () => {
+  it('MMAR: --accelerate is the factor rule, decoding flags still override, --limit takes the first entries', () => {
     const dir = tempDir();
     const file = fixtureWithAudio('mmar', dir);
-    const run = diffa('--format', 'mmar', file, '--json', '--accelerate', '--gen-length', '8', '--block-length', '8');
+    const run = diffa('--format', 'mmar', file, '--json', '--accelerate', '--gen-length', '8', '--block-length', '8', '--limit', '2');
     assert.equal(run.status, 0, run.stderr);
     const report = JSON.parse(run.stdout) as Report;
+    assert.deepEqual(
+      report.results.map((r) => r.index),
+      [1, 2],
+    );
     assert.deepEqual(report.decoding, { ...protocolDecoding(true), genLength: 8, blockLength: 8 });
     assert.deepEqual(Object.keys(report.groups), ['modality', 'category', 'sub-category']);
     assertScoredByTheRule('mmar', file, report);
