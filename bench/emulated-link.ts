@@ -53,8 +53,8 @@ function pipeDelayed(from: Socket, to: Socket, delayMs: number, rateBps: number,
     }
     while (queue.length > 0) {
       const head = queue[0] as Held;
-      if (head.due > now) return schedule(head.due - now);
-      if (tokens < 1) return schedule(((1 - tokens) * 1000) / rateBps);
+      if (head.due > now) return void schedule(head.due - now);
+      if (tokens < 1) return void schedule(((1 - tokens) * 1000) / rateBps);
       if (to.writableNeedDrain) return;
       const take = Math.min(head.data.length, Math.floor(tokens));
       const piece = take === head.data.length ? head.data : head.data.subarray(0, take);
