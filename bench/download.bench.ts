@@ -172,6 +172,9 @@ async function loopback(url: string): Promise<Record<string, unknown>> {
     curlSha256MBps: Math.round(mbps(median(curlShaMs))),
     nodeReferenceMBps: Math.round(mbps(median(nodeMs))),
     ratioVsNodeReference: ratioOf(nodeMs, oursMs),
+    // Each round's own ratio (the load drifts more between rounds than within one), and their median.
+    ratioVsNodeReferencePerRound: nodeMs.map((node, i) => Number((node / (oursMs[i] as number)).toFixed(2))),
+    medianOfRoundRatiosVsNodeReference: Number(median(nodeMs.map((node, i) => node / (oursMs[i] as number))).toFixed(3)),
     oursCpuMs: Math.round(median(oursCpuMs)),
     nodeReferenceCpuMs: Math.round(median(nodeCpuMs)),
     ratio: ratioOf(curlMs, oursMs),
@@ -189,6 +192,9 @@ async function loopback(url: string): Promise<Record<string, unknown>> {
   console.log(`node reference   ${result.nodeReferenceMBps} MB/s   (node:http + SHA-256 + file), CPU ${result.nodeReferenceCpuMs} ms`);
   console.log(
     `diffa (+sha256)  ${result.oursMBps} MB/s   ratio ${result.ratioVsNodeReference} vs the node reference, ${result.ratio} vs curl, ${result.ratioVsCurlSha256} vs curl + sha256sum; CPU ${result.oursCpuMs} ms`,
+  );
+  console.log(
+    `                 per round: ${result.ratioVsNodeReferencePerRound.join(', ')} vs the node reference (median ${result.medianOfRoundRatiosVsNodeReference})`,
   );
   console.log(
     `diffa, ${connections} connections  ${result.rangedMBps} MB/s hashing as the prefix grows, ${result.rangedHashAtEndMBps} MB/s hashing at the end`,
