@@ -1,0 +1,61 @@
+import { toFloat32 } from './dtype-cast';
+import { quantizeRows } from './int4-quantize';
+import { mergeLora, storedBytes, transposeBlock } from './tensor-ops';
+import type { TensorDType } from './tensor-types';
+
+/**
+ * One block of whole rows of one plan entry, from the checkpoint's raw bytes to the bytes the data file gets: the
+ * CPU part of a build, with no I/O, so it runs the same on a worker thread (block-worker.ts) or inline. Everything
+ * in a job is plain data that crosses a thread by structured clone; `raw` and the result's buffers are transferred.
+ */
+export interface BlockJob {
+  op: 'copy' | 'transpose' | 'q4';
+  /** the block's rows [r0, r0 + rows) of a [rowsTotal, rowLength] source, in the checkpoint's dtype */
+  raw: Uint8Array;
+  dtype: TensorDType;
+  r0: number;
+  rows: number;
+  rowsTotal: number;
+  rowLength: number;
+  /** copy / transpose: the stored type; q4: the scales' type */
+  outDtype: 'float32' | 'float16';
+  /** where the entry (and for q4 its scales and zero points) starts in the data file, and their bytes per source row */
+  target: { offset: number; perRow: number; scales?: { offset: number; perRow: number }; zeroPoints?: { offset: number; perRow: number } };
+  /** LoRA: all of A ([rank, rowLength]) and B's rows of this block ([rows, rank]), raw, and alpha / rank */
+  lora?: { a: Uint8Array; aDtype: TensorDType; b: Uint8Array; bDtype: TensorDType; rank: number; scale: number };
+}
+
+/** A byte range of the data file: `bytes` go at `position`. */
+export interface BlockPiece {
+  position: number;
+  bytes: Uint8Array;
+}
+
+export function computeBlock(job: BlockJob): BlockPiece[] {
+  const { rows, rowLength, r0 } = job;
+  let block = toFloat32(job.raw, job.dtype);
+  if (block.buffer === job.raw.buffer && job.lora) block = Float32Array.from(block); // never write into the source
+  if (job.lora) {
+    const { a, b, rank, scale } = job.lora;
+    mergeLora(block, toFloat32(b, job.lora.bDtype), toFloat32(a, job.lora.aDtype), rows, rowLength, rank, scale);
+  }
+  const { target } = job;
+  if (job.op === 'copy') return [{ position: target.offset + r0 * target.perRow, bytes: storedBytes(block, job.outDtype) }];
+  if (job.op === 'transpose') {
+    const t = storedBytes(transposeBlock(block, rows, rowLength), job.outDtype);
+    if (rows === job.rowsTotal) return [{ position: target.offset, bytes: t }];
+    // a block of rows is a strip of every column of the transposed tensor
+    const item = t.length / block.length;
+    const pieces: BlockPiece[] = [];
+    for (let j = 0; j < rowLength; j++)
+      pieces.push({ position: target.offset + (j * job.rowsTotal + r0) * item, bytes: t.subarray(j * rows * item, (j + 1) * rows * item) });
+    return pieces;
+  }
+  if (!target.scales || !target.zeroPoints) throw new Error('a q4 block needs the places of its scales and zero points');
+  const q = quantizeRows(block, rows, rowLength, job.outDtype);
+  return [
+    { position: target.offset + r0 * target.perRow, bytes: q.q4 },
+    { position: target.scales.offset + r0 * target.scales.perRow, bytes: q.scales },
+    { position: target.zeroPoints.offset + r0 * target.zeroPoints.perRow, bytes: q.zeroPoints },
+  ];
+}
