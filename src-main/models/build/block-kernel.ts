@@ -1,5 +1,6 @@
 import { toFloat32 } from './dtype-cast';
 import { quantizeRows } from './int4-quantize';
+import { SimdKernels } from './simd-kernels';
 import { mergeLora, storedBytes, transposeBlock } from './tensor-ops';
 import type { TensorDType } from './tensor-types';
 
@@ -31,16 +32,48 @@ export interface BlockPiece {
   bytes: Uint8Array;
 }
 
-export function computeBlock(job: BlockJob): BlockPiece[] {
-  const { rows, rowLength, r0 } = job;
-  let block = toFloat32(job.raw, job.dtype);
-  if (block.buffer === job.raw.buffer && job.lora) block = Float32Array.from(block); // never write into the source
-  if (job.lora) {
-    const { a, b, rank, scale } = job.lora;
-    mergeLora(block, toFloat32(b, job.lora.bDtype), toFloat32(a, job.lora.aDtype), rows, rowLength, rank, scale);
+let simd: SimdKernels | undefined | null = null;
+/** this thread's SIMD kernels, made on first use (undefined where WebAssembly SIMD is missing) */
+function kernels(): SimdKernels | undefined {
+  if (simd === null) simd = SimdKernels.create();
+  return simd;
+}
+
+/**
+ * The block as float32 rows, LoRA merged. With SIMD, they live in the kernels' memory (valid until the next block
+ * on this thread); otherwise in a new array.
+ */
+function mergedRows(job: BlockJob, k: SimdKernels | undefined): Float32Array {
+  const { rows, rowLength, lora } = job;
+  const n = rows * rowLength;
+  if (k && (job.dtype === 'BF16' || lora || job.op === 'q4')) {
+    if (job.dtype === 'BF16') k.loadBf16(job.raw);
+    else k.loadF32(toFloat32(job.raw, job.dtype));
+    if (!lora) return k.loadedRows(n);
+    const b = toFloat32(lora.b, lora.bDtype);
+    const a = toFloat32(lora.a, lora.aDtype);
+    if (rows > 0 && rowLength % 2 === 0 && lora.rank > 0) return k.mergeLora(b, a, rows, rowLength, lora.rank, lora.scale);
+    const block = Float32Array.from(k.loadedRows(n)); // an odd row length: the scalar merge
+    mergeLora(block, b, a, rows, rowLength, lora.rank, lora.scale);
+    return block;
   }
-  const { target } = job;
-  if (job.op === 'copy') return [{ position: target.offset + r0 * target.perRow, bytes: storedBytes(block, job.outDtype) }];
+  let block = toFloat32(job.raw, job.dtype);
+  if (lora) {
+    if (block.buffer === job.raw.buffer) block = Float32Array.from(block); // never write into the source
+    mergeLora(block, toFloat32(lora.b, lora.bDtype), toFloat32(lora.a, lora.aDtype), rows, rowLength, lora.rank, lora.scale);
+  }
+  return block;
+}
+
+export function computeBlock(job: BlockJob): BlockPiece[] {
+  const { rows, rowLength, r0, target } = job;
+  const k = kernels();
+  const block = mergedRows(job, k);
+  if (job.op === 'copy') {
+    const bytes = storedBytes(block, job.outDtype);
+    // float32 rows are a view (of the source, or of the kernels' memory): the result gets its own copy
+    return [{ position: target.offset + r0 * target.perRow, bytes: bytes.buffer === block.buffer ? bytes.slice() : bytes }];
+  }
   if (job.op === 'transpose') {
     const t = storedBytes(transposeBlock(block, rows, rowLength), job.outDtype);
     if (rows === job.rowsTotal) return [{ position: target.offset, bytes: t }];
@@ -52,7 +85,7 @@ export function computeBlock(job: BlockJob): BlockPiece[] {
     return pieces;
   }
   if (!target.scales || !target.zeroPoints) throw new Error('a q4 block needs the places of its scales and zero points');
-  const q = quantizeRows(block, rows, rowLength, job.outDtype);
+  const q = k && block.buffer === k.buffer ? k.quantize(rows, rowLength, job.outDtype) : quantizeRows(block, rows, rowLength, job.outDtype);
   return [
     { position: target.offset + r0 * target.perRow, bytes: q.q4 },
     { position: target.scales.offset + r0 * target.scales.perRow, bytes: q.scales },
