@@ -32,6 +32,18 @@ export interface BlockPiece {
   bytes: Uint8Array;
 }
 
+/** A block's pieces, and the source buffer handed back for the next read when no piece uses it */
+export interface BlockResult {
+  pieces: BlockPiece[];
+  spare?: ArrayBuffer;
+}
+
+export function computeBlockResult(job: BlockJob): BlockResult {
+  const pieces = computeBlock(job);
+  const raw = job.raw.buffer as ArrayBuffer;
+  return pieces.some((p) => p.bytes.buffer === raw) ? { pieces } : { pieces, spare: raw };
+}
+
 let simd: SimdKernels | undefined | null = null;
 /** this thread's SIMD kernels, made on first use (undefined where WebAssembly SIMD is missing) */
 function kernels(): SimdKernels | undefined {

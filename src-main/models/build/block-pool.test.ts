@@ -41,8 +41,13 @@ describe('BlockPool', () => {
 
   it('computes on worker threads the bytes the calling thread computes', async () => {
     const inline = new BlockPool(0);
-    const expected = await Promise.all(jobs().map((j) => inline.run(j)));
-    const got = await Promise.all([...jobs(), ...jobs()].map((j) => pool.run(j)));
+    const expected = (await Promise.all(jobs().map((j) => inline.run(j)))).map((r) => r.pieces);
+    const results = await Promise.all([...jobs(), ...jobs()].map((j) => pool.run(j)));
+    const got = results.map((r) => r.pieces);
+    assert.ok(
+      results.every((r) => r.spare?.byteLength),
+      'each source buffer comes back for the next read',
+    );
     for (let i = 0; i < got.length; i++) assert.deepEqual(flat(got[i] as BlockPiece[]), flat(expected[i % 3] as BlockPiece[]));
     assert.equal(expected[2]?.length, 256, 'a block of a taller tensor is a strip of every column');
   });
@@ -50,6 +55,6 @@ describe('BlockPool', () => {
   it('reports a job it cannot compute, and keeps working', async () => {
     const [q4] = jobs() as [BlockJob];
     await assert.rejects(pool.run({ ...q4, target: { offset: 0, perRow: 128 } }), /scales and zero points/);
-    assert.equal((await pool.run(jobs()[1] as BlockJob)).length, 1);
+    assert.equal((await pool.run(jobs()[1] as BlockJob)).pieces.length, 1);
   });
 });

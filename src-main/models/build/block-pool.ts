@@ -3,7 +3,7 @@ import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { type BlockJob, type BlockPiece, computeBlock } from './block-kernel';
+import { type BlockJob, type BlockResult, computeBlockResult } from './block-kernel';
 import type { BlockReply, BlockRequest } from './block-worker';
 
 /** As many compute threads as the machine has cores (the main thread only reads, writes and hashes). */
@@ -25,7 +25,7 @@ function workerScript(): { script: string; eval: boolean } {
 }
 
 interface Pending {
-  resolve: (pieces: BlockPiece[]) => void;
+  resolve: (result: BlockResult) => void;
   reject: (error: Error) => void;
 }
 
@@ -63,17 +63,17 @@ export class BlockPool {
     return Math.max(1, this.threads);
   }
 
-  run(job: BlockJob): Promise<BlockPiece[]> {
+  run(job: BlockJob): Promise<BlockResult> {
     if (this.threads === 0) {
       try {
-        return Promise.resolve(computeBlock(job));
+        return Promise.resolve(computeBlockResult(job));
       } catch (error) {
         return Promise.reject(error);
       }
     }
     if (this.failure) return Promise.reject(this.failure);
     const id = this.nextId++;
-    return new Promise<BlockPiece[]>((resolve, reject) => {
+    return new Promise<BlockResult>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       this.queue.push({ request: { id, job }, transfer: [job.raw.buffer as ArrayBuffer] });
       this.pump();
@@ -103,7 +103,7 @@ export class BlockPool {
     this.pending.delete(reply.id);
     if (waiting) {
       if ('error' in reply) waiting.reject(new Error(reply.error));
-      else waiting.resolve(reply.pieces);
+      else waiting.resolve(reply.result);
     }
     this.pump();
   }

@@ -167,7 +167,7 @@ export async function writeGraphData(plan: GraphPlan, sources: Diffa2Sources, lo
       const b = await files.read(lora.b.file, lora.b.offset + r0 * rank * bItem, rows * rank * bItem, lora.b.name);
       loraJob = { a: await work.loraA, aDtype: lora.a.dtype, b, bDtype: lora.b.dtype, rank, scale: loraAlpha / rank };
     }
-    const pieces = await pool.run({
+    const { pieces, spare } = await pool.run({
       op: work.entry.op as BlockJob['op'],
       raw,
       dtype: base.dtype,
@@ -179,6 +179,7 @@ export async function writeGraphData(plan: GraphPlan, sources: Diffa2Sources, lo
       target: work.target,
       lora: loraJob,
     });
+    if (spare) files.recycle(spare);
     for (const piece of pieces) {
       await writeAt(out, piece.bytes, piece.position);
       options.hash?.add(piece.position, piece.bytes);
