@@ -77,17 +77,22 @@ function mergedRows(job: BlockJob, k: SimdKernels | undefined): Float32Array {
   return block;
 }
 
+/** float32 values as the stored type's bytes, in their own buffer when they are halves */
+function stored(values: Float32Array, dtype: 'float32' | 'float16', k: SimdKernels | undefined): Uint8Array {
+  return dtype === 'float16' && k ? k.toFloat16Bytes(values) : storedBytes(values, dtype);
+}
+
 export function computeBlock(job: BlockJob): BlockPiece[] {
   const { rows, rowLength, r0, target } = job;
   const k = kernels();
   const block = mergedRows(job, k);
   if (job.op === 'copy') {
-    const bytes = storedBytes(block, job.outDtype);
+    const bytes = stored(block, job.outDtype, k);
     // float32 rows are a view (of the source, or of the kernels' memory): the result gets its own copy
     return [{ position: target.offset + r0 * target.perRow, bytes: bytes.buffer === block.buffer ? bytes.slice() : bytes }];
   }
   if (job.op === 'transpose') {
-    const t = storedBytes(transposeBlock(block, rows, rowLength), job.outDtype);
+    const t = stored(transposeBlock(block, rows, rowLength), job.outDtype, k);
     if (rows === job.rowsTotal) return [{ position: target.offset, bytes: t }];
     // a block of rows is a strip of every column of the transposed tensor
     const item = t.length / block.length;

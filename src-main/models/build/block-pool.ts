@@ -6,9 +6,12 @@ import { Worker } from 'node:worker_threads';
 import { type BlockJob, type BlockResult, computeBlockResult } from './block-kernel';
 import type { BlockReply, BlockRequest } from './block-worker';
 
-/** As many compute threads as the machine has cores (the main thread only reads, writes and hashes). */
+/**
+ * One compute thread per core (the main thread only reads, writes and hashes), at most 8: past that a build is
+ * bound by the disk, and each thread holds its own blocks (write-graph-data.ts states the memory bound).
+ */
 export function defaultBuildThreads(): number {
-  return Math.max(1, Math.min(availableParallelism(), 32));
+  return Math.max(1, Math.min(availableParallelism(), 8));
 }
 
 /**

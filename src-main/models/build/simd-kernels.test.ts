@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { toFloat32 } from './dtype-cast';
+import { toFloat16Bytes, toFloat32 } from './dtype-cast';
 import { quantizeRows } from './int4-quantize';
 import { SimdKernels } from './simd-kernels';
 import { mergeLora } from './tensor-ops';
@@ -42,6 +42,28 @@ describe('WebAssembly SIMD kernels', () => {
     for (const n of [1, 3, 4, 1001, 4096]) {
       const raw = new Uint8Array(new Uint16Array(n).map(() => Math.floor(random() * 65536)).buffer);
       assert.ok(bytes((simd as SimdKernels).loadBf16(raw)).equals(bytes(toFloat32(raw, 'BF16'))), `n ${n}`);
+    }
+  });
+
+  it('narrow float32 to IEEE half exactly as the JavaScript cast (ties, subnormals, overflow, NaN), in or out of its memory', () => {
+    const random = lcg(5);
+    for (const n of [1, 7, 8, 1003, 65536]) {
+      // the first half in the range of normal halves (the vector path), a quarter of them ties on the 13 dropped
+      // bits; the rest any bit pattern, with zeros, subnormals, the largest half, overflow and NaN (the scalar path)
+      const bits = new Uint32Array(n).map(() => Math.floor(random() * 2 ** 32));
+      const x = new Float32Array(bits.buffer);
+      const normal = Math.floor(n / 2);
+      for (let i = 0; i < normal; i++) x[i] = (random() < 0.5 ? -1 : 1) * (1 + random()) * 2 ** Math.floor(random() * 30 - 14);
+      for (let i = 0; i < normal; i += 4) bits[i] = ((bits[i] as number) & ~0x1fff) | 0x1000;
+      // one value just outside the range in an otherwise normal octet
+      [98304, -65536, 2 ** -15, -3e-5, 65520, 65519].forEach((v, j) => {
+        if (8 * j + 5 < normal) x[8 * j + 5] = v;
+      });
+      for (let i = normal; i < n; i += 11) x[i] = [0, -0, 65504, 65520, -65536, 6.1e-5, 5.96e-8, Number.NaN, Number.POSITIVE_INFINITY][i % 9] as number;
+      const expected = toFloat16Bytes(x);
+      assert.ok(bytes((simd as SimdKernels).toFloat16Bytes(x)).equals(bytes(expected)), `n ${n}`);
+      const inMemory = (simd as SimdKernels).loadF32(x);
+      assert.ok(bytes((simd as SimdKernels).toFloat16Bytes(inMemory)).equals(bytes(expected)), `n ${n}, in memory`);
     }
   });
 

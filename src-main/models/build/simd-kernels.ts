@@ -123,7 +123,40 @@ const quantize: WasmFunction = {
   ],
 };
 
+// f32ToF16(src, dst, octets, fixes, countAt): 8 floats → 8 halves per step, rounded to nearest even, for floats in
+// the range of normal halves (exponent 113 … 142); an octet with any other value (zero, subnormal, too large, NaN) is
+// listed at `fixes` (count at `countAt`) for the scalar conversion
+const [FS, FD, OCT, FIX, CNT, FI, FN, FA, FB, FT] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+const splat32 = (v: number): Code => [op.i32(v), op.i32x4Splat];
+const outOfRange = (v: number): Code => [op.get(v), op.i32(23), op.i32x4ShrU, splat32(0xff), op.v128And, splat32(113), op.i32x4Sub, splat32(30), op.i32x4GeU];
+const half = (v: number): Code => [
+  [op.get(v), splat32(0x7fffffff), op.v128And, op.tee(FT), splat32(0x0fff), op.i32x4Add],
+  [op.get(FT), op.i32(13), op.i32x4ShrU, splat32(1), op.v128And, op.i32x4Add, op.i32(13), op.i32x4ShrU, splat32(112 << 10), op.i32x4Sub],
+  [op.get(v), op.i32(16), op.i32x4ShrU, splat32(0x8000), op.v128And, op.v128Or],
+];
+const narrow: WasmFunction = {
+  name: 'f32ToF16',
+  params: [I32, I32, I32, I32, I32],
+  locals: [I32, I32, V128, V128, V128],
+  body: [
+    op.block,
+    [op.get(OCT), op.i32Eqz, op.brIf(0)],
+    op.loop,
+    [op.get(FS), op.v128Load(0), op.set(FA), op.get(FS), op.v128Load(16), op.set(FB)],
+    [outOfRange(FA), outOfRange(FB), op.v128Or, op.v128AnyTrue, op.if],
+    [op.get(FIX), op.get(FN), op.i32(4), op.i32Mul, op.i32Add, op.get(FI), op.i32Store(), add(FN, 1)],
+    op.end,
+    [op.get(FD), half(FA), half(FB), op.i16x8NarrowI32x4U, op.v128Store()],
+    [add(FS, 32), add(FD, 16), add(FI, 1)],
+    [op.get(FI), op.get(OCT), op.i32LtU, op.brIf(0)],
+    op.end,
+    op.end,
+    [op.get(CNT), op.get(FN), op.i32Store()],
+  ],
+};
+
 interface Exports {
+  f32ToF16(src: number, dst: number, octets: number, fixes: number, countAt: number): void;
   bf16ToF32(src: number, dst: number, groups: number): void;
   mergeLora(w: number, b: number, a: number, rows: number, k: number, r: number, scale: number, dot: number): void;
   quantize(w: number, blocks: number, kb: number, zpBytes: number, q4: number, scales: number, zeroPoints: number): void;
@@ -145,7 +178,7 @@ export class SimdKernels {
   /** undefined where WebAssembly SIMD is not available (the JavaScript kernels are used) */
   static create(): SimdKernels | undefined {
     if (SimdKernels.module === undefined) {
-      const bytes = encodeModule([widen, lora, quantize]);
+      const bytes = encodeModule([widen, lora, quantize, narrow]);
       SimdKernels.module = WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
     }
     return SimdKernels.module ? new SimdKernels(SimdKernels.module) : undefined;
@@ -199,6 +232,30 @@ export class SimdKernels {
     return new Float32Array(this.memory.buffer, 0, rows * k);
   }
 
+  /** float32 values as IEEE half bytes (a fresh buffer), as dtype-cast.ts toFloat16Bytes */
+  toFloat16Bytes(values: Float32Array): Uint8Array {
+    if (values.buffer === this.memory.buffer)
+      return this.halves(values.byteOffset, values.length, Math.max(this.rowsBytes, values.byteOffset + align(values.byteLength)));
+    this.loadF32(values);
+    return this.halves(0, values.length, this.rowsBytes);
+  }
+
+  /** `n` floats at `srcAt` as halves; memory from `freeAt` on is scratch */
+  private halves(srcAt: number, n: number, freeAt: number): Uint8Array {
+    const octets = Math.ceil(n / 8);
+    const dstAt = align(Math.max(freeAt, srcAt + octets * 32));
+    const fixAt = dstAt + align(octets * 16);
+    const countAt = fixAt + align(octets * 4);
+    this.reserve(countAt + 16);
+    this.kernels.f32ToF16(srcAt, dstAt, octets, fixAt, countAt);
+    const buffer = this.memory.buffer;
+    const src = new Float32Array(buffer, srcAt, n);
+    const dst = new Uint16Array(buffer, dstAt, n);
+    const fixes = new Int32Array(buffer, fixAt, new Int32Array(buffer, countAt, 1)[0] as number);
+    for (const o of fixes) for (let i = o * 8; i < Math.min(n, o * 8 + 8); i++) dst[i] = floatToHalfBits(src[i] as number);
+    return new Uint8Array(buffer.slice(dstAt, dstAt + n * 2));
+  }
+
   /** the rows loaded last, int4 as quantizeRows lays them out (fresh buffers) */
   quantize(rows: number, k: number, scaleType: 'float32' | 'float16'): QuantizedRows {
     if (k % BLOCK) throw new Error(`K ${k} is not a multiple of ${BLOCK}`);
@@ -209,15 +266,11 @@ export class SimdKernels {
     const zpAt = scalesAt + align(rows * kb * 4);
     this.reserve(zpAt + align(rows * zpBytes));
     this.kernels.quantize(0, rows * kb, kb, zpBytes, q4At, scalesAt, zpAt);
+    const scales =
+      scaleType === 'float32'
+        ? new Uint8Array(this.memory.buffer.slice(scalesAt, scalesAt + rows * kb * 4))
+        : this.halves(scalesAt, rows * kb, zpAt + align(rows * zpBytes));
     const buffer = this.memory.buffer;
-    const scales32 = new Float32Array(buffer, scalesAt, rows * kb);
-    let scales: Uint8Array;
-    if (scaleType === 'float32') scales = new Uint8Array(buffer.slice(scalesAt, scalesAt + rows * kb * 4));
-    else {
-      const h = new Uint16Array(scales32.length);
-      for (let i = 0; i < h.length; i++) h[i] = floatToHalfBits(scales32[i] as number);
-      scales = new Uint8Array(h.buffer);
-    }
     return {
       q4: new Uint8Array(buffer.slice(q4At, q4At + rows * kb * (BLOCK / 2))),
       scales,
