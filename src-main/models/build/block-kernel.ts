@@ -1,5 +1,6 @@
 import { toFloat32 } from './dtype-cast';
 import { quantizeRows } from './int4-quantize';
+import { outputCopy, recycle } from './recycled-buffers';
 import { SimdKernels } from './simd-kernels';
 import { mergeLora, storedBytes, transposeBlock } from './tensor-ops';
 import type { TensorDType } from './tensor-types';
@@ -22,6 +23,8 @@ export interface BlockJob {
   outDtype: 'float32' | 'float16';
   /** where the entry (and for q4 its scales and zero points) starts in the data file, and their bytes per source row */
   target: { offset: number; perRow: number; scales?: { offset: number; perRow: number }; zeroPoints?: { offset: number; perRow: number } };
+  /** buffers of earlier results, written and no longer needed: this thread reuses them for its outputs */
+  recycled?: ArrayBuffer[];
   /** LoRA: all of A ([rank, rowLength]) and B's rows of this block ([rows, rank]), raw, and alpha / rank */
   lora?: { a: Uint8Array; aDtype: TensorDType; b: Uint8Array; bDtype: TensorDType; rank: number; scale: number };
 }
@@ -39,6 +42,7 @@ export interface BlockResult {
 }
 
 export function computeBlockResult(job: BlockJob): BlockResult {
+  if (job.recycled) recycle(job.recycled);
   const pieces = computeBlock(job);
   const raw = job.raw.buffer as ArrayBuffer;
   return pieces.some((p) => p.bytes.buffer === raw) ? { pieces } : { pieces, spare: raw };
@@ -89,7 +93,7 @@ export function computeBlock(job: BlockJob): BlockPiece[] {
   if (job.op === 'copy') {
     const bytes = stored(block, job.outDtype, k);
     // float32 rows are a view (of the source, or of the kernels' memory): the result gets its own copy
-    return [{ position: target.offset + r0 * target.perRow, bytes: bytes.buffer === block.buffer ? bytes.slice() : bytes }];
+    return [{ position: target.offset + r0 * target.perRow, bytes: bytes.buffer === block.buffer ? outputCopy(bytes) : bytes }];
   }
   if (job.op === 'transpose') {
     const t = stored(transposeBlock(block, rows, rowLength), job.outDtype, k);

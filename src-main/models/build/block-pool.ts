@@ -78,7 +78,7 @@ export class BlockPool {
     const id = this.nextId++;
     return new Promise<BlockResult>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      this.queue.push({ request: { id, job }, transfer: [job.raw.buffer as ArrayBuffer] });
+      this.queue.push({ request: { id, job }, transfer: [job.raw.buffer as ArrayBuffer, ...(job.recycled ?? [])] });
       this.pump();
     });
   }

@@ -28,17 +28,20 @@ export class OrderedHash {
     this.drain();
   }
 
-  add(position: number, bytes: Uint8Array): void {
-    if (this.abandoned || bytes.length === 0) return;
+  /** true when `bytes` are kept (waiting for what comes before them): the caller must not reuse them yet */
+  add(position: number, bytes: Uint8Array): boolean {
+    if (this.abandoned || bytes.length === 0) return false;
     if (position !== this.position) {
       this.waiting.set(position, bytes);
       this.waitingBytes += bytes.length;
-      if (this.waitingBytes > this.budget) this.abandon();
-      return;
+      if (this.waitingBytes <= this.budget) return true;
+      this.abandon();
+      return false;
     }
     this.hash.update(bytes);
     this.position += bytes.length;
     this.drain();
+    return false;
   }
 
   /** The file's SHA-256 (hex) if every byte of it went through `add` or a zero range; otherwise undefined. */

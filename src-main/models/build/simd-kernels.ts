@@ -1,5 +1,6 @@
 import { floatToHalfBits } from './dtype-cast';
 import { BLOCK, type QuantizedRows } from './int4-quantize';
+import { outputCopy } from './recycled-buffers';
 import { type Code, encodeModule, F32, I32, op, type WasmFunction } from './wasm-encoder';
 
 /**
@@ -232,7 +233,7 @@ export class SimdKernels {
     return new Float32Array(this.memory.buffer, 0, rows * k);
   }
 
-  /** float32 values as IEEE half bytes (a fresh buffer), as dtype-cast.ts toFloat16Bytes */
+  /** float32 values as IEEE half bytes (in an output buffer), as dtype-cast.ts toFloat16Bytes */
   toFloat16Bytes(values: Float32Array): Uint8Array {
     if (values.buffer === this.memory.buffer)
       return this.halves(values.byteOffset, values.length, Math.max(this.rowsBytes, values.byteOffset + align(values.byteLength)));
@@ -253,10 +254,10 @@ export class SimdKernels {
     const dst = new Uint16Array(buffer, dstAt, n);
     const fixes = new Int32Array(buffer, fixAt, new Int32Array(buffer, countAt, 1)[0] as number);
     for (const o of fixes) for (let i = o * 8; i < Math.min(n, o * 8 + 8); i++) dst[i] = floatToHalfBits(src[i] as number);
-    return new Uint8Array(buffer.slice(dstAt, dstAt + n * 2));
+    return outputCopy(new Uint8Array(buffer, dstAt, n * 2));
   }
 
-  /** the rows loaded last, int4 as quantizeRows lays them out (fresh buffers) */
+  /** the rows loaded last, int4 as quantizeRows lays them out (in output buffers) */
   quantize(rows: number, k: number, scaleType: 'float32' | 'float16'): QuantizedRows {
     if (k % BLOCK) throw new Error(`K ${k} is not a multiple of ${BLOCK}`);
     const kb = k / BLOCK;
@@ -268,13 +269,13 @@ export class SimdKernels {
     this.kernels.quantize(0, rows * kb, kb, zpBytes, q4At, scalesAt, zpAt);
     const scales =
       scaleType === 'float32'
-        ? new Uint8Array(this.memory.buffer.slice(scalesAt, scalesAt + rows * kb * 4))
+        ? outputCopy(new Uint8Array(this.memory.buffer, scalesAt, rows * kb * 4))
         : this.halves(scalesAt, rows * kb, zpAt + align(rows * zpBytes));
     const buffer = this.memory.buffer;
     return {
-      q4: new Uint8Array(buffer.slice(q4At, q4At + rows * kb * (BLOCK / 2))),
+      q4: outputCopy(new Uint8Array(buffer, q4At, rows * kb * (BLOCK / 2))),
       scales,
-      zeroPoints: new Uint8Array(buffer.slice(zpAt, zpAt + rows * zpBytes)),
+      zeroPoints: outputCopy(new Uint8Array(buffer, zpAt, rows * zpBytes)),
     };
   }
 }

@@ -167,7 +167,9 @@ export async function writeGraphData(plan: GraphPlan, sources: Diffa2Sources, lo
       const b = await files.read(lora.b.file, lora.b.offset + r0 * rank * bItem, rows * rank * bItem, lora.b.name);
       loraJob = { a: await work.loraA, aDtype: lora.a.dtype, b, bDtype: lora.b.dtype, rank, scale: loraAlpha / rank };
     }
+    const recycled = written.splice(0, 8);
     const { pieces, spare } = await pool.run({
+      recycled: recycled.length > 0 ? recycled : undefined,
       op: work.entry.op as BlockJob['op'],
       raw,
       dtype: base.dtype,
@@ -180,13 +182,21 @@ export async function writeGraphData(plan: GraphPlan, sources: Diffa2Sources, lo
       lora: loraJob,
     });
     if (spare) files.recycle(spare);
+    const reusable = new Set<ArrayBuffer>();
+    const kept = new Set<ArrayBuffer>();
     for (const piece of pieces) {
       await writeAt(out, piece.bytes, piece.position);
-      options.hash?.add(piece.position, piece.bytes);
+      const buffer = piece.bytes.buffer as ArrayBuffer;
+      if (options.hash?.add(piece.position, piece.bytes)) kept.add(buffer);
+      else reusable.add(buffer);
     }
+    // written and hashed: the compute threads may fill these again
+    for (const buffer of reusable) if (!kept.has(buffer) && written.length < 32) written.push(buffer);
     if (--work.blocksLeft === 0) entryFinished(work.index);
   }
 
+  /** result buffers written and hashed, to hand back to the compute threads */
+  const written: ArrayBuffer[] = [];
   const inFlight = new Set<Promise<void>>();
   let inFlightBytes = 0;
   const maxBlocks = 2 * pool.parallelism + 2;
