@@ -165,22 +165,35 @@ interface Exports {
 
 const align = (n: number) => Math.ceil(n / 16) * 16;
 
+/** The part of the WebAssembly API used here (the Node-side type checks have no DOM library, which declares it). */
+interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+interface WasmApi {
+  Memory: new (descriptor: { initial: number }) => WasmMemory;
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: unknown };
+  validate(bytes: Uint8Array): boolean;
+}
+const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+
 /** One thread's kernels and memory. The float32 rows live in the memory from `load` until the next `load`. */
 export class SimdKernels {
-  private readonly memory = new WebAssembly.Memory({ initial: 1 });
+  private readonly memory = new wasm.Memory({ initial: 1 });
   private readonly kernels: Exports;
   private rowsBytes = 0;
 
-  private constructor(module: WebAssembly.Module) {
-    this.kernels = new WebAssembly.Instance(module, { env: { memory: this.memory } }).exports as unknown as Exports;
+  private constructor(module: object) {
+    this.kernels = new wasm.Instance(module, { env: { memory: this.memory } }).exports as unknown as Exports;
   }
 
-  private static module: WebAssembly.Module | null | undefined;
+  private static module: object | null | undefined;
   /** undefined where WebAssembly SIMD is not available (the JavaScript kernels are used) */
   static create(): SimdKernels | undefined {
     if (SimdKernels.module === undefined) {
       const bytes = encodeModule([widen, lora, quantize, narrow]);
-      SimdKernels.module = WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
+      SimdKernels.module = wasm.validate(bytes) ? new wasm.Module(bytes) : null;
     }
     return SimdKernels.module ? new SimdKernels(SimdKernels.module) : undefined;
   }
