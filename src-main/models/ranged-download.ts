@@ -101,12 +101,18 @@ async function fetchPieces(file: FileDownload, options: RangedOptions, map: Rang
   const stopped = new Promise<void>((resolve) => stop.signal.addEventListener('abort', () => resolve(), { once: true }));
   const pieceBytes = options.pieceBytes ?? Math.min(16 * MiB, Math.max(64 * KiB, Math.ceil(file.size / (2 * options.connections))));
   const pieces = new Pieces(map, pieceBytes);
+  const saveEveryMs = options.saveEveryMs ?? 100;
   let dirty = false;
-  const saver = setInterval(() => {
-    if (!dirty) return;
+  let savedAt = performance.now();
+  const save = () => {
     dirty = false;
+    savedAt = performance.now();
     map.save(file.partPath);
-  }, options.saveEveryMs ?? 100);
+  };
+  // Saved from the writes themselves (a busy machine delays timers) and by a timer for the last bytes of a lull.
+  const saver = setInterval(() => {
+    if (dirty) save();
+  }, saveEveryMs);
   let link: StorageLink | undefined;
   // One connection asks first; the others start once its answer shows that the server serves ranges.
   let open!: () => void;
@@ -126,6 +132,7 @@ async function fetchPieces(file: FileDownload, options: RangedOptions, map: Rang
     written: (at, bytes) => {
       map.add(at, at + bytes);
       dirty = true;
+      if (performance.now() - savedAt >= saveEveryMs) save();
       hasher.poke();
     },
   };

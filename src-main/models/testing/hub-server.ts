@@ -97,6 +97,11 @@ export class TestHub {
     this.faults.set(path, [...(this.faults.get(path) ?? []), ...faults]);
   }
 
+  /** Connections still open: a killed client's responses go on being written (and counted) until the hub notices. */
+  get openConnections(): number {
+    return this.sockets.size;
+  }
+
   bytesServed(path: string): number {
     return this.served.get(path) ?? 0;
   }
@@ -223,8 +228,14 @@ export class TestHub {
     }
     const slice = Math.max(1024, Math.round(this.rate / 20));
     let offset = 0;
+    // A response whose connection closed is not always `destroyed`: without this the loop went on writing (and
+    // counting) a killed client's body to a dead socket.
+    let closed = false;
+    res.on('close', () => {
+      closed = true;
+    });
     const next = () => {
-      if (res.destroyed) return;
+      if (res.destroyed || closed) return;
       if (offset >= body.length) return done();
       const piece = body.subarray(offset, offset + slice);
       offset += piece.length;
