@@ -91,6 +91,11 @@ class FakeLink implements Link {
     this.retries += 1;
   }
 
+  stop(): void {
+    this.drop('the page closed');
+    this.hooks = null;
+  }
+
   /** Opens a channel whose "host" answers each request with `answer(method)`. */
   open(answer: (method: string) => unknown = () => ({})): void {
     const messageListeners: ((message: unknown) => void)[] = [];

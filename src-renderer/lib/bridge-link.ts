@@ -14,5 +14,7 @@ export function bridgeLink(bridge: DiffaBridge): Link {
       hooks.state({ status: 'open' });
     },
     retryNow() {},
+    // The bridge's port lives as long as the window; the page stops listening by dropping its client.
+    stop() {},
   };
 }
