@@ -293,7 +293,7 @@ export class ModelManager {
    * Starts (or resumes) a pull and returns once the plan is known; progress arrives through onProgress and the
    * returned promise settles when the model is installed (or the job fails, pauses or is cancelled).
    */
-  async pull(input: string, revision?: string): Promise<{ plan: PullPlan; done: Promise<string> }> {
+  async pull(input: string, revision?: string, tuning: { connections?: number } = {}): Promise<{ plan: PullPlan; done: Promise<string> }> {
     const staged = /^[a-z0-9][a-z0-9._-]*$/.test(input) ? readStagingState(this.modelsDir, input) : null;
     const build = await this.buildPlan(input, revision, staged);
     if (build) {
@@ -309,14 +309,14 @@ export class ModelManager {
           i.files.map((f) => ({ path: `${i.repo}/${f.path}`, size: i.subset?.bytes ?? f.size, sha256: f.sha256 ?? '' })),
         ),
       };
-      return this.launch(plan, (signal) => runBuildJob(build, { ...this.pullOptions(signal), runBuild: this.options.runBuild }));
+      return this.launch(plan, (signal) => runBuildJob(build, { ...this.pullOptions(signal, tuning), runBuild: this.options.runBuild }));
     }
     const plan = await this.plan(input, revision);
     if (!this.catalog().some((e) => e.id === plan.id)) this.remember(plan);
-    return this.launch(plan, (signal) => pullModel(plan, this.pullOptions(signal)));
+    return this.launch(plan, (signal) => pullModel(plan, this.pullOptions(signal, tuning)));
   }
 
-  private pullOptions(signal: AbortSignal) {
+  private pullOptions(signal: AbortSignal, tuning: { connections?: number } = {}) {
     return {
       modelsDir: this.modelsDir,
       dispatcher: this.dispatcher,
@@ -327,6 +327,8 @@ export class ModelManager {
       openPart: this.options.openPart,
       policy: hubPolicy(readModelSettings(this.options.home), this.env),
       stallMs: this.stallMs(),
+      ...this.splitting(),
+      ...(tuning.connections === undefined ? {} : { connections: tuning.connections }),
       backoffMs: this.options.backoffMs,
       maxRetries: this.options.maxRetries,
       log: this.options.log,
@@ -434,6 +436,7 @@ export class ModelManager {
       signal: new AbortController().signal,
       policy: hubPolicy(readModelSettings(this.options.home), this.env),
       stallMs: this.stallMs(),
+      ...this.splitting(),
       backoffMs: this.options.backoffMs,
       maxRetries: this.options.maxRetries,
       log: this.options.log,
@@ -456,6 +459,12 @@ export class ModelManager {
   private stallMs(): number | undefined {
     const seconds = readModelSettings(this.options.home).stallSeconds;
     return this.options.stallMs ?? (seconds === undefined ? undefined : seconds * 1000);
+  }
+
+  /** Connections per large file and the size above which a file is split, from the settings (else the defaults). */
+  private splitting(): { connections?: number; splitAboveBytes?: number } {
+    const { connections, splitAboveMB } = readModelSettings(this.options.home);
+    return { connections, splitAboveBytes: splitAboveMB === undefined ? undefined : Math.round(splitAboveMB * 1e6) };
   }
 
   settings(): ModelSettings {
