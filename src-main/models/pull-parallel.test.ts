@@ -95,7 +95,7 @@ describe('pulls over several connections', () => {
     const s = await pullWith([], ...Array.from({ length: 6 }, () => ({ kind: 'status' as const, status: 416 })));
     assert.equal(s.result.code, 1, s.result.stderr);
     assert.equal(s.result.stderr.trim().split('\n').length, 1, s.result.stderr);
-    assert.match(s.result.stderr, /llm\.onnx.*the server keeps refusing to resume \(HTTP 416\)/);
+    assert.match(s.result.stderr, /^diffa models: Could not download llm\.onnx for ranged-model-\d+: the server keeps refusing to resume \(HTTP 416\)$/m);
     assert.deepEqual(installedIds(s.models), []);
   });
 
@@ -110,7 +110,10 @@ describe('pulls over several connections', () => {
     hub.replaceContent(s.repo, 'llm.onnx', Buffer.alloc(sizes['llm.onnx'], 7));
     const result = await runModelsCli(s.home, hub.url, ['pull', s.repo]).done;
     assert.equal(result.code, 1, result.stderr);
-    assert.match(result.stderr, /llm\.onnx.*SHA-256 [0-9a-f]{64} does not match the expected/);
+    assert.match(
+      result.stderr,
+      /^diffa models: Could not download llm\.onnx for ranged-model-\d+: SHA-256 [0-9a-f]{64} does not match the expected [0-9a-f]{64}$/m,
+    );
     assert.deepEqual(installedIds(s.models), []);
   });
 
