@@ -250,7 +250,7 @@ function removePart(path: string): void {
 }
 
 /** Runs `work` over items with at most `limit` at once; the first failure aborts the rest through `stop`. */
-async function runPool<T>(items: T[], limit: number, stop: AbortController, work: (item: T) => Promise<void>): Promise<void> {
+export async function runPool<T>(items: T[], limit: number, stop: AbortController, work: (item: T) => Promise<void>): Promise<void> {
   const queue = [...items];
   let failure: unknown;
   const worker = async () => {
