@@ -1,9 +1,14 @@
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { afterEach, describe, it } from 'node:test';
+import { WebSocket } from 'ws';
 import { ApiClient, type Transport } from '../../src-common/api/client';
 import { EventMessageSchema, events, methods, RequestMessageSchema, ResponseMessageSchema } from '../../src-common/api/contract';
 import type { EngineStatus } from '../../src-common/api/schemas';
+import { createHeadlessApp } from '../host/headless-services';
+import { startHost } from '../host/server';
 import { connectRendererPort, type PortLike } from '../shell-logic/renderer-port';
+import { tempDir } from '../test-support/temp-dir';
 import { createTestApp } from '../test-support/test-app';
 import { createHandlers } from './handlers';
 
@@ -110,6 +115,48 @@ describe('the page boundary validates each message once', () => {
       assert.match(reported.join('\n'), /Not sending engine\.status to the page: Invalid data of engine\.status at state/);
     } finally {
       console.error = originalError;
+    }
+  });
+});
+
+describe('the same on the headless host (WebSocket)', () => {
+  it('a request, its reply and an event: one parse each, on the host', async () => {
+    const services = createHeadlessApp(join(tempDir(), 'home'));
+    const host = await startHost({ services, staticDir: tempDir() });
+    const socket = new WebSocket(`ws://127.0.0.1:${host.port}/api?token=${host.token}`);
+    try {
+      await new Promise((resolve, reject) => {
+        socket.once('open', resolve);
+        socket.once('error', reject);
+      });
+      const listeners: ((message: unknown) => void)[] = [];
+      socket.on('message', (data) => {
+        for (const listener of listeners) listener(JSON.parse(data.toString()));
+      });
+      const client = new ApiClient({
+        send: (message) => socket.send(JSON.stringify(message)),
+        onMessage: (listener) => void listeners.push(listener),
+        onClose: () => undefined,
+      });
+      // engine.status's result and event share one schema: the reply is counted first, then the event.
+      assert.equal(methods['engine.status'].result, events['engine.status']);
+      const params = count(methods['engine.status'].params);
+      const statusSchema = count(methods['engine.status'].result);
+      const envelopes = [RequestMessageSchema, ResponseMessageSchema, EventMessageSchema].map(count);
+
+      await client.request('engine.status');
+      const reply = { params: params.calls, result: statusSchema.calls, envelopes: envelopes.map((e) => e.calls) };
+      const seen = new Promise<string>((resolve) => client.on('engine.status', (status) => resolve(status.state)));
+      services.events.emit('engine.status', { state: 'stopped', pid: null, restarts: 0, onnxruntime: null, backends: [], lastError: null });
+      assert.equal(await seen, 'stopped');
+      const event = { data: statusSchema.calls - reply.result, envelopes: envelopes.map((e, i) => e.calls - (reply.envelopes[i] ?? 0)) };
+
+      assert.deepEqual(reply, { params: 1, result: 1, envelopes: [1, 0, 0] });
+      assert.deepEqual(event, { data: 1, envelopes: [0, 0, 0] });
+    } finally {
+      socket.close();
+      await host.dispose();
+      await services.dispose();
     }
   });
 });

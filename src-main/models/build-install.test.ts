@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { AskRequestSchema } from '../../src-common/api/inference';
@@ -288,7 +289,10 @@ describe('a catalog model built on this machine', { skip: python ? false : missi
     assert.equal(rows.find((r) => r.id === 'diffa-2-int4')?.build?.unavailable, null);
     assert.match(rows.find((r) => r.id === 'diffa-2-fp16')?.build?.unavailable ?? '', /build template \(templates\/diffa2-fp16\) is not included/);
     assert.match(rows.find((r) => r.id === 'diffa-int4')?.build?.unavailable ?? '', /cannot build DIFFA \(v1\) models yet/);
-    await assert.rejects(m.pull('diffa-2-fp16'), /cannot be installed: its build template \(templates\/diffa2-fp16\) is not included/);
+    await assert.rejects(
+      m.pull('diffa-2-fp16'),
+      /cannot be installed \(nothing was downloaded\): its build template \(templates\/diffa2-fp16\) is not included/,
+    );
     await assert.rejects(m.pull('diffa-int4'), /cannot build DIFFA \(v1\) models yet/);
     assert.equal(hub.requests.length, 0, 'nothing asked of the hub');
   });
@@ -300,6 +304,37 @@ describe('a catalog model built on this machine', { skip: python ? false : missi
     await assert.rejects(done, /Not enough disk space/);
     assert.equal(hub.bytesServed('model-00001-of-00002.safetensors'), 0);
     assert.equal(hub.bytesServed('pytorch_model.bin'), 0);
+  });
+
+  it('a disk too full for the build step (a real, small filesystem): a clear message, the checkpoints kept, resumed once space is freed', async (t) => {
+    const mount = mkdtempSync(join(tmpdir(), 'diffa-build-full-'));
+    try {
+      // Room for the checkpoints (~0.6 MB), but less than the builder's own check asks before it writes: the bundle
+      // (~1.1 MB) plus its margin of 64 MB plus the 64 MB every write to the models folder keeps spare.
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=100m', 'tmpfs', mount], { stdio: 'ignore' });
+    } catch (error) {
+      rmSync(mount, { recursive: true, force: true });
+      t.skip(`cannot mount a small tmpfs here (needs root, as in CI): ${(error as Error).message.split('\n')[0]}`);
+      return;
+    }
+    try {
+      // The job's own check before the download is told there is room (as if another program filled the disk
+      // while the checkpoints downloaded); the builder then measures the real filesystem.
+      const m = manager(mount, { freeSpace: async () => 1e12 });
+      hub.resetCounts();
+      await assert.rejects((await m.pull('diffa-2-int4')).done, /Not enough disk space in .*: [\d.]+ MB needed \(plus [\d.]+ MB to spare\), [\d.]+ MB free/);
+      assert.deepEqual(m.installed(), [], 'nothing installed');
+      assert.ok(readStagingState(m.modelsDir, 'diffa-2-int4')?.build, 'the unfinished build is kept');
+      execFileSync('mount', ['-o', 'remount,size=200m', mount], { stdio: 'ignore' });
+      hub.resetCounts();
+      const dirInstalled = await (await m.resume('diffa-2-int4')).done;
+      assert.equal(hub.bytesServed('pytorch_model.bin') + hub.bytesServed('model-00002-of-00002.safetensors'), 0, 'no checkpoint fetched again');
+      for (const f of ['audio.onnx.data', 'llm.onnx.data']) assert.ok(readFileSync(join(dirInstalled, f)).equals(readFileSync(join(reference, f))), f);
+      await m.dispose();
+    } finally {
+      execFileSync('umount', ['-l', mount]);
+      rmSync(mount, { recursive: true, force: true });
+    }
   });
 
   it('Whisper: a tensor whose bytes or dtype differ from what the catalog pins is refused, naming the tensor', async () => {

@@ -33,7 +33,7 @@ export function templateFor(recipe: BuildRecipe, templatesDir: string): { dir: s
   if (!existsSync(join(dir, 'build-plan.json')))
     return {
       dir,
-      missing: `its build template (templates/${recipe.arch}-${recipe.dtype}) is not included in this version of the app; nothing was downloaded. Build it with tools/convert_diffa2.py (docs/diffa2.md) and import the result`,
+      missing: `its build template (templates/${recipe.arch}-${recipe.dtype}) is not included in this version of the app. Build it with tools/convert_diffa2.py (docs/diffa2.md) and import the result`,
     };
   return { dir, missing: null };
 }
@@ -60,7 +60,7 @@ export interface PlanContext {
 export async function planBuild(entry: CatalogEntry & { build: BuildRecipe }, ctx: PlanContext): Promise<BuildJobPlan> {
   const recipe = entry.build;
   const template = templateFor(recipe, ctx.templatesDir);
-  if (template.missing) throw new ApiError('unsupported', `${entry.name} cannot be installed: ${template.missing}`);
+  if (template.missing) throw new ApiError('unsupported', `${entry.name} cannot be installed (nothing was downloaded): ${template.missing}`);
   const endpoint = ctx.policy.requireHub(recipe.endpoint ?? ctx.endpoint);
   const plan = readBuildPlan(template.dir);
   const bundleBytes = plan.graphs.reduce((n, g) => n + g.size, 0);

@@ -218,6 +218,9 @@ export async function runBuildJob(plan: BuildJobPlan, options: BuildJobOptions):
     return dir;
   } catch (error) {
     if (signal.aborted) throw new ApiError('cancelled', 'Stopped');
+    const code = (error as NodeJS.ErrnoException).code;
+    if (!(error instanceof ApiError) && (code === 'ENOSPC' || code === 'EDQUOT'))
+      throw new ApiError('io_error', `${plan.name}: the disk is full; free some space and pull again (it resumes where it stopped)`, { code });
     throw error;
   } finally {
     clearInterval(ticker);

@@ -36,7 +36,14 @@ buildBundle({
     parentPort?.close();
   },
   (error: unknown) => {
-    const apiError = stop.signal.aborted ? new ApiError('cancelled', 'Build stopped') : ApiError.wrap(error);
+    const code = (error as NodeJS.ErrnoException).code;
+    const apiError = stop.signal.aborted
+      ? new ApiError('cancelled', 'Build stopped')
+      : code === 'ENOSPC' || code === 'EDQUOT'
+        ? new ApiError('io_error', 'The disk is full while building; free some space and run it again (the build resumes from the last finished tensor)', {
+            code,
+          })
+        : ApiError.wrap(error);
     post({ type: 'error', error: apiError.toJSON() });
     parentPort?.close();
   },
