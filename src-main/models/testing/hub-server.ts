@@ -24,6 +24,8 @@ interface RepoFile {
   path: string;
   size: number;
   sha256: string;
+  /** The git blob id the tree API gives every file (the only hash of a non-LFS file). */
+  gitOid: string;
   lfs: boolean;
   /** In memory, or a file on disk (benchmarks serve hundreds of MB). */
   data?: Buffer;
@@ -41,6 +43,8 @@ export class TestHub {
   /** Body bytes sent per file path (all repos). */
   readonly served = new Map<string, number>();
   readonly requests: { path: string; range?: string; auth?: string }[] = [];
+  /** Every request for a file's bytes (`resolve/` of a small file, or the storage route), with its Range header. */
+  readonly fetches: { path: string; range?: string }[] = [];
   private readonly faults = new Map<string, Fault[]>();
   private readonly sockets = new Set<Socket>();
   /** Bytes per second per response; 0 = as fast as possible. */
@@ -78,7 +82,8 @@ export class TestHub {
     for (const f of files) {
       const size = f.data ? f.data.length : statSync(f.diskPath as string).size;
       const sha256 = f.data ? createHash('sha256').update(f.data).digest('hex') : '';
-      map.set(f.path, { path: f.path, size, sha256, lfs: f.lfs ?? !f.path.endsWith('.json'), data: f.data, diskPath: f.diskPath });
+      const gitOid = f.data ? createHash('sha1').update(`blob ${size}\0`).update(f.data).digest('hex') : '';
+      map.set(f.path, { path: f.path, size, sha256, gitOid, lfs: f.lfs ?? !f.path.endsWith('.json'), data: f.data, diskPath: f.diskPath });
     }
     this.repos.set(name, { commit, files: map, token: options.token });
     return commit;
@@ -95,6 +100,11 @@ export class TestHub {
     this.faults.set(path, [...(this.faults.get(path) ?? []), ...faults]);
   }
 
+  /** Connections still open: a killed client's responses go on being written (and counted) until the hub notices. */
+  get openConnections(): number {
+    return this.sockets.size;
+  }
+
   bytesServed(path: string): number {
     return this.served.get(path) ?? 0;
   }
@@ -102,6 +112,7 @@ export class TestHub {
   resetCounts(): void {
     this.served.clear();
     this.requests.length = 0;
+    this.fetches.length = 0;
   }
 
   private handle(req: IncomingMessage, res: ServerResponse): void {
@@ -146,7 +157,7 @@ export class TestHub {
         ? { id: name, sha: repo.commit, siblings: files.map((f) => ({ rfilename: f.path })) }
         : files.map((f) => ({
             type: 'file',
-            oid: createHash('sha1').update(f.path).digest('hex'),
+            oid: f.gitOid,
             size: f.size,
             path: f.path,
             ...(f.lfs ? { lfs: { oid: f.sha256, size: f.size, pointerSize: 134 } } : {}),
@@ -167,6 +178,7 @@ export class TestHub {
   }
 
   private serveFile(req: IncomingMessage, res: ServerResponse, file: RepoFile): void {
+    this.fetches.push({ path: file.path, range: req.headers.range });
     const fault = this.faults.get(file.path)?.shift();
     if (fault?.kind === 'status') return void res.writeHead(fault.status).end(`injected ${fault.status}`);
     const size = file.data ? file.data.length : file.size;
@@ -219,8 +231,14 @@ export class TestHub {
     }
     const slice = Math.max(1024, Math.round(this.rate / 20));
     let offset = 0;
+    // A response whose connection closed is not always `destroyed`: without this the loop went on writing (and
+    // counting) a killed client's body to a dead socket.
+    let closed = false;
+    res.on('close', () => {
+      closed = true;
+    });
     const next = () => {
-      if (res.destroyed) return;
+      if (res.destroyed || closed) return;
       if (offset >= body.length) return done();
       const piece = body.subarray(offset, offset + slice);
       offset += piece.length;
