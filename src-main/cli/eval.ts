@@ -12,8 +12,17 @@ import { DECODING_OPTIONS, DECODING_USAGE, parseDecoding } from './decoding-opti
 
 export const evalCommand: Command = {
   name: 'eval',
-  summary: "Measure a model's accuracy on an eval folder (index.jsonl)",
+  summary: "Measure a model's accuracy on an eval folder (index.jsonl) or a published benchmark (MMAU, MMSU, MMAR)",
   usage: `Usage: npm run diffa -- eval --set DIR [--model DIR|ID] [--json] [--limit N] [--ablate silence] [options]
+       npm run diffa -- eval --format mmau|mmsu|mmar FILE [--accelerate] [--audio-dir DIR] [--out FILE] [--model DIR|ID]
+                             [--json] [--limit N] [options]
+
+  --format F FILE    a published benchmark (MMAU, MMSU or MMAR JSON / JSON Lines) asked and scored as DIFFA-2's scripts
+                     do: their prompt, 16 steps, one block of 16, 16 new tokens, greedy, no cache; the output matched
+                     to a choice by the benchmark's rule; accuracy overall and per category (docs/diffa2.md)
+  --accelerate       DIFFA-2's --accelerate: the factor sampler (factor 1) instead of low-confidence remasking
+  --audio-dir DIR    where the file's audio paths start (default: the file's folder)
+  --out FILE         the file's entries with the model's output under the keys the benchmark's own scorer reads
 
   --set DIR          folder with index.jsonl: {"audio","start","end","task","question","answer"} per line
   --model DIR|ID     a model bundle folder or an installed model id (default: the bundled diffa-tiny)
@@ -33,9 +42,14 @@ ${DECODING_USAGE}
     ablate: { type: 'string' },
     anyway: { type: 'boolean' },
     calibrate: { type: 'boolean' },
+    format: { type: 'string' },
+    accelerate: { type: 'boolean' },
+    'audio-dir': { type: 'string' },
+    out: { type: 'string' },
     ...DECODING_OPTIONS,
   },
-  async run(values) {
+  async run(values, positionals) {
+    if (values.format !== undefined) return (await import('./eval-mcq')).runMcqEval(values, positionals);
     const setDir = values.set;
     if (typeof setDir !== 'string') throw new UsageError('--set DIR is required');
     const ablation = values.ablate ?? 'none';
