@@ -142,7 +142,7 @@ describe('decoding against ffmpeg', { skip: ffmpegMissing }, () => {
     assert.deepEqual(part.channels[0], whole.channels[0]?.slice(44100));
   });
 
-  it('a compressed file\'s first read continues the decode its opening started, with the samples of a fresh decode', async () => {
+  it("a compressed file's first read continues the decode its opening started, with the samples of a fresh decode", async () => {
     for (const [file, codec] of [
       ['primed.mp3', 'libmp3lame'],
       ['primed.ogg', 'libvorbis'],
