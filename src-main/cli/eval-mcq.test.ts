@@ -20,7 +20,7 @@ interface Report {
   items: number;
   scored: number;
   skipped: { index: number; id: string; problem: string }[];
-  overall: { n: number; correct: number; accuracy: number; unmatched: number };
+  overall: { n: number; correct: number; accuracy: number; unmatched: number; empty: number };
   groups: Record<string, Record<string, { n: number; correct: number }>>;
   results: { index: number; id: string; answer: string; output: string; chosen: string | null; correct: boolean }[];
 }
@@ -40,6 +40,7 @@ function assertScoredByTheRule(format: McqFormat, file: string, report: Report) 
     correct,
     accuracy: correct / report.results.length,
     unmatched: report.results.filter((r) => r.chosen === null).length,
+    empty: report.results.filter((r) => r.output.trim() === '').length,
   });
   for (const byGroup of Object.values(report.groups))
     assert.equal(

@@ -68,7 +68,8 @@ export async function runMcqEval(values: Record<string, unknown>, positionals: s
         const answer = await engine.ask({ modelDir, audioPath: item.path, start: null, end: null, question, decoding, provider });
         const judgement = judgeOutput(format, item, answer.answer);
         outputs.set(item.index, answer.answer);
-        results.push({ index: item.index, id: item.id, answer: item.answer, output: answer.answer, ...judgement, groups: item.groups, judgement });
+        const { chosen, correct } = judgement;
+        results.push({ index: item.index, id: item.id, answer: item.answer, output: answer.answer, chosen, correct, groups: item.groups, judgement });
       } catch (error) {
         skipped.push({ index: item.index, id: item.id, problem: `not answered: ${(error as Error).message}` });
         console.error(`item ${item.index} (${item.id}): not answered: ${(error as Error).message}`);
@@ -100,7 +101,8 @@ export async function runMcqEval(values: Record<string, unknown>, positionals: s
   });
 }
 
-const percent = (t: Tally) => `${(100 * t.accuracy).toFixed(2).padStart(6)} %  (${t.correct}/${t.n}${t.unmatched ? `, ${t.unmatched} matched no choice` : ''})`;
+const percent = (t: Tally) =>
+  `${(100 * t.accuracy).toFixed(2).padStart(6)} %  (${t.correct}/${t.n}${t.unmatched ? `, ${t.unmatched} matched no choice` : ''}${t.empty ? `, ${t.empty} empty` : ''})`;
 
 function printReport(
   format: McqFormat,

@@ -59,10 +59,11 @@ describe('matching an output to a choice', () => {
 
   it('MMAU / MMAR judgement: which choice was named, and right only for the answer', () => {
     const item = { choices: voices, answer: 'Woman' };
-    assert.deepEqual(judgeOutput('mmau', item, 'B. Woman'), { chosen: 'B', correct: true });
-    assert.deepEqual(judgeOutput('mmar', item, 'Man'), { chosen: 'A', correct: false });
-    assert.deepEqual(judgeOutput('mmau', item, 'B'), { chosen: null, correct: false }, 'nothing matched: wrong, still counted');
-    assert.deepEqual(judgeOutput('mmau', item, 'a woman or a child'), { chosen: null, correct: false });
+    assert.deepEqual(judgeOutput('mmau', item, 'B. Woman'), { chosen: 'B', correct: true, empty: false });
+    assert.deepEqual(judgeOutput('mmar', item, 'Man'), { chosen: 'A', correct: false, empty: false });
+    assert.deepEqual(judgeOutput('mmau', item, 'B'), { chosen: null, correct: false, empty: false }, 'nothing matched: wrong, still counted');
+    assert.deepEqual(judgeOutput('mmau', item, ' \n'), { chosen: null, correct: false, empty: true });
+    assert.deepEqual(judgeOutput('mmau', item, 'a woman or a child'), { chosen: null, correct: false, empty: false });
     // An answer that is not word for word a choice (MMAR has a few) is still matched by its words.
     const shortened = { choices: ['Chromatic descent simulates steps', 'Octave interval leap simulates bell'], answer: 'Octave interval leap' };
     assert.equal(judgeOutput('mmar', shortened, 'Octave interval leap').correct, true);
@@ -82,22 +83,22 @@ describe('matching an output to a choice', () => {
     // Their rule reads the first character first: an output starting "Answer" counts as A.
     assert.equal(mmsuLetter('Answer: D'), 'A');
     const item = { choices: ['High', 'Low'], answer: 'Low' };
-    assert.deepEqual(judgeOutput('mmsu', item, 'B'), { chosen: 'B', correct: true });
-    assert.deepEqual(judgeOutput('mmsu', item, 'A. High'), { chosen: 'A', correct: false });
-    assert.deepEqual(judgeOutput('mmsu', item, 'Low'), { chosen: null, correct: false }, 'the text alone is no letter');
-    assert.deepEqual(judgeOutput('mmsu', item, 'D'), { chosen: 'D', correct: false }, 'a letter past the choices is wrong');
+    assert.deepEqual(judgeOutput('mmsu', item, 'B'), { chosen: 'B', correct: true, empty: false });
+    assert.deepEqual(judgeOutput('mmsu', item, 'A. High'), { chosen: 'A', correct: false, empty: false });
+    assert.deepEqual(judgeOutput('mmsu', item, 'Low'), { chosen: null, correct: false, empty: false }, 'the text alone is no letter');
+    assert.deepEqual(judgeOutput('mmsu', item, 'D'), { chosen: 'D', correct: false, empty: false }, 'a letter past the choices is wrong');
   });
 
   it('scores overall and per group, unmatched outputs counted wrong', () => {
     const score = scoreMcq([
-      { groups: { task: 'sound', difficulty: 'easy' }, judgement: { chosen: 'A', correct: true } },
-      { groups: { task: 'sound', difficulty: 'hard' }, judgement: { chosen: null, correct: false } },
-      { groups: { task: 'music', difficulty: 'easy' }, judgement: { chosen: 'B', correct: false } },
-      { groups: { task: 'music', difficulty: 'easy' }, judgement: { chosen: 'C', correct: true } },
+      { groups: { task: 'sound', difficulty: 'easy' }, judgement: { chosen: 'A', correct: true, empty: false } },
+      { groups: { task: 'sound', difficulty: 'hard' }, judgement: { chosen: null, correct: false, empty: true } },
+      { groups: { task: 'music', difficulty: 'easy' }, judgement: { chosen: 'B', correct: false, empty: false } },
+      { groups: { task: 'music', difficulty: 'easy' }, judgement: { chosen: 'C', correct: true, empty: false } },
     ]);
-    assert.deepEqual(score.overall, { n: 4, correct: 2, accuracy: 0.5, unmatched: 1 });
-    assert.deepEqual(score.groups.task?.sound, { n: 2, correct: 1, accuracy: 0.5, unmatched: 1 });
-    assert.deepEqual(score.groups.difficulty?.easy, { n: 3, correct: 2, accuracy: 2 / 3, unmatched: 0 });
+    assert.deepEqual(score.overall, { n: 4, correct: 2, accuracy: 0.5, unmatched: 1, empty: 1 });
+    assert.deepEqual(score.groups.task?.sound, { n: 2, correct: 1, accuracy: 0.5, unmatched: 1, empty: 1 });
+    assert.deepEqual(score.groups.difficulty?.easy, { n: 3, correct: 2, accuracy: 2 / 3, unmatched: 0, empty: 0 });
     assert.deepEqual(Object.keys(score.groups.task ?? {}), ['sound', 'music']);
   });
 });

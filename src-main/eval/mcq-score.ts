@@ -43,6 +43,8 @@ export interface McqJudgement {
   correct: boolean;
   /** The letter of the choice the output was matched to, or null when it matched none (or, MMAU's rule, several). */
   chosen: string | null;
+  /** The output had no text at all (MMSU's own scorer counts these, but not other unmatched outputs). */
+  empty: boolean;
 }
 
 /**
@@ -51,21 +53,23 @@ export interface McqJudgement {
  * one of the choices. MMSU: right when its letter's choice is exactly the answer's text.
  */
 export function judgeOutput(format: McqFormat, item: Pick<McqItem, 'choices' | 'answer'>, output: string): McqJudgement {
+  const empty = output.trim() === '';
   if (format === 'mmsu') {
     const chosen = mmsuLetter(output);
     const index = chosen === null ? -1 : chosen.charCodeAt(0) - 65;
-    return { chosen, correct: index >= 0 && item.choices[index] === item.answer };
+    return { chosen, correct: index >= 0 && item.choices[index] === item.answer, empty };
   }
   const named = item.choices.flatMap((choice, i) => (namesChoice(choice, output, item.choices) ? [choiceLetter(i)] : []));
-  return { chosen: named.length === 1 ? (named[0] as string) : null, correct: namesChoice(item.answer, output, item.choices) };
+  return { chosen: named.length === 1 ? (named[0] as string) : null, correct: namesChoice(item.answer, output, item.choices), empty };
 }
 
 export interface Tally {
   n: number;
   correct: number;
   accuracy: number;
-  /** Outputs matched to no choice (counted wrong). */
+  /** Outputs matched to no choice (counted wrong), of which `empty` had no text. */
   unmatched: number;
+  empty: number;
 }
 
 export interface McqScore {
@@ -74,11 +78,12 @@ export interface McqScore {
   groups: Record<string, Record<string, Tally>>;
 }
 
-const emptyTally = (): Tally => ({ n: 0, correct: 0, accuracy: 0, unmatched: 0 });
+const emptyTally = (): Tally => ({ n: 0, correct: 0, accuracy: 0, unmatched: 0, empty: 0 });
 const add = (tally: Tally, judgement: McqJudgement) => {
   tally.n++;
   if (judgement.correct) tally.correct++;
   if (judgement.chosen === null) tally.unmatched++;
+  if (judgement.empty) tally.empty++;
   tally.accuracy = tally.correct / tally.n;
 };
 
