@@ -6,9 +6,10 @@ import type { Forward } from '../../src-common/diffusion/denoise';
 import { LogMelExtractor } from '../../src-common/dsp/log-mel';
 import { type Bundle, loadBundle, verifyBundle } from '../models/bundle';
 import { AudioEmbeddingCache } from './audio-cache';
+import { DeviceCacheSlicer } from './device-cache';
 import { type CacheSupport, cacheSupport, LlmForward, type LlmRunner } from './llm-forward';
 import { PromptBuilder } from './prompt';
-import { type ProviderAttempt, type ProviderName, providerOrder, sessionOptions, withFallback } from './providers';
+import { DEVICE_MEMORY_PROVIDERS, type ProviderAttempt, type ProviderName, providerOrder, sessionOptions, withFallback } from './providers';
 
 export interface EncodedAudio {
   embeds: ort.Tensor;
@@ -41,7 +42,12 @@ export class LoadedModel {
       const meta = llmSession.inputMetadata.find((m) => m.name === name);
       return meta?.isTensor && meta.shape.length > 0 ? meta.shape : declared[name]?.shape;
     });
+    this.deviceSlicer =
+      DEVICE_MEMORY_PROVIDERS.has(provider) && 'layers' in this.cacheSupport ? new DeviceCacheSlicer(this.cacheSupport.layers, provider) : null;
   }
+
+  /** Cuts the key/value cache where it lives when that is device memory (CUDA); null on the CPU. */
+  readonly deviceSlicer: DeviceCacheSlicer | null;
 
   /** The LLM session as the forward passes use it; a test may swap it for a wrapper that damages its outputs. */
   llm: LlmRunner;
@@ -56,7 +62,11 @@ export class LoadedModel {
     const choice = await withFallback(order, async (provider) => {
       const audio = await ort.InferenceSession.create(join(dir, manifest.graphs.audio.file), sessionOptions(provider));
       try {
-        const llm = await ort.InferenceSession.create(join(dir, manifest.graphs.llm.file), sessionOptions(provider));
+        // On a provider with device memory the key/value outputs stay there between steps (IO binding).
+        const presentOutputs = DEVICE_MEMORY_PROVIDERS.has(provider)
+          ? Object.keys(manifest.graphs.llm.outputs).filter((name) => name.startsWith('present.'))
+          : [];
+        const llm = await ort.InferenceSession.create(join(dir, manifest.graphs.llm.file), sessionOptions(provider, undefined, presentOutputs));
         return { audio, llm };
       } catch (error) {
         await audio.release();
@@ -85,7 +95,7 @@ export class LoadedModel {
 
   async release(): Promise<void> {
     this.audioCache.clear();
-    await Promise.all([this.audioSession.release(), this.llmSession.release()]);
+    await Promise.all([this.audioSession.release(), this.llmSession.release(), this.deviceSlicer?.release()]);
   }
 
   /** Log-mel features → the spliceable audio embeddings (encoder + both adapters in one graph). */
@@ -105,7 +115,7 @@ export class LoadedModel {
    * with the key/value cache asked for when the graph has one (else `none`, and the report says why).
    */
   llmForward(promptIds: readonly number[], audio: EncodedAudio, audioOffset: number, cache: CacheMode = 'none'): LlmForward {
-    return new LlmForward(this.llm, audio, audioOffset, promptIds, this.manifest.special_tokens.mask, cache, this.cacheSupport);
+    return new LlmForward(this.llm, audio, audioOffset, promptIds, this.manifest.special_tokens.mask, cache, this.cacheSupport, this.deviceSlicer);
   }
 
   /** The sampler's forward pass without a cache (what the parity tests hold to the PyTorch reference). */
