@@ -31,6 +31,7 @@ export class LoadedModel {
     private readonly llmSession: ort.InferenceSession,
     readonly prompt: PromptBuilder,
     readonly mel: LogMelExtractor,
+    cacheInDeviceMemory: boolean,
   ) {
     this.llm = {
       inputNames: llmSession.inputNames,
@@ -42,8 +43,7 @@ export class LoadedModel {
       const meta = llmSession.inputMetadata.find((m) => m.name === name);
       return meta?.isTensor && meta.shape.length > 0 ? meta.shape : declared[name]?.shape;
     });
-    this.deviceSlicer =
-      DEVICE_MEMORY_PROVIDERS.has(provider) && 'layers' in this.cacheSupport ? new DeviceCacheSlicer(this.cacheSupport.layers, provider) : null;
+    this.deviceSlicer = cacheInDeviceMemory && 'layers' in this.cacheSupport ? new DeviceCacheSlicer(this.cacheSupport.layers, provider) : null;
   }
 
   /** Cuts the key/value cache where it lives when that is device memory (CUDA); null on the CPU. */
@@ -66,8 +66,14 @@ export class LoadedModel {
         const presentOutputs = DEVICE_MEMORY_PROVIDERS.has(provider)
           ? Object.keys(manifest.graphs.llm.outputs).filter((name) => name.startsWith('present.'))
           : [];
-        const llm = await ort.InferenceSession.create(join(dir, manifest.graphs.llm.file), sessionOptions(provider, undefined, presentOutputs));
-        return { audio, llm };
+        const llmFile = join(dir, manifest.graphs.llm.file);
+        if (presentOutputs.length > 0) {
+          // A runtime that refuses device outputs still runs the model on this provider, with the cache on the host.
+          const llm = await ort.InferenceSession.create(llmFile, sessionOptions(provider, undefined, presentOutputs)).catch(() => null);
+          if (llm) return { audio, llm, cacheInDeviceMemory: true };
+        }
+        const llm = await ort.InferenceSession.create(llmFile, sessionOptions(provider));
+        return { audio, llm, cacheInDeviceMemory: false };
       } catch (error) {
         await audio.release();
         throw error;
@@ -83,7 +89,8 @@ export class LoadedModel {
       hopLength: a.hop_length,
       chunkSamples: a.chunk_frames * a.hop_length,
     });
-    return new LoadedModel(bundle, choice.provider, choice.attempts, choice.value.audio, choice.value.llm, prompt, mel);
+    const { audio, llm, cacheInDeviceMemory } = choice.value;
+    return new LoadedModel(bundle, choice.provider, choice.attempts, audio, llm, prompt, mel, cacheInDeviceMemory);
   }
 
   get manifest() {
