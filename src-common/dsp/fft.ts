@@ -4,7 +4,7 @@
  *
  * Planned once per size: the input order the stages need (a mixed-radix digit reversal) and each stage's radix,
  * stride and span, so a transform is one permuted copy and flat loops of butterflies — no recursion, no modulo.
- * Radix 2 and 4 butterflies are written out; other radices run a small DFT over their roots of unity.
+ * Radix 2, 4 and 5 butterflies are written out; other radices run a small DFT over their roots of unity.
  */
 export class FFT {
   readonly size: number;
@@ -64,6 +64,7 @@ export class FFT {
       const block = radix * span;
       for (let offset = 0; offset < size; offset += block) {
         if (radix === 4) this.radix4(outRe, outIm, offset, stride, span);
+        else if (radix === 5) this.radix5(outRe, outIm, offset, stride, span);
         else if (radix === 2) this.radix2(outRe, outIm, offset, stride, span);
         else if (radix > 1) this.radixN(outRe, outIm, offset, stride, span, radix);
       }
@@ -142,6 +143,76 @@ export class FFT {
       im[i2] = s02i - s13i;
       re[i3] = d02r - d13i;
       im[i3] = d02i + d13r;
+    }
+  }
+
+  /** 5-point DFT with its symmetric pairs: X1/X4 and X2/X3 share their real parts (cos) and mirror the sine terms. */
+  private radix5(re: Float64Array, im: Float64Array, offset: number, stride: number, span: number): void {
+    const { twiddleRe, twiddleIm } = this;
+    const c1 = Math.cos((2 * Math.PI) / 5);
+    const c2 = Math.cos((4 * Math.PI) / 5);
+    const s1 = Math.sin((2 * Math.PI) / 5);
+    const s2 = Math.sin((4 * Math.PI) / 5);
+    for (let u = 0; u < span; u++) {
+      const i0 = offset + u;
+      const i1 = i0 + span;
+      const i2 = i1 + span;
+      const i3 = i2 + span;
+      const i4 = i3 + span;
+      const w1 = stride * u;
+      const y0r = re[i0] as number;
+      const y0i = im[i0] as number;
+      let xr = re[i1] as number;
+      let xi = im[i1] as number;
+      let wr = twiddleRe[w1] as number;
+      let wi = twiddleIm[w1] as number;
+      const y1r = xr * wr - xi * wi;
+      const y1i = xr * wi + xi * wr;
+      xr = re[i2] as number;
+      xi = im[i2] as number;
+      wr = twiddleRe[2 * w1] as number;
+      wi = twiddleIm[2 * w1] as number;
+      const y2r = xr * wr - xi * wi;
+      const y2i = xr * wi + xi * wr;
+      xr = re[i3] as number;
+      xi = im[i3] as number;
+      wr = twiddleRe[3 * w1] as number;
+      wi = twiddleIm[3 * w1] as number;
+      const y3r = xr * wr - xi * wi;
+      const y3i = xr * wi + xi * wr;
+      xr = re[i4] as number;
+      xi = im[i4] as number;
+      wr = twiddleRe[4 * w1] as number;
+      wi = twiddleIm[4 * w1] as number;
+      const y4r = xr * wr - xi * wi;
+      const y4i = xr * wi + xi * wr;
+      const t1r = y1r + y4r;
+      const t1i = y1i + y4i;
+      const t2r = y2r + y3r;
+      const t2i = y2i + y3i;
+      const t3r = y1r - y4r;
+      const t3i = y1i - y4i;
+      const t4r = y2r - y3r;
+      const t4i = y2i - y3i;
+      const a1r = y0r + c1 * t1r + c2 * t2r;
+      const a1i = y0i + c1 * t1i + c2 * t2i;
+      const a2r = y0r + c2 * t1r + c1 * t2r;
+      const a2i = y0i + c2 * t1i + c1 * t2i;
+      const b1r = s1 * t3r + s2 * t4r;
+      const b1i = s1 * t3i + s2 * t4i;
+      const b2r = s2 * t3r - s1 * t4r;
+      const b2i = s2 * t3i - s1 * t4i;
+      re[i0] = y0r + t1r + t2r;
+      im[i0] = y0i + t1i + t2i;
+      // X1 = a1 − i·b1, X4 = a1 + i·b1; X2 = a2 − i·b2, X3 = a2 + i·b2
+      re[i1] = a1r + b1i;
+      im[i1] = a1i - b1r;
+      re[i4] = a1r - b1i;
+      im[i4] = a1i + b1r;
+      re[i2] = a2r + b2i;
+      im[i2] = a2i - b2r;
+      re[i3] = a2r - b2i;
+      im[i3] = a2i + b2r;
     }
   }
 
