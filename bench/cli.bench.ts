@@ -103,6 +103,9 @@ function main(): void {
       const m = median(ms);
       console.log(`| ${name} | ${m.toFixed(0)} | ${Math.min(...ms).toFixed(0)} | ${Math.max(...ms).toFixed(0)} | ${(m / base).toFixed(1)}× | ${cpu} |`);
     }
+    console.log(
+      '\nCPU time counts a process and the children it waited for: a CLI that kills its forked engine at the end (the baseline, if it is an older build) leaves the engine process out.',
+    );
     const askMedian = median(wall('diffa ask'));
     console.log(`\nTarget: diffa ask ≤ 1500 ms median — ${askMedian <= 1500 ? 'met' : 'not met'} (${askMedian.toFixed(0)} ms) in this run.`);
   } finally {
