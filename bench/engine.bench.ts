@@ -7,6 +7,7 @@
  *
  *   npm run bench:engine                                    # the committed 32-item eval sample
  *   BENCH_SET=DIR BENCH_SAMPLERS=factor,low-confidence npm run bench:engine
+ *   npm run bench:engine -- --full-size --checkpoints DIR    # DIFFA-2's full size, int4: bench/engine-full-size.ts
  * A larger held-out set: /usr/bin/python3 tools/make_eval_set.py --out DIR (160 items, seed 1001).
  * Engine and reference run one after the other on the same machine with the same thread count (OMP_NUM_THREADS,
  * default 2); the reference runs before and after each sampler's engine rows and the ratio uses the mean of the two,
@@ -229,4 +230,5 @@ async function main() {
   }
 }
 
-await main();
+if (process.argv.includes('--full-size')) await import('./engine-full-size');
+else await main();

@@ -5,7 +5,8 @@ bundle (docs/model-bundle.md; user guide: docs/diffa2.md):
   python3 tools/convert_diffa2.py --llada DIR --whisper DIR --diffa2 CHECKPOINT --out DIR [--dtype fp16|fp32] [--int4]
 
 Sizes come from the checkpoints' config.json files and tensor shapes, so the same code converts the real models
-and the tiny random ones the tests make. Weights are read one tensor at a time from memory-mapped files and
+and the tiny random ones the tests make. llm.onnx has the key/value cache inputs and outputs of DIFFA-Tiny's
+(tools/diffa/graphs_kv.py), so the engine runs Fast-dLLM's prefix and dual caches on it. Weights are read one tensor at a time from memory-mapped files and
 written straight into the graphs' external data; the model is never held in memory."""
 import argparse
 import json
@@ -117,7 +118,9 @@ def manifest(a, src, cfg, n_params, out, tok, tcfg, files, stats, template=False
         "audio": {"sample_rate": 16000, "n_mels": cfg.whisper.num_mel_bins, "n_fft": 400, "hop_length": 160,
                   "chunk_s": frames / 100, "chunk_frames": frames, "mel_scale": "slaney", "log": "whisper",
                   "downmix": "mean", "mel_length": "ceil(samples / hop_length), capped at chunk_frames"},
-        "graphs": bundle_io.io_spec(cfg.llm.d_model, cfg.whisper.num_mel_bins, frames),
+        "graphs": bundle_io.io_spec(cfg.llm.d_model, cfg.whisper.num_mel_bins, frames,
+                                    None if getattr(a, "no_cache", False) else
+                                    (cfg.llm.n_layers, cfg.llm.n_kv_heads, cfg.llm.d_model // cfg.llm.n_heads)),
         "tokenizer": "tokenizer.json",
         **({"tokenizer_config": "tokenizer_config.json"} if "tokenizer_config.json" in files else {}),
         "special_tokens": None if template else special_ids(tok),
@@ -174,6 +177,8 @@ def main():
     ap.add_argument("--id", default="diffa-2")
     ap.add_argument("--name", default="DIFFA-2")
     ap.add_argument("--version", default="2.0.0")
+    ap.add_argument("--no-cache", action="store_true",
+                    help="llm.onnx without the key/value cache (as bundles converted before it; for tests)")
     ap.add_argument("--template", action="store_true",
                     help="write graph templates and build-plan.json (no weights) for the app's builder")
     a = ap.parse_args()
@@ -194,7 +199,7 @@ def main():
     stats["audio"] = write_graph(g, os.path.join(a.out, "audio.onnx"), src, a.dtype, plans=plans)
     del g
     log("tracing llm.onnx")
-    g = onnx_export.export_llm(model)
+    g = onnx_export.export_llm(model, cache=not a.no_cache)
     stats["llm"] = write_graph(g, os.path.join(a.out, "llm.onnx"), src, a.dtype, llm_keep_fp32, a.int4, plans=plans)
     del g, model
     if a.template:

@@ -7,7 +7,8 @@ outputs for it (for src-main/models/diffa2-convert.test.ts):
   OUT/whisper/  config.json, model.safetensors (fp16; model.encoder.* and a decoder tensor that must be ignored)
   OUT/diffa2/   pytorch_model.bin (fp32: trainable_prompts, semantic_connector.*, acoustic_connector.*, LoRA r 8
                 under llm_model.base_model.model.model.transformer.blocks.{i}.*.lora_{A,B}.default.weight)
-  OUT/parity/   index.json + cases: inputs and the outputs of tools/diffa/graphs.py with the LoRA merged in torch
+  OUT/parity/   index.json + cases: inputs and the outputs of tools/diffa/graphs.py with the LoRA merged in torch,
+                and cached steps (tools/diffa/parity_kv.py)
   OUT/parity-int4/  the same with the LLM's Linear weights quantized to 4 bits and back
 
   python3 tools/make_diffa2_fixture.py --out DIR"""
@@ -24,6 +25,9 @@ from diffa.config import AcousticAdapterConfig, DiffaConfig, LLaDAConfig, Semant
 from diffa.graphs import AudioGraph, LLMGraph  # noqa: E402
 from diffa.model import DiffaModel  # noqa: E402
 from diffa.parity import write_case  # noqa: E402
+from diffa.parity_kv import update_cache_cases  # noqa: E402
+from diffa.reference_cached import cached_window_logits  # noqa: E402
+from diffa.reference_sampling import generate  # noqa: E402
 from diffa.safetensors_io import write_safetensors  # noqa: E402
 
 SPECIALS = ["<|startoftext|>", "<|endoftext|>", "<|mdm_mask|>", "<|eot_id|>", "<|start_header_id|>",
@@ -186,6 +190,30 @@ def reference_cases(model, cfg, out, folder="parity"):
             cases.append(write_case(pdir, name, "llm", inputs, dict(zip(["tokens", "confidence", "topk_ids", "topk_probs"], outs))))
     with open(os.path.join(pdir, "index.json"), "w") as f:
         json.dump({"cases": cases}, f, indent=1)
+    # llm.onnx has the key/value cache: the plain cases get position 0 and an empty cache, and each gets a cached
+    # twin (a prefix-cache step over the window's second half, computed in PyTorch)
+    update_cache_cases(pdir, model)
+    cached_decode_case(model, cfg, pdir, ids[0, :-GEN], emb, 6)
+
+
+DECODE = {"sampler": "low-confidence", "gen_length": 16, "block_length": 4, "steps": 16, "temperature": 2.0,
+          "seed": 7, "factor": 1.0, "threshold": 0.9}
+
+
+def cached_decode_case(model, cfg, pdir, prompt_ids, emb, audio_offset):
+    """decode-cached.json: one answer decoded with `none`, the prefix and the dual cache in PyTorch
+    (tools/diffa/reference_cached.py); not in index.json (it is a whole answer, not one graph run)."""
+    p = {**DECODE, "mask_id": cfg.llm.mask_token_id, "eos_id": cfg.llm.eos_token_id}
+    spb = p["steps"] // (p["gen_length"] // p["block_length"])
+    outputs = {}
+    for mode in ("none", "prefix", "dual"):
+        f = cached_window_logits(model, prompt_ids, emb, audio_offset, p["gen_length"], p["block_length"], spb, mode)
+        tokens, _, _ = generate(f, p)
+        outputs[f"tokens_{mode}"] = torch.tensor(tokens)
+    write_case(pdir, "decode-cached", "decode", {"prompt_ids": prompt_ids, "audio_embeds": emb,
+                                                 "audio_offset": torch.tensor([audio_offset])}, outputs)
+    with open(os.path.join(pdir, "decode-cached-params.json"), "w") as f:
+        json.dump(p, f, indent=1)
 
 
 def main():

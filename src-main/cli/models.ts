@@ -6,6 +6,7 @@ import { estimateFit } from '../models/fit';
 import type { ModelManager } from '../models/manager';
 import type { ModelSettings } from '../models/model-settings';
 import { formatBytes } from '../models/progress';
+import { DEFAULT_CONNECTIONS, DEFAULT_SPLIT_ABOVE_BYTES } from '../models/pull';
 import { type Command, UsageError } from './command';
 import { BUILD_OPTIONS, BUILD_USAGE, buildCommand } from './models-build';
 import { progressPrinter } from './pull-progress';
@@ -13,7 +14,9 @@ import { progressPrinter } from './pull-progress';
 const USAGE = `Usage: npm run diffa -- models <action> [options]
 
   list [--json]                          catalog, installed models and unfinished downloads, with memory fit
-  pull <id|org/name|URL> [--revision R]  download (or resume) a model; Ctrl+C pauses, run it again to resume
+  pull <id|org/name|URL> [--revision R] [--connections N]
+                                         download (or resume) a model; Ctrl+C pauses, run it again to resume;
+                                         --connections: per large file, this time (see config)
   cancel <id>                            stop an unfinished download and delete its partial files
   import <folder|pack.tar>               install a model from a bundle folder or a model pack (verified first)
   export <id> <file.tar>                 write an installed model as a model pack (for a machine with no network)
@@ -24,9 +27,11 @@ const USAGE = `Usage: npm run diffa -- models <action> [options]
   add <org/name|URL> [--revision R]      add a hub repo to your catalog (checked, not downloaded)
   ${BUILD_USAGE}
   config [--endpoint URL] [--mirrors URL,URL] [--proxy URL] [--no-proxy HOSTS] [--ca-file PEM] [--stall-seconds N]
+         [--connections N] [--split-above-mb MB]
                                          show or change the hub, the other hubs pulls may use (nothing else is
-                                         ever contacted), proxy, extra CA certificates and how long a silent
-                                         connection is waited for before it is retried
+                                         ever contacted), proxy, extra CA certificates, how long a silent
+                                         connection is waited for before it is retried, and how many connections
+                                         fetch byte ranges of one file larger than MB side by side (1: one stream)
 
 Environment: HF_ENDPOINT (hub or mirror), HF_TOKEN (gated repos), HTTPS_PROXY/HTTP_PROXY/NO_PROXY,
 NODE_EXTRA_CA_CERTS, DIFFA_HOME (or --home DIR).`;
@@ -44,6 +49,8 @@ export const modelsCommand: Command = {
     'no-proxy': { type: 'string' },
     'ca-file': { type: 'string' },
     'stall-seconds': { type: 'string' },
+    connections: { type: 'string' },
+    'split-above-mb': { type: 'string' },
     mirrors: { type: 'string' },
     ...BUILD_OPTIONS,
   },
@@ -57,7 +64,7 @@ export const modelsCommand: Command = {
         case 'hardware':
           return await hardware(manager, values.json === true);
         case 'pull':
-          return await pull(manager, need(args, 1, 'pull <id|org/name|URL>')[0] as string, values.revision as string | undefined);
+          return await pull(manager, need(args, 1, 'pull <id|org/name|URL>')[0] as string, values.revision as string | undefined, connectionsFlag(values));
         case 'cancel':
           await manager.cancel(need(args, 1, 'cancel <id>')[0] as string);
           console.log(`Cancelled; partial files deleted.`);
@@ -145,11 +152,19 @@ async function hardware(manager: ModelManager, json: boolean): Promise<number> {
   return 0;
 }
 
-async function pull(manager: ModelManager, input: string, revision: string | undefined): Promise<number> {
+/** `--connections N` for one pull: a whole number from 1 to 16, or absent (the setting applies). */
+function connectionsFlag(values: Record<string, unknown>): number | undefined {
+  if (values.connections === undefined) return undefined;
+  const n = Number(values.connections);
+  if (!Number.isInteger(n) || n < 1 || n > 16) throw new UsageError(`--connections must be a whole number from 1 to 16, not "${values.connections}"`);
+  return n;
+}
+
+async function pull(manager: ModelManager, input: string, revision: string | undefined, connections: number | undefined): Promise<number> {
   const printer = progressPrinter();
   const off = manager.onProgress((p) => printer.update(p));
   let stoppedBy: NodeJS.Signals | null = null;
-  const { plan, done } = await manager.pull(input, revision);
+  const { plan, done } = await manager.pull(input, revision, { connections });
   console.log(`Pulling ${plan.name} (${plan.id}) from ${plan.endpoint}/${plan.repo} at ${plan.commit.slice(0, 12)}: ${plan.files.length} files`);
   // Ctrl+C and SIGTERM pause instead of killing mid-write: every byte received is written out first (the next run
   // resumes from it), then the process exits with the signal's conventional code.
@@ -219,7 +234,9 @@ function config(manager: ModelManager, values: Record<string, unknown>): number 
           : String(values.mirrors)
               .split(',')
               .map((m) => m.trim()),
-      stallSeconds: values['stall-seconds'] === undefined || values['stall-seconds'] === '' ? values['stall-seconds'] : Number(values['stall-seconds']),
+      stallSeconds: numberOrClear(values['stall-seconds']),
+      connections: numberOrClear(values.connections),
+      splitAboveMB: numberOrClear(values['split-above-mb']),
     })
       .filter(([, v]) => v !== undefined)
       // An empty value clears the setting.
@@ -240,5 +257,11 @@ function config(manager: ModelManager, values: Record<string, unknown>): number 
   console.log(`no proxy       ${settings.noProxy ?? '(from NO_PROXY)'}`);
   console.log(`extra CA file  ${settings.caFile ?? '(none; NODE_EXTRA_CA_CERTS also works)'}`);
   console.log(`stall timeout  ${settings.stallSeconds ?? 30} s`);
+  console.log(
+    `connections    ${settings.connections ?? DEFAULT_CONNECTIONS} per file larger than ${settings.splitAboveMB ?? DEFAULT_SPLIT_ABOVE_BYTES / 1e6} MB`,
+  );
   return 0;
 }
+
+/** A numeric flag: absent stays absent, empty clears the setting, anything else is a number for the schema to check. */
+const numberOrClear = (value: unknown) => (value === undefined || value === '' ? value : Number(value));

@@ -30,10 +30,13 @@ export class BlockSink {
   constructor(
     private readonly file: PartFile,
     position: number,
-    private readonly hasher: StreamHasher,
+    /** null: bytes fetched out of order, hashed later from the file (`prefix-hasher.ts`). */
+    private readonly hasher: Pick<StreamHasher, 'update'> | null,
     private readonly blockSize = 128 * KiB,
     private readonly maxBuffered = 4 * MiB,
     private readonly maxDelayMs = 100,
+    /** Told of every completed write: `bytes` from `position` are on disk. */
+    private readonly onWritten?: (position: number, bytes: number) => void,
   ) {
     this.position = position;
   }
@@ -41,7 +44,7 @@ export class BlockSink {
   /** Hashes `chunk` and queues it for the disk (by reference: the caller must not change it). False: await `ready()`. */
   push(chunk: Buffer): boolean {
     if (this.failure) throw this.failure;
-    this.hasher.update(chunk);
+    this.hasher?.update(chunk);
     if (this.pendingBytes === 0) this.oldestAt = performance.now();
     this.pending.push(chunk);
     this.pendingBytes += chunk.length;
@@ -72,14 +75,16 @@ export class BlockSink {
     if (!force && this.pendingBytes < this.blockSize && performance.now() - this.oldestAt < this.maxDelayMs) return;
     const chunks = this.pending;
     const at = this.position;
-    this.inFlightBytes = this.pendingBytes;
-    this.position += this.pendingBytes;
+    const bytes = this.pendingBytes;
+    this.inFlightBytes = bytes;
+    this.position += bytes;
     this.pending = [];
     this.pendingBytes = 0;
     this.inFlight = this.file.writev(chunks, at).then(
       () => {
         this.inFlight = null;
         this.inFlightBytes = 0;
+        this.onWritten?.(at, bytes);
         this.startWrite(false);
       },
       (error: unknown) => {

@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as ort from 'onnxruntime-node';
 import { AskRequestSchema } from '../../src-common/api/inference';
+import type { CacheMode } from '../../src-common/decoding/caches';
+import { type DenoiseParams, denoise } from '../../src-common/diffusion/denoise';
 import { answerQuestion } from '../engine/answer';
 import { LoadedModel } from '../engine/loaded-model';
 import { tempDir } from '../test-support/temp-dir';
@@ -16,7 +18,9 @@ import { readParityCase } from './testing/parity-case';
  * The DIFFA-2 converter at tiny scale: tools/make_diffa2_fixture.py writes random checkpoints laid out like the
  * released ones (LLaDA bf16 shards, Whisper fp16, the DIFFA-2 .bin with LoRA) and PyTorch reference outputs with
  * the LoRA merged in torch; tools/convert_diffa2.py turns them into bundles (fp32, fp16, fp16 + int4), which
- * onnxruntime-node must reproduce, and the app must import and ask.
+ * onnxruntime-node must reproduce, and the app must import and ask. llm.onnx has the key/value cache: single cached
+ * steps match PyTorch's (the parity folders' *-cached cases), and whole answers decoded with the prefix and dual
+ * caches commit the tokens of the PyTorch cached decode (tools/diffa/reference_cached.py).
  */
 const root = join(import.meta.dirname, '..', '..');
 const env = { ...process.env, OMP_NUM_THREADS: '1' };
@@ -43,7 +47,13 @@ function maxDiff(got: Float32Array, want: Float32Array) {
   return { diff, rel: diff / scale };
 }
 
-const CONVERSIONS = { fp32: ['--dtype', 'fp32'], fp16: ['--dtype', 'fp16'], int4: ['--dtype', 'fp16', '--int4'] };
+const CONVERSIONS = {
+  fp32: ['--dtype', 'fp32'],
+  fp16: ['--dtype', 'fp16'],
+  int4: ['--dtype', 'fp16', '--int4'],
+  // llm.onnx as bundles converted before the key/value cache have it
+  plain: ['--dtype', 'fp32', '--no-cache'],
+};
 
 interface Check {
   bundle: keyof typeof CONVERSIONS;
@@ -121,6 +131,77 @@ describe('DIFFA-2 converter on a tiny random checkpoint set', { skip: python ? f
       console.log(`# ${v.bundle} vs ${v.parity}, max abs diffs: ${report.join(', ')}`);
     });
   }
+
+  it('the LLM graph traced with one block and repeated is the graph a trace of every block gives', () => {
+    const r = spawnSync(python as string, ['tools/check_repeated_blocks.py'], { cwd: root, env, encoding: 'utf8' });
+    const report = r.stdout.trim().split('\n').pop() ?? '';
+    console.log(`# ${report}`);
+    assert.equal(r.status, 0, `${report}\n${r.stderr.slice(-2000)}`);
+  });
+
+  describe('whole answers with the key/value cache (fp32 bundle, against PyTorch)', () => {
+    const parity = join(ckpt, 'parity');
+    const decode = () => {
+      const c = readParityCase(parity, 'decode-cached.json');
+      const p = JSON.parse(readFileSync(join(parity, 'decode-cached-params.json'), 'utf8'));
+      const params: DenoiseParams = {
+        sampler: p.sampler,
+        genLength: p.gen_length,
+        blockLength: p.block_length,
+        steps: p.steps,
+        temperature: p.temperature,
+        cfgScale: 0,
+        seed: p.seed,
+        factor: p.factor,
+        threshold: p.threshold,
+        maskId: p.mask_id,
+        eosId: p.eos_id,
+      };
+      const embeds = c.feeds.audio_embeds as ort.Tensor;
+      return {
+        params,
+        promptIds: Array.from(c.feeds.prompt_ids?.data as BigInt64Array, Number),
+        audio: { embeds, count: Number(embeds.dims[1]), melLength: 0 },
+        audioOffset: Number(c.feeds.audio_offset?.data[0] ?? -1),
+        expected: (mode: CacheMode) => Array.from(c.expected[`tokens_${mode}`] as BigInt64Array, Number),
+      };
+    };
+
+    for (const mode of ['none', 'prefix', 'dual'] as const) {
+      it(`${mode}: the tokens of the PyTorch ${mode === 'none' ? 'plain' : `${mode}-cache`} decode`, async () => {
+        const d = decode();
+        const model = await LoadedModel.load(bundle('fp32'), { provider: 'cpu', verifyCache: join(dir, `verified-${mode}.json`) });
+        try {
+          assert.ok('layers' in model.cacheSupport, JSON.stringify(model.cacheSupport));
+          const forward = model.llmForward(d.promptIds, d.audio, d.audioOffset, mode);
+          const result = await denoise(d.params, forward.forward);
+          assert.equal(forward.report.used, mode, forward.report.note ?? '');
+          assert.deepEqual(Array.from(result.tokens), d.expected(mode));
+          const sequence = d.promptIds.length + d.audio.count + d.params.genLength;
+          const passes = d.params.steps;
+          if (mode === 'none') assert.equal(forward.report.positionsComputed, passes * sequence);
+          else assert.ok(forward.report.positionsComputed < (passes * sequence) / 2, `${mode} computed ${forward.report.positionsComputed}`);
+        } finally {
+          await model.release();
+        }
+      });
+    }
+
+    it('a DIFFA-2 bundle converted without the cache answers with none and says why', async () => {
+      const d = decode();
+      const model = await LoadedModel.load(bundle('plain'), { provider: 'cpu', verifyCache: join(dir, 'verified-plain.json') });
+      try {
+        assert.ok('reason' in model.cacheSupport);
+        const forward = model.llmForward(d.promptIds, d.audio, d.audioOffset, 'prefix');
+        const result = await denoise(d.params, forward.forward);
+        assert.equal(forward.report.used, 'none');
+        assert.match(forward.report.note ?? '', /no key\/value cache inputs/);
+        assert.deepEqual(Array.from(result.tokens), d.expected('none'));
+      } finally {
+        await model.release();
+      }
+    });
+  });
 
   it('imports into the models folder and answers a question through the engine code', async () => {
     const models = join(dir, 'models');

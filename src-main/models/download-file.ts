@@ -6,6 +6,7 @@ import { BlockSink } from './block-sink';
 import { HubPolicy, refusedAddress } from './hub-policy';
 import { tlsTrustError } from './network';
 import { type OpenPart, openPartFile, type PartFile } from './part-file';
+import { RangeMap, rangesPath } from './range-map';
 import { createHasher, type StreamHasher } from './stream-hasher';
 
 /** One file to fetch into `<partPath>`, renamed to `<path>` only once its SHA-256 matched. */
@@ -45,7 +46,7 @@ interface Progress {
 const EARLY_LIMIT = 4 << 20;
 
 /** A failure worth another attempt: dropped connection, stall, 5xx, 429. */
-class Retryable extends Error {}
+export class Retryable extends Error {}
 
 /** The file's bytes are not the promised ones; the caller re-fetches it from zero (once). */
 export class HashMismatch extends ApiError {
@@ -54,7 +55,7 @@ export class HashMismatch extends ApiError {
   }
 }
 
-const sleep = (ms: number, signal: AbortSignal) =>
+export const sleep = (ms: number, signal: AbortSignal) =>
   new Promise<void>((resolve, reject) => {
     const timer = setTimeout(done, ms);
     function done() {
@@ -68,6 +69,12 @@ const sleep = (ms: number, signal: AbortSignal) =>
     signal.addEventListener('abort', onAbort, { once: true });
   });
 
+/** Exponential backoff with jitter before retry number `failures` (from 1). */
+export function retryDelay(failures: number, options: Pick<DownloadOptions, 'backoffMs' | 'maxBackoffMs'>): number {
+  const base = options.backoffMs ?? 500;
+  return Math.min(options.maxBackoffMs ?? 15_000, base * 2 ** (failures - 1)) * (0.8 + Math.random() * 0.4);
+}
+
 /**
  * Downloads one file with HTTP Range resume. Bytes already in `partPath` (from an earlier run, even one that was
  * killed) are hashed once and kept; the rest is requested with `Range: bytes=<have>-` and hashed as it streams in.
@@ -75,12 +82,20 @@ const sleep = (ms: number, signal: AbortSignal) =>
  * from the expected one, and a full disk are not. Throws HashMismatch when the complete file has the wrong hash.
  */
 export async function downloadFile(file: FileDownload, options: DownloadOptions): Promise<void> {
+  if (existsSync(rangesPath(file.partPath))) keepPrefixOnly(file);
   const state: Progress = { have: existsSync(file.partPath) ? statSync(file.partPath).size : 0, hasher: createHasher() };
   try {
     await fetchAll(file, state, options);
   } finally {
     state.hasher.close();
   }
+}
+
+/** A part file fetched in ranges (by an earlier run with several connections): one stream keeps its run from byte 0. */
+function keepPrefixOnly(file: FileDownload): void {
+  const prefix = RangeMap.load(file.partPath, file.size, file.sha256).prefixEnd();
+  if (existsSync(file.partPath)) truncateSync(file.partPath, prefix);
+  RangeMap.remove(file.partPath);
 }
 
 async function fetchAll(file: FileDownload, state: Progress, options: DownloadOptions): Promise<void> {
@@ -117,8 +132,7 @@ async function fetchAll(file: FileDownload, state: Progress, options: DownloadOp
       // Progress resets the count: a long download over a flaky link keeps going as long as it moves.
       failures = state.have > before ? 1 : failures + 1;
       if (failures > maxRetries) throw new ApiError('io_error', `${name}: gave up after ${maxRetries} retries (${error.message})`, { file: file.path });
-      const base = options.backoffMs ?? 500;
-      const delay = Math.min(options.maxBackoffMs ?? 15_000, base * 2 ** (failures - 1)) * (0.8 + Math.random() * 0.4);
+      const delay = retryDelay(failures, options);
       options.log?.(`${name}: ${error.message}; retrying in ${Math.round(delay)} ms`);
       await sleep(delay, signal);
       // Every hashed byte was flushed before the retry; if the file disagrees (it should not), trust the file.
@@ -167,7 +181,7 @@ async function fetchFrom(file: FileDownload, state: Progress, options: DownloadO
   let sink: BlockSink | undefined;
   let response: Dispatcher.ResponseData | undefined;
   try {
-    response = await openFollowingRedirects(file.url, have, options, attempt.signal);
+    ({ response } = await openFollowingRedirects(file.url, have > 0 ? `bytes=${have}-` : undefined, options, attempt.signal));
     const status = response.statusCode;
     if (status === 416) {
       await response.body.dump();
@@ -183,11 +197,7 @@ async function fetchFrom(file: FileDownload, state: Progress, options: DownloadO
       checkSize(response, status, state.have, file.size, name);
     } else {
       await response.body.dump().catch(() => {});
-      if (status === 429 || status >= 500) throw new Retryable(`HTTP ${status}`);
-      if (status === 404) throw new ApiError('not_found', `${name}: not found on the server (HTTP 404)`, { file: file.path });
-      if (status === 401 || status === 403)
-        throw new ApiError('forbidden', `${name}: access refused (HTTP ${status}); for a gated or private repo set HF_TOKEN`, { file: file.path });
-      throw new ApiError('io_error', `${name}: HTTP ${status}`, { file: file.path });
+      throw statusFailure(status, name, file.path);
     }
 
     const body = response.body;
@@ -251,19 +261,7 @@ async function fetchFrom(file: FileDownload, state: Progress, options: DownloadO
     );
     // A write that failed (a full disk) explains the attempt better than the body it cut short.
     const error = flushed !== undefined && !(thrown instanceof ApiError) ? flushed : thrown;
-    if (error instanceof ApiError || error instanceof Retryable) throw error;
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOSPC' || code === 'EDQUOT')
-      throw new ApiError('io_error', `${name}: the disk is full; free some space and pull again (the download resumes where it stopped)`, {
-        file: file.path,
-        code,
-      });
-    if (code === 'EACCES' || code === 'EROFS' || code === 'EPERM')
-      throw new ApiError('io_error', `${name}: cannot write ${file.partPath} (${code})`, { file: file.path, code });
-    if (options.signal.aborted) throw new ApiError('cancelled', 'Download stopped');
-    const untrusted = tlsTrustError(error, new URL(file.url).host) ?? refusedAddress(error);
-    if (untrusted) throw untrusted;
-    throw new Retryable(stalled ? `no data for ${stallMs} ms` : (error as Error).message);
+    throw explainFailure(error, file, name, options.signal, stalled ? `no data for ${stallMs} ms` : undefined);
   } finally {
     clearTimeout(timer);
     options.signal.removeEventListener('abort', stop);
@@ -273,6 +271,35 @@ async function fetchFrom(file: FileDownload, state: Progress, options: DownloadO
     if (response && !response.body.readableEnded) response.body.on('error', () => {}).destroy();
     await part?.close().catch(() => {});
   }
+}
+
+/** What a status other than 200/206/416 means: retry later (429, 5xx) or a final error naming the file. */
+export function statusFailure(status: number, name: string, path: string): Error {
+  if (status === 429 || status >= 500) return new Retryable(`HTTP ${status}`);
+  if (status === 404) return new ApiError('not_found', `${name}: not found on the server (HTTP 404)`, { file: path });
+  if (status === 401 || status === 403)
+    return new ApiError('forbidden', `${name}: access refused (HTTP ${status}); for a gated or private repo set HF_TOKEN`, { file: path });
+  return new ApiError('io_error', `${name}: HTTP ${status}`, { file: path });
+}
+
+/**
+ * The error an attempt ends with: final ones (a full disk, no permission, an untrusted certificate, a refused
+ * address, a stop) as ApiErrors, anything else (a dropped connection, `stalled`) as Retryable.
+ */
+export function explainFailure(error: unknown, file: FileDownload, name: string, signal: AbortSignal, stalled?: string): Error {
+  if (error instanceof ApiError || error instanceof Retryable) return error;
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ENOSPC' || code === 'EDQUOT')
+    return new ApiError('io_error', `${name}: the disk is full; free some space and pull again (the download resumes where it stopped)`, {
+      file: file.path,
+      code,
+    });
+  if (code === 'EACCES' || code === 'EROFS' || code === 'EPERM')
+    return new ApiError('io_error', `${name}: cannot write ${file.partPath} (${code})`, { file: file.path, code });
+  if (signal.aborted) return new ApiError('cancelled', 'Download stopped');
+  const untrusted = tlsTrustError(error, new URL(file.url).host) ?? refusedAddress(error);
+  if (untrusted) return untrusted;
+  return new Retryable(stalled ?? (error as Error).message);
 }
 
 /** The response must describe exactly the bytes we asked for of a file of exactly the expected size. */
@@ -290,20 +317,33 @@ function checkSize(response: Dispatcher.ResponseData, status: number, have: numb
   if (length !== undefined && Number(length) !== size) throw wrong(Number(length));
 }
 
+/** Where a file's bytes came from at the end of the redirects, so later requests for it can skip them. */
+export interface StorageLink {
+  url: string;
+  /** The URL that redirected there (the hub's `resolve/`), for the hub policy's check. */
+  from?: string;
+}
+
 /**
  * Hubs answer `resolve/` with a redirect to a CDN. The Range header must survive every hop; the token must not
- * leave the hub's origin.
+ * leave the hub's origin. `via` starts from a storage link an earlier request of the same file was redirected to.
  */
-async function openFollowingRedirects(url: string, have: number, options: DownloadOptions, signal: AbortSignal): Promise<Dispatcher.ResponseData> {
+export async function openFollowingRedirects(
+  url: string,
+  range: string | undefined,
+  options: DownloadOptions,
+  signal: AbortSignal,
+  via?: StorageLink,
+): Promise<{ response: Dispatcher.ResponseData; link: StorageLink }> {
   const origin = new URL(url).origin;
   const policy = options.policy ?? new HubPolicy([origin]);
-  let current = url;
-  let from: string | undefined;
+  let current = via?.url ?? url;
+  let from: string | undefined = via?.from;
   for (let hop = 0; hop < 6; hop++) {
     // Before anything is sent: a pasted URL, a catalog entry or a redirect must not reach a host that is not ours.
     policy.checkRequest(current, from);
     const headers: Record<string, string> = { 'accept-encoding': 'identity' };
-    if (have > 0) headers.range = `bytes=${have}-`;
+    if (range) headers.range = range;
     if (options.token && new URL(current).origin === origin) headers.authorization = `Bearer ${options.token}`;
     const response = await request(current, { dispatcher: options.dispatcher, headers, signal, highWaterMark: 1 << 20 });
     const location = response.headers.location;
@@ -313,7 +353,7 @@ async function openFollowingRedirects(url: string, have: number, options: Downlo
       current = new URL(String(location), current).href;
       continue;
     }
-    return response;
+    return { response, link: { url: current, from } };
   }
   throw new ApiError('io_error', `${url}: too many redirects`);
 }

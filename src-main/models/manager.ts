@@ -223,7 +223,7 @@ export class ModelManager {
    * Starts (or resumes) a pull and returns once the plan is known; progress arrives through onProgress and the
    * returned promise settles when the model is installed (or the job fails, pauses or is cancelled).
    */
-  async pull(input: string, revision?: string): Promise<{ plan: PullPlan; done: Promise<string> }> {
+  async pull(input: string, revision?: string, tuning: { connections?: number } = {}): Promise<{ plan: PullPlan; done: Promise<string> }> {
     const plan = await this.plan(input, revision);
     if (this.jobs.has(plan.id)) throw new ApiError('bad_request', `${plan.id} is already downloading`);
     if (!this.catalog().some((e) => e.id === plan.id)) this.remember(plan);
@@ -239,6 +239,8 @@ export class ModelManager {
       openPart: this.options.openPart,
       policy: hubPolicy(readModelSettings(this.options.home), this.env),
       stallMs: this.stallMs(),
+      ...this.splitting(),
+      ...(tuning.connections === undefined ? {} : { connections: tuning.connections }),
       backoffMs: this.options.backoffMs,
       maxRetries: this.options.maxRetries,
       log: this.options.log,
@@ -335,6 +337,7 @@ export class ModelManager {
       signal: new AbortController().signal,
       policy: hubPolicy(readModelSettings(this.options.home), this.env),
       stallMs: this.stallMs(),
+      ...this.splitting(),
       backoffMs: this.options.backoffMs,
       maxRetries: this.options.maxRetries,
       log: this.options.log,
@@ -357,6 +360,12 @@ export class ModelManager {
   private stallMs(): number | undefined {
     const seconds = readModelSettings(this.options.home).stallSeconds;
     return this.options.stallMs ?? (seconds === undefined ? undefined : seconds * 1000);
+  }
+
+  /** Connections per large file and the size above which a file is split, from the settings (else the defaults). */
+  private splitting(): { connections?: number; splitAboveBytes?: number } {
+    const { connections, splitAboveMB } = readModelSettings(this.options.home);
+    return { connections, splitAboveBytes: splitAboveMB === undefined ? undefined : Math.round(splitAboveMB * 1e6) };
   }
 
   settings(): ModelSettings {

@@ -24,6 +24,10 @@ export const ModelSettingsSchema = z.object({
   mirrors: z.array(z.string().url()).optional(),
   /** Seconds without a byte before a download connection counts as stalled and is retried (like curl's --speed-time). */
   stallSeconds: z.number().positive().max(3600).optional(),
+  /** Connections for one large file, each fetching its own byte ranges (1: every file as one stream). */
+  connections: z.number().int().min(1).max(16).optional(),
+  /** Files larger than this many megabytes (10^6 bytes) are fetched over `connections` connections. */
+  splitAboveMB: z.number().positive().optional(),
 });
 export type ModelSettings = z.infer<typeof ModelSettingsSchema>;
 

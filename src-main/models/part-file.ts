@@ -1,3 +1,4 @@
+import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 
 /** A download's `.part` file, written in large batches at explicit offsets. */
@@ -7,14 +8,17 @@ export interface PartFile {
   close(): Promise<void>;
 }
 
-/** Opens the partial file keeping exactly its first `keep` bytes; a seam so tests can inject a full disk (ENOSPC). */
-export type OpenPart = (path: string, keep: number) => Promise<PartFile>;
+/**
+ * Opens the partial file keeping exactly its first `keep` bytes, or all of them (`null`: a file fetched in ranges,
+ * whose sidecar says which bytes count); a seam so tests can inject a full disk (ENOSPC).
+ */
+export type OpenPart = (path: string, keep: number | null) => Promise<PartFile>;
 
 export const openPartFile: OpenPart = async (path, keep) => {
-  const handle = await open(path, keep === 0 ? 'w' : 'r+');
+  const handle = await open(path, keep === null ? constants.O_RDWR | constants.O_CREAT : keep === 0 ? 'w' : 'r+');
   try {
     // Bytes past `keep` were never hashed (a crash between a write and its hash): they must not survive the resume.
-    if (keep > 0) await handle.truncate(keep);
+    if (keep !== null && keep > 0) await handle.truncate(keep);
   } catch (error) {
     await handle.close();
     throw error;

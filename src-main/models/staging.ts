@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
+import { RangeMap } from './range-map';
 
 /**
  * `<models>/.staging/<id>/`: a download in progress. `state.json` records what is being fetched (pinned to one
@@ -58,7 +59,7 @@ export function bytesOnDisk(modelsDir: string, state: Pick<StagingState, 'id' | 
   let total = 0;
   for (const file of state.files) {
     const path = join(bundle, file.path);
-    const size = sizeOf(path) ?? sizeOf(partPath(path)) ?? 0;
+    const size = sizeOf(path) ?? RangeMap.bytesOnDisk(partPath(path)) ?? 0;
     total += Math.min(size, file.size);
   }
   return total;

@@ -19,41 +19,10 @@ A pass with no past and the whole prompt + window (audio spliced) is the plain f
 cached pass feeds only window positions (audio_embeds with A = 0) at their absolute positions."""
 import torch
 from torch import nn
-from torch.nn import functional as F
 
 from .graphs import TOPK, _iota
 from .llada import rope_cos_sin
 from .model import DiffaModel
-
-
-def attend_with_past(block, x, cos, sin, past_k, past_v):
-    """One LLaDA block over x [B, T, d] attending to its own keys and the cached ones; returns (x, k, v) with k, v
-    the new positions' keys/values before the grouped-query repeat (what a cache stores)."""
-    B, T, D = x.shape
-    h = block.attn_norm(x)
-    q = block.q_proj(h).view(B, T, block.n_heads, block.head_dim).transpose(1, 2)
-    k = block.k_proj(h).view(B, T, block.n_kv_heads, block.head_dim).transpose(1, 2)
-    v = block.v_proj(h).view(B, T, block.n_kv_heads, block.head_dim).transpose(1, 2)
-    q = q * cos + _rotate_half(q) * sin
-    k = k * cos + _rotate_half(k) * sin
-    # The default (empty) cache has batch 1: expand it to the rows of this pass.
-    k_all = torch.cat([past_k.expand(B, -1, -1, -1), k], dim=2)
-    v_all = torch.cat([past_v.expand(B, -1, -1, -1), v], dim=2)
-    if block.n_kv_heads != block.n_heads:
-        rep = block.n_heads // block.n_kv_heads
-        S = k_all.shape[2]
-        k_all = k_all[:, :, None].expand(B, block.n_kv_heads, rep, S, block.head_dim).reshape(B, block.n_heads, S, block.head_dim)
-        v_all = v_all[:, :, None].expand(B, block.n_kv_heads, rep, S, block.head_dim).reshape(B, block.n_heads, S, block.head_dim)
-    s = q @ k_all.transpose(-1, -2) / block.head_dim ** 0.5
-    a = (torch.softmax(s, dim=-1) @ v_all).transpose(1, 2).reshape(B, T, D)
-    x = x + block.attn_out(a)
-    h = block.ff_norm(x)
-    return x + block.ff_out(F.silu(block.ff_proj(h)) * block.up_proj(h)), k, v
-
-
-def _rotate_half(x):
-    x1, x2 = x.chunk(2, dim=-1)
-    return torch.cat((-x2, x1), dim=-1)
 
 
 class KVLLMGraph(nn.Module):
@@ -86,7 +55,7 @@ class KVLLMGraph(nn.Module):
         t = llm.model.transformer
         present = []
         for i, blk in enumerate(t.blocks):
-            x, k, v = attend_with_past(blk, x, cos, sin, past[2 * i], past[2 * i + 1])
+            x, k, v = blk(x, cos, sin, None, past[2 * i], past[2 * i + 1])
             present += [k, v]
         h = t.ln_f(x)
         win = pos.max() + 1 - gen_length[0] + _iota(window_like)

@@ -48,7 +48,11 @@ class LLaDABlock(nn.Module):
         self.up_proj = nn.Linear(d, cfg.mlp_hidden_size, bias=False)
         self.ff_out = nn.Linear(cfg.mlp_hidden_size, d, bias=False)
 
-    def forward(self, x, cos, sin, attn_bias):
+    def forward(self, x, cos, sin, attn_bias, past_k=None, past_v=None):
+        """With past_k/past_v [B or 1, H_kv, P, head_dim] (keys with RoPE applied, values), x's positions also
+        attend to those cached ones, and the result is (x, k, v): the new positions' keys/values before the
+        grouped-query repeat, what a cache stores (tools/diffa/graphs_kv.py). Inside the block so that a traced
+        block's nodes carry its scope (/blocks.i/) and tools/diffa/onnx_blocks.py can repeat it."""
         B, T, D = x.shape
         h = self.attn_norm(x)
         q = self.q_proj(h).view(B, T, self.n_heads, self.head_dim).transpose(1, 2)
@@ -56,19 +60,26 @@ class LLaDABlock(nn.Module):
         v = self.v_proj(h).view(B, T, self.n_kv_heads, self.head_dim).transpose(1, 2)
         q = q * cos + rotate_half(q) * sin
         k = k * cos + rotate_half(k) * sin
+        new_k, new_v = k, v
+        if past_k is not None:
+            # the default (empty) cache has batch 1: expand it to the rows of this pass
+            k = torch.cat([past_k.expand(B, -1, -1, -1), k], dim=2)
+            v = torch.cat([past_v.expand(B, -1, -1, -1), v], dim=2)
+        S = T if past_k is None else k.shape[2]
         if self.n_kv_heads != self.n_heads:
             # grouped-query attention: each K/V head serves n_heads / n_kv_heads query heads (repeat_interleave,
             # written as expand + reshape because repeat_interleave exports to an ONNX Loop)
             rep = self.n_heads // self.n_kv_heads
-            k = k[:, :, None].expand(B, self.n_kv_heads, rep, T, self.head_dim).reshape(B, self.n_heads, T, self.head_dim)
-            v = v[:, :, None].expand(B, self.n_kv_heads, rep, T, self.head_dim).reshape(B, self.n_heads, T, self.head_dim)
+            k = k[:, :, None].expand(B, self.n_kv_heads, rep, S, self.head_dim).reshape(B, self.n_heads, S, self.head_dim)
+            v = v[:, :, None].expand(B, self.n_kv_heads, rep, S, self.head_dim).reshape(B, self.n_heads, S, self.head_dim)
         s = q @ k.transpose(-1, -2) / self.head_dim ** 0.5
         if attn_bias is not None:
             s = s + attn_bias
         a = (torch.softmax(s, dim=-1) @ v).transpose(1, 2).reshape(B, T, D)
         x = x + self.attn_out(a)
         h = self.ff_norm(x)
-        return x + self.ff_out(F.silu(self.ff_proj(h)) * self.up_proj(h))
+        x = x + self.ff_out(F.silu(self.ff_proj(h)) * self.up_proj(h))
+        return x if past_k is None else (x, new_k, new_v)
 
 
 class LLaDATransformer(nn.Module):

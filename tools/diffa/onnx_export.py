@@ -10,6 +10,7 @@ import torch
 from torch import nn
 
 from .graphs import AudioGraph, LLMGraph
+from .graphs_kv import KVLLMGraph, cache_names
 from .model import DiffaModel
 from .onnx_blocks import repeat_blocks
 
@@ -93,13 +94,20 @@ def export_audio(model: DiffaModel, chunk_frames: int) -> onnx.ModelProto:
                        output_names=["audio_embeds"], dynamic_axes={"audio_embeds": {1: "A"}})
 
 
-def export_llm(model: DiffaModel) -> onnx.ModelProto:
-    """Traced with one LLaDA block, which is then repeated in the graph (onnx_blocks.py): the exporter materialises
-    every parameter it sees, and one block of LLaDA-8B is 0.9 GB where all 32 are 29 GB."""
+def export_llm(model: DiffaModel, cache: bool = True) -> onnx.ModelProto:
+    """The LLM graph, with the key/value cache (graphs_kv.py) unless cache is False (the plain graphs.LLMGraph, as
+    bundles converted before the cache have it). Traced with one LLaDA block, which is then repeated in the graph
+    with its weights and cache inputs/outputs (onnx_blocks.py): the exporter materialises every parameter it sees,
+    and one block of LLaDA-8B is 0.9 GB where all 32 are 29 GB."""
     n_layers = model.cfg.llm.n_layers
     if n_layers > 1:
         one = skeleton(dataclasses.replace(model.cfg, llm=dataclasses.replace(model.cfg.llm, n_layers=1)))
-        return repeat_blocks(export_llm(one), n_layers, PARAM_PREFIX + "llm_model.model.transformer.blocks.")
+        return repeat_blocks(export_llm(one, cache), n_layers, PARAM_PREFIX + "llm_model.model.transformer.blocks.",
+                             LAYER_IO if cache else ())
+    return trace_kv_llm(model) if cache else trace_plain_llm(model)
+
+
+def trace_plain_llm(model: DiffaModel) -> onnx.ModelProto:
     d, g = model.cfg.llm.d_model, 4
     # B = 2 so that the batch axis (classifier-free guidance) is traced as dynamic; a short L keeps tracing cheap.
     args = (torch.zeros(2, 10, dtype=torch.long), torch.zeros(1, 3, d), torch.tensor([2]), torch.tensor([g]),
@@ -109,3 +117,25 @@ def export_llm(model: DiffaModel) -> onnx.ModelProto:
                        dynamic_axes={"input_ids": {0: "B", 1: "L"}, "audio_embeds": {1: "A"}, "uniform": {1: "G"},
                                      "tokens": {1: "G"}, "confidence": {1: "G"}, "topk_ids": {1: "G"},
                                      "topk_probs": {1: "G"}})
+
+
+# The graph inputs and outputs of one layer, by the name pattern of layer 0 (repeated with the blocks).
+LAYER_IO = ("past_key_values.0.", "present.0.")
+
+
+def trace_kv_llm(model: DiffaModel) -> onnx.ModelProto:
+    """KVLLMGraph as traced, all layers. Traced with a non-empty cache (P = 5) so that P stays dynamic, B = 2 so
+    that the batch axis (classifier-free guidance) does, and a short L to keep tracing cheap."""
+    cfg = model.cfg.llm
+    d, g, hd = cfg.d_model, 4, cfg.d_model // cfg.n_heads
+    past_names, present_names = cache_names(cfg.n_layers)
+    past = [torch.zeros(2, cfg.n_kv_heads, 5, hd) for _ in past_names]
+    args = (torch.zeros(2, 12, dtype=torch.long), torch.zeros(1, 3, d), torch.tensor([2]), torch.tensor([g]),
+            torch.tensor([0.0]), torch.tensor([0.0]), torch.zeros(1, g), torch.tensor([5]), *past)
+    dyn = {"input_ids": {0: "B", 1: "L"}, "audio_embeds": {1: "A"}, "uniform": {1: "G"}, "tokens": {1: "G"},
+           "confidence": {1: "G"}, "topk_ids": {1: "G"}, "topk_probs": {1: "G"}}
+    dyn.update({n: {0: "B", 2: "P"} for n in past_names})
+    dyn.update({n: {0: "B", 2: "T"} for n in present_names})
+    with only(model, *LLM_MODULES):
+        return _export(KVLLMGraph(model).eval(), args, input_names=LLM_INPUTS + ["position_start", *past_names],
+                       output_names=LLM_OUTPUTS + present_names, dynamic_axes=dyn)

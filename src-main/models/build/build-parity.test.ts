@@ -134,7 +134,7 @@ describe('DIFFA-2 builder (TypeScript) against the reference converter', { skip:
 
     it(`${v}: both bundles answer the same tokens`, async () => {
       const parity = join(ckpt, 'parity');
-      for (const file of ['audio-full.json', 'llm-greedy.json', 'llm-cfg-temperature.json']) {
+      for (const file of ['audio-full.json', 'llm-greedy.json', 'llm-cfg-temperature.json', 'llm-greedy-cached.json', 'llm-cfg-temperature-cached.json']) {
         const c = readParityCase(parity, file);
         const outs = [];
         for (const bundle of [`ref-${v}`, `ts-${v}`]) {

@@ -41,6 +41,8 @@ export class TestHub {
   /** Body bytes sent per file path (all repos). */
   readonly served = new Map<string, number>();
   readonly requests: { path: string; range?: string; auth?: string }[] = [];
+  /** Every request for a file's bytes (`resolve/` of a small file, or the storage route), with its Range header. */
+  readonly fetches: { path: string; range?: string }[] = [];
   private readonly faults = new Map<string, Fault[]>();
   private readonly sockets = new Set<Socket>();
   /** Bytes per second per response; 0 = as fast as possible. */
@@ -102,6 +104,7 @@ export class TestHub {
   resetCounts(): void {
     this.served.clear();
     this.requests.length = 0;
+    this.fetches.length = 0;
   }
 
   private handle(req: IncomingMessage, res: ServerResponse): void {
@@ -167,6 +170,7 @@ export class TestHub {
   }
 
   private serveFile(req: IncomingMessage, res: ServerResponse, file: RepoFile): void {
+    this.fetches.push({ path: file.path, range: req.headers.range });
     const fault = this.faults.get(file.path)?.shift();
     if (fault?.kind === 'status') return void res.writeHead(fault.status).end(`injected ${fault.status}`);
     const size = file.data ? file.data.length : file.size;
