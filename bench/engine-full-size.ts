@@ -55,6 +55,7 @@ if (!Number.isInteger(noneSteps) || noneSteps < 1 || GEN % noneSteps !== 0 || no
 }
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+const millis = (ms: number) => `${ms.toFixed(0)} ms`;
 const gib = (kib: number) => `${(kib / 1024 / 1024).toFixed(2)} GiB`;
 const peakRssKiB = () => process.resourceUsage().maxRSS;
 
@@ -172,7 +173,7 @@ async function main() {
       const positions = r.cache === 'none' ? ((r.answer.cache?.positionsComputed ?? 0) * GEN) / noneSteps : r.answer.cache?.positionsComputed;
       const cached = r.otherSteps.length ? median(r.otherSteps) : Number.NaN;
       console.log(
-        `| ${r.cache} | ${seconds(median(r.firstSteps))} | ${r.otherSteps.length ? seconds(cached) : '—'} | ` +
+        `| ${r.cache} | ${millis(median(r.firstSteps))} | ${r.otherSteps.length ? millis(cached) : '—'} | ` +
           `${r.otherSteps.length ? `1/${(fullStep / cached).toFixed(1)}` : '—'} | ${seconds(total)}${r.cache === 'none' && noneSteps < GEN ? ` (${noneSteps} of ${GEN} steps run, ×${GEN / noneSteps})` : ''} | ` +
           `${(noneTotal / total).toFixed(2)}× | ${positions} | ${seconds(audioStage(r.answer))}${r.answer.audioReused ? ' (reused)' : ''} |`,
       );
@@ -183,7 +184,7 @@ async function main() {
       console.log(
         `\naudio stage: first question ${seconds(audioStage(first))} (decode ${first.timings.decodeMs.toFixed(0)} ms, log-mel ${first.timings.featuresMs.toFixed(0)} ms, ` +
           `audio graph ${seconds(first.timings.audioGraphMs)}); second question about the same region ${audioStage(second).toFixed(2)} ms ` +
-          `(${(audioStage(first) / Math.max(audioStage(second), 1e-3)).toFixed(0)}× less)`,
+          (second.audioReused ? '(decode, log-mel and audio graph not run: reused)' : '(NOT reused)'),
       );
     }
     console.log(`load ${seconds(loadMs)}; peak RSS after load ${gib(rssAfterLoad)}, at the end ${gib(peakRssKiB())}`);

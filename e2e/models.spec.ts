@@ -30,11 +30,21 @@ test('the models panel lists the bundled DIFFA-Tiny with its licence, verifies i
   await expect(tiny.getByTestId('model-remove')).toHaveCount(0);
   await expect(tiny).toContainText('Ships with the app');
 
-  // The catalog's big model is offered with a memory fit and a Download button.
-  const big = page.locator('[data-testid="catalog-model"][data-model-id="diffa-2-8b-fp16"]');
+  // DIFFA-2 is offered with its licence, a memory fit saying how its figures were obtained, what it downloads and
+  // the disk it needs while building; its button works only when this version ships the build template.
+  const big = page.locator('[data-testid="catalog-model"][data-model-id="diffa-2-int4"]');
   await expect(big.getByTestId('fit')).toHaveAttribute('data-fit', /^(fits|tight|no)$/);
   await expect(big.getByTestId('fit-reason')).not.toBeEmpty();
-  await expect(big.getByTestId('model-download')).toBeEnabled();
+  await expect(big.getByTestId('model-licence')).toContainText('no licence stated');
+  await expect(big.getByTestId('memory-basis')).toContainText(/measured|estimate/);
+  await expect(big.getByTestId('build-facts')).toContainText('GSAI-ML/LLaDA-8B-Instruct');
+  if (existsSync(join(REPO_ROOT, 'models', 'templates', 'diffa2-int4', 'build-plan.json'))) await expect(big.getByTestId('model-download')).toBeEnabled();
+  else {
+    await expect(big.getByTestId('build-unavailable')).toContainText('build template');
+    await expect(big.getByTestId('model-download')).toBeDisabled();
+  }
+  // DIFFA (v1) shows its non-commercial licence.
+  await expect(page.locator('[data-testid="catalog-model"][data-model-id="diffa-int4"]').getByTestId('model-licence')).toContainText('CC-BY-NC-SA-4.0');
 
   // Verify hashes every file of the bundle.
   await tiny.getByTestId('model-verify').click();
@@ -80,7 +90,10 @@ test('the hardware panel shows CPU, RAM, every provider with why it is usable or
     await expect(cuda.getByTestId('hw-provider-reason')).toHaveText(/\w{3,}/);
   }
   await expect(panel.locator('[data-testid="hw-fit"][data-model-id="diffa-tiny"]')).toBeVisible();
-  await expect(panel.locator('[data-testid="hw-fit"][data-model-id="diffa-2-8b-fp16"] [data-testid="fit"]')).toHaveAttribute('data-fit', /^(fits|tight|no)$/);
+  const diffa2 = panel.locator('[data-testid="hw-fit"][data-model-id="diffa-2-int4"]');
+  await expect(diffa2.getByTestId('fit')).toHaveAttribute('data-fit', /^(fits|tight|no)$/);
+  await expect(diffa2.getByTestId('hw-disk')).toContainText('free while building');
+  await expect(diffa2.getByTestId('hw-basis')).toContainText(/measured|estimate/);
   await expect(panel.getByTestId('hw-last-run')).toContainText('No answer yet');
   await page.screenshot({ path: join(ARTIFACTS, 'hardware-panel.png') });
   // Colours come from the theme's variables: the same panel in the dark theme (the default theme follows the system).
@@ -265,7 +278,7 @@ test('a download from a hub shows progress, survives a page reload, pauses, resu
     hub.fault('llm.onnx', { kind: 'status', status: 404 });
     await offered.getByTestId('model-download').click();
     await expect(row).toHaveAttribute('data-state', 'failed');
-    await expect(row.getByTestId('download-error')).toContainText('llm.onnx: not found on the server (HTTP 404)');
+    await expect(row.getByTestId('download-error')).toContainText(/Could not download llm\.onnx for [\w-]+: not found on the server \(HTTP 404\)/);
     await expect(page.locator('[data-testid="toast"][data-kind="error"]').last()).toContainText('HTTP 404');
     await page.screenshot({ path: join(ARTIFACTS, 'models-failed.png') });
     await row.getByTestId('download-resume').click();

@@ -2,6 +2,8 @@
 // Bundles the main side with esbuild into dist/main/:
 //   electron-main.js  the Electron shell (ESM)             engine-main.js      the engine process (ESM)
 //   cli.js            the command line (ESM, plain Node)   analysis-worker.js  audio peaks/facts worker thread
+//                                                          build-worker.js     the model manager's build thread
+//                                                          block-worker.js     a model build's compute thread
 //   *-HASH.js         code they share, and one lazily      preload.cjs         the window's preload (CommonJS: sandboxed
 //                     loaded chunk per audio decoder                           preloads cannot load ESM or node_modules)
 // `electron` is provided by Electron itself and `onnxruntime-node` loads a native addon next to its own files, so both
@@ -71,6 +73,8 @@ const nodeEntries = {
   cli: 'src-main/cli/main.ts', // the command line (plain Node, or the packaged app's executable as Node)
   'engine-main': 'src-main/engine/engine-main.ts', // the engine process (utilityProcess or forked child)
   'analysis-worker': 'src-main/audio/analysis-worker.ts', // peaks/facts worker thread, started beside its caller
+  'build-worker': 'src-main/models/build/build-worker.ts', // the model builder's worker thread (model manager builds)
+  'block-worker': 'src-main/models/build/block-worker.ts', // a model build's compute thread, started beside its caller
 };
 
 /** @type {import('esbuild').BuildOptions[]} */

@@ -109,7 +109,14 @@ const buildMain = () =>
     'main process',
     'build:main',
     ['src-main', 'src-common', 'scripts/build-main.mjs'],
-    ['dist/main/electron-main.js', 'dist/main/engine-main.js', 'dist/main/analysis-worker.js', 'dist/main/preload.cjs', 'dist/main/cli.js'],
+    [
+      'dist/main/electron-main.js',
+      'dist/main/engine-main.js',
+      'dist/main/analysis-worker.js',
+      'dist/main/block-worker.js',
+      'dist/main/preload.cjs',
+      'dist/main/cli.js',
+    ],
   );
 
 // ---- is Electron's binary here? ----------------------------------------------------------------------------------------

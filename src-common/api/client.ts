@@ -1,6 +1,5 @@
-import type { EventData, EventName, MethodName, ParamsOf, ResultOf } from './contract';
+import type { EventData, EventMessage, EventName, MethodName, ParamsOf, ResponseMessage, ResultOf } from './contract';
 import { ApiError } from './errors';
-import { parseEvent, parseResponse, parseResult } from './validate';
 
 /** A message channel to the main side: the Electron preload bridge or the headless host's WebSocket. */
 export interface Transport {
@@ -13,12 +12,14 @@ export interface Transport {
 type Listener<E extends EventName> = (data: EventData<E>) => void;
 
 /**
- * The typed API client: the only way the renderer talks to the rest of the app. Replies and events are validated
- * here too, so a main side that drifted from the contract shows up as a clear error, not as undefined in the UI.
+ * The typed API client: the only way the renderer talks to the rest of the app. It checks nothing against the
+ * contract: the page trusts the main side, which validated every reply and event as it left (`dispatch` projects each
+ * result through its schema, the transports check each event once). The page is the side that is not trusted: the
+ * main side validates each request it sends. The client only routes by the envelope's `type`, `id` and `event`.
  */
 export class ApiClient {
   private nextId = 1;
-  private readonly pending = new Map<number, { method: MethodName; resolve: (v: unknown) => void; reject: (e: ApiError) => void }>();
+  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: ApiError) => void }>();
   private readonly listeners = new Map<EventName, Set<Listener<EventName>>>();
   private closedReason: string | null = null;
 
@@ -31,7 +32,7 @@ export class ApiClient {
     if (this.closedReason) return Promise.reject(new ApiError('internal', `Connection closed: ${this.closedReason}`));
     const id = this.nextId++;
     return new Promise<ResultOf<M>>((resolve, reject) => {
-      this.pending.set(id, { method, resolve: resolve as (v: unknown) => void, reject });
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
       this.transport.send({ type: 'request', id, method, params: args[0] ?? {} });
     });
   }
@@ -47,25 +48,18 @@ export class ApiClient {
   }
 
   private receive(raw: unknown): void {
-    const type = typeof raw === 'object' && raw !== null ? (raw as { type?: unknown }).type : undefined;
-    if (type === 'event') {
-      const message = parseEvent(raw);
+    if (typeof raw !== 'object' || raw === null) return;
+    const message = raw as EventMessage | ResponseMessage;
+    if (message.type === 'event') {
       for (const listener of this.listeners.get(message.event) ?? []) listener(message.data as EventData<EventName>);
       return;
     }
-    const message = parseResponse(raw);
+    if (message.type !== 'response') return;
     const waiter = this.pending.get(message.id);
     if (!waiter) return;
     this.pending.delete(message.id);
-    if (!message.ok) {
-      waiter.reject(ApiError.from(message.error));
-      return;
-    }
-    try {
-      waiter.resolve(parseResult(waiter.method, message.result));
-    } catch (error) {
-      waiter.reject(ApiError.wrap(error));
-    }
+    if (message.ok) waiter.resolve(message.result);
+    else waiter.reject(ApiError.from(message.error));
   }
 
   private close(reason: string): void {

@@ -92,10 +92,15 @@ describe('ApiClient', () => {
     await assert.rejects(client.request('files.close', { id: 'x' }), (error: unknown) => error instanceof ApiError && error.code === 'not_found');
   });
 
-  it('refuses a result that does not match the contract', async () => {
+  it('passes replies and events on as the main side sent them (it validated them), and ignores what it cannot route', async () => {
     const transport = loopback(({ id }) => ({ type: 'response', id, ok: true, result: { theme: 'dark' } }));
     const client = new ApiClient(transport);
-    await assert.rejects(client.request('settings.get'), /result of settings\.get/);
+    // The page trusts the main side: a result is not checked again here (dispatch projected it as it left).
+    assert.deepEqual(await client.request('settings.get'), { theme: 'dark' });
+    const seen: unknown[] = [];
+    client.on('settings.changed', (data) => seen.push(data));
+    for (const noise of [null, 'text', 42, { type: 'response', id: 999, ok: true, result: 1 }, { type: 'other' }]) transport.push(noise);
+    assert.deepEqual(seen, []);
   });
 
   it('fails pending requests when the connection closes', async () => {

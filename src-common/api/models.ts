@@ -19,7 +19,7 @@ export type FileProgressData = z.infer<typeof FileProgressSchema>;
 export const PullProgressSchema = z.object({
   id: z.string(),
   name: z.string(),
-  state: z.enum(['resolving', 'downloading', 'verifying', 'installing', 'paused', 'installed', 'failed', 'cancelled']),
+  state: z.enum(['resolving', 'downloading', 'verifying', 'building', 'installing', 'paused', 'installed', 'failed', 'cancelled']),
   bytesDone: z.number().nonnegative(),
   bytesTotal: z.number().nonnegative(),
   speedBps: z.number().nonnegative(),
@@ -29,6 +29,8 @@ export const PullProgressSchema = z.object({
   /** The files being transferred now. */
   active: z.array(FileProgressSchema),
   error: z.object({ code: z.string(), message: z.string() }).optional(),
+  /** A model built on this machine: its steps (download the checkpoints, build the bundle); bytes are the current step's. */
+  steps: z.array(z.object({ name: z.enum(['download', 'build']), label: z.string(), state: z.enum(['pending', 'running', 'done']) })).optional(),
 });
 export type PullProgressData = z.infer<typeof PullProgressSchema>;
 
@@ -61,6 +63,21 @@ export const CatalogListingSchema = z.object({
   bytesOnDisk: z.number().nonnegative(),
   recommendedProvider: z.string().nullable(),
   fit: ModelFitSchema.nullable(),
+  /** How the memory figures were obtained (measured, or estimated from what). */
+  memoryBasis: z.string().nullable(),
+  /** A model built on this machine from released checkpoints (download, then build), or null for a bundle download. */
+  build: z
+    .object({
+      arch: z.string(),
+      dtype: z.string(),
+      downloadBytes: z.number().nonnegative(),
+      /** Free disk needed at the peak: checkpoints and bundle side by side. */
+      diskNeededBytes: z.number().nonnegative(),
+      repos: z.array(z.string()),
+      /** Why this version of the app cannot build it, or null. */
+      unavailable: z.string().nullable(),
+    })
+    .nullable(),
 });
 
 export const VerifyReportSchema = z.object({
@@ -85,5 +102,17 @@ export const HardwareInfoSchema = z.object({
   ),
   providers: z.array(z.object({ name: z.string(), bundled: z.boolean(), usable: z.boolean(), reason: z.string() })),
   /** Memory fit of every catalog model on this machine. */
-  fits: z.array(z.object({ id: z.string(), name: z.string(), fit: ModelFitSchema })),
+  fits: z.array(
+    z.object({
+      id: z.string(),
+      name: z.string(),
+      fit: ModelFitSchema,
+      /** Disk the installed model takes. */
+      diskBytes: z.number().nonnegative(),
+      /** Free disk a model built here needs while building (checkpoints and bundle side by side), or null. */
+      buildDiskBytes: z.number().nonnegative().nullable(),
+      /** How the memory figures were obtained, or null (then they are the rule of thumb). */
+      basis: z.string().nullable(),
+    }),
+  ),
 });

@@ -6,7 +6,8 @@ type AnyListener = (event: EventName, data: unknown) => void;
  * The main side's one event path: every event for the pages (files, settings, engine status, chat steps, downloads,
  * peaks, batches, menu commands) is published here once, and each transport (the host's WebSocket, Electron's port)
  * forwards all of them. `emit` is typed by the contract; the data are validated where they cross into the page, by
- * the page's ApiClient — once (a step was already checked where it left the engine process).
+ * the transport as it forwards them (`eventForPage`, api/dispatch.ts) — once per event; a chat step was checked
+ * before, once, where it left the engine process (another boundary).
  */
 export class AppEvents {
   private readonly listeners = new Set<AnyListener>();

@@ -9,9 +9,10 @@ import { UsageError } from './command';
  * `models build`: released checkpoints → a model bundle, with no Python (src-main/models/build/). The graph
  * template comes from the app's `models/templates/<arch>-<dtype>/` unless `--template DIR` names one.
  */
-export const BUILD_USAGE = `models build --arch diffa2 --llada DIR --whisper DIR --checkpoint FILE|DIR --dtype fp32|fp16|int4 --out DIR [--template DIR]
+export const BUILD_USAGE = `models build --arch diffa2 --llada DIR --whisper DIR --checkpoint FILE|DIR --dtype fp32|fp16|int4 --out DIR [--template DIR] [--threads N]
                                          build a bundle from released checkpoints (no Python); Ctrl+C stops,
-                                         the same command resumes from the last finished tensor`;
+                                         the same command resumes from the last finished tensor; --threads:
+                                         compute threads (default: one per core)`;
 
 export const BUILD_OPTIONS = {
   arch: { type: 'string' },
@@ -21,6 +22,7 @@ export const BUILD_OPTIONS = {
   dtype: { type: 'string' },
   out: { type: 'string' },
   template: { type: 'string' },
+  threads: { type: 'string' },
 } as const;
 
 export async function buildCommand(values: Record<string, unknown>): Promise<number> {
@@ -35,6 +37,9 @@ export async function buildCommand(values: Record<string, unknown>): Promise<num
   if (!['fp32', 'fp16', 'int4'].includes(dtype)) throw new UsageError('models build: --dtype must be fp32, fp16 or int4');
   const templateDir = typeof values.template === 'string' ? resolve(values.template) : join(bundledModelsDir(), 'templates', `${arch}-${dtype}`);
   if (!existsSync(join(templateDir, 'build-plan.json'))) throw new UsageError(`models build: no template at ${templateDir} (see docs/diffa2.md)`);
+  const threads = values.threads === undefined ? undefined : Number(values.threads);
+  if (threads !== undefined && !(Number.isInteger(threads) && threads >= 0 && threads <= 256))
+    throw new UsageError('models build: --threads must be a whole number from 0 (no worker threads) to 256');
   const stop = new AbortController();
   const onSigint = () => stop.abort();
   process.once('SIGINT', onSigint);
@@ -46,6 +51,7 @@ export async function buildCommand(values: Record<string, unknown>): Promise<num
       whisper: need('whisper'),
       checkpoint: need('checkpoint'),
       out: need('out'),
+      threads,
       signal: stop.signal,
       onProgress: (p) => {
         const now = Date.now();

@@ -133,7 +133,14 @@ async function list(manager: ModelManager, json: boolean): Promise<number> {
         .trimEnd(),
     );
   console.log(`\nModels folder: ${manager.modelsDir}`);
-  for (const r of rows) if (r.fit) console.log(`  ${r.id}: ${r.fit.reason}`);
+  for (const r of rows) {
+    if (r.fit) console.log(`  ${r.id}: ${r.fit.reason}${r.memoryBasis ? ` (${r.memoryBasis})` : ''}`);
+    if (r.build)
+      console.log(
+        `    built here from ${r.build.repos.join(', ')}: downloads ~${formatBytes(r.build.downloadBytes)}, needs ~${formatBytes(r.build.diskNeededBytes)} free disk while building${r.build.unavailable ? `; cannot be installed: ${r.build.unavailable}` : ''}`,
+      );
+    if (r.licence && !r.bundled && r.status !== 'installed') console.log(`    licence: ${r.licence}`);
+  }
   return 0;
 }
 
@@ -178,7 +185,11 @@ async function pull(manager: ModelManager, input: string, revision: string | und
   try {
     const dir = await done;
     printer.end();
-    console.log(`Installed ${plan.id} in ${dir} (every file's SHA-256 verified)`);
+    console.log(
+      plan.repo.includes(' + ')
+        ? `Installed ${plan.id} in ${dir} (built here; checkpoints verified as docs/models.md says, every bundle file's SHA-256 in its manifest)`
+        : `Installed ${plan.id} in ${dir} (every file's SHA-256 verified)`,
+    );
     return 0;
   } catch (error) {
     printer.end();

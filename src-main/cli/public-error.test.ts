@@ -21,6 +21,10 @@ describe('CLI error messages', () => {
       publicMessage("EACCES: permission denied, rename 'C:\\Users\\u\\models\\.staging\\import-1a2b3c4d' -> 'C:\\Users\\u\\models\\x'"),
       "EACCES: permission denied, rename the model being imported -> 'C:\\Users\\u\\models\\x'",
     );
+    assert.equal(
+      publicMessage('/home/u/models/.staging/diffa-tiny/bundle/tokenizer.json: SHA-256 0a1b does not match the expected 2c3d'),
+      'tokenizer.json of the download of diffa-tiny: SHA-256 0a1b does not match the expected 2c3d',
+    );
     assert.equal(publicMessage('Cannot read tone.wav: the file is empty'), 'Cannot read tone.wav: the file is empty');
     assert.equal(bundleLabel('/m/.staging/diffa-tiny/bundle'), 'The download of diffa-tiny');
     assert.equal(bundleLabel('/m/diffa-tiny'), 'Model bundle /m/diffa-tiny');

@@ -10,10 +10,13 @@ const STAGING_PATH = new RegExp(`['"]?(?:[A-Za-z]:)?[^\\s'"]*[\\\\/]${STAGING.re
  * paths (`ENOSPC: no space left on device, write '…/.staging/diffa-tiny/bundle/llm.onnx'`).
  */
 export function publicMessage(message: string): string {
-  return message.replace(STAGING_PATH, (path: string, owner: string) => {
+  return message.replace(STAGING_PATH, (match: string, owner: string) => {
+    // Punctuation after the path ("…/llm.onnx: …") belongs to the sentence, not to the file's name.
+    const trailing = /[:;,.]+$/.exec(match)?.[0] ?? '';
+    const path = match.slice(0, match.length - trailing.length);
     const file = /[\\/]bundle[\\/]([^'"]+)/.exec(path)?.[1];
     const model = owner.startsWith('import-') ? 'the model being imported' : `the download of ${owner}`;
-    return file ? `${file} of ${model}` : model;
+    return `${file ? `${file} of ${model}` : model}${trailing}`;
   });
 }
 

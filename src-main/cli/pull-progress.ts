@@ -11,7 +11,10 @@ const pct = (done: number, total: number) => `${(total ? (100 * done) / total : 
 
 /** The whole pull on the first line, then one line per file in flight with its own bytes, speed and time left. */
 export function pullProgressLines(p: PullProgress): string[] {
-  const total = `${bar(p.bytesDone, p.bytesTotal)} ${pct(p.bytesDone, p.bytesTotal)}  ${formatBytes(p.bytesDone)} / ${formatBytes(p.bytesTotal)}  ${formatBytes(p.speedBps)}/s  ETA ${formatEta(p.etaSeconds)}  files ${p.filesDone}/${p.filesTotal}`;
+  // A model built here: which step of how many, and the step's bytes (written, while building).
+  const index = p.steps?.findIndex((s) => s.state === 'running') ?? -1;
+  const step = p.steps && index >= 0 ? `step ${index + 1}/${p.steps.length} ${p.steps[index]?.label.toLowerCase()}  ` : '';
+  const total = `${step}${bar(p.bytesDone, p.bytesTotal)} ${pct(p.bytesDone, p.bytesTotal)}  ${formatBytes(p.bytesDone)} / ${formatBytes(p.bytesTotal)}  ${formatBytes(p.speedBps)}/s  ETA ${formatEta(p.etaSeconds)}${p.state === 'building' ? '' : `  files ${p.filesDone}/${p.filesTotal}`}`;
   const files = p.active.map(
     (f) =>
       `  ${f.path}  ${pct(f.bytesDone, f.bytesTotal)}  ${formatBytes(f.bytesDone)} / ${formatBytes(f.bytesTotal)}  ${formatBytes(f.speedBps)}/s  ETA ${formatEta(f.etaSeconds)}`,
@@ -26,7 +29,7 @@ export function progressPrinter(out: { isTTY?: boolean; write(text: string): unk
   let drawn = 0;
   return {
     update(p) {
-      if (p.state !== 'downloading') return;
+      if (p.state !== 'downloading' && p.state !== 'building') return;
       const lines = pullProgressLines(p);
       if (tty) {
         // Back to the first line drawn last time; clear what is left over when fewer files are in flight now.

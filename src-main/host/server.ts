@@ -6,7 +6,7 @@ import { ApiError, type ErrorCode } from '../../src-common/api/errors';
 import { decodeFrame } from '../../src-common/api/validate';
 import type { Disposable } from '../../src-common/lifecycle';
 import type { AppServices } from '../api/app-services';
-import { dispatch } from '../api/dispatch';
+import { dispatch, eventForPage } from '../api/dispatch';
 import { createHandlers, openChosenFile } from '../api/handlers';
 import { mediaReply } from '../audio/media-reply';
 import { contentSecurityPolicy } from '../core/csp';
@@ -142,7 +142,10 @@ export async function startHost(options: HostOptions): Promise<Host> {
 
   // The WebSocket's transport adapter: every event of the app, to every connected page.
   const unsubscribe = services.events.onAny((event, data) => {
-    const text = JSON.stringify({ type: 'event', event, data });
+    // Checked once per event (not per page), then the same text goes to every connected page.
+    const message = eventForPage(event, data);
+    if (!message) return;
+    const text = JSON.stringify(message);
     for (const client of sockets.clients) if (client.readyState === WebSocket.OPEN) client.send(text);
   });
 

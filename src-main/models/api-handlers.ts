@@ -64,7 +64,14 @@ export function modelHandlers(services: AppServices): Pick<Handlers, ModelMethod
         ...hw,
         fits: manager()
           .catalog()
-          .map((entry) => ({ id: entry.id, name: entry.name, fit: estimateFit(entry, hw) })),
+          .map((entry) => ({
+            id: entry.id,
+            name: entry.name,
+            fit: estimateFit(entry, hw),
+            diskBytes: entry.sizeBytes,
+            buildDiskBytes: entry.build ? entry.build.downloadBytes + entry.sizeBytes : null,
+            basis: entry.memory?.basis ?? null,
+          })),
       };
     },
   };

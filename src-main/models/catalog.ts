@@ -5,6 +5,37 @@ import { ApiError } from '../../src-common/api/errors';
 import { PROVIDER_NAMES } from '../../src-common/decoding/providers';
 
 const Sha256 = z.string().regex(/^[0-9a-f]{64}$/);
+const RepoId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*\/[A-Za-z0-9][A-Za-z0-9._-]*$/);
+const HubInput = z.object({ repo: RepoId, revision: z.string().default('main') });
+
+/**
+ * A model that is not published as a bundle: its released checkpoints are fetched from their own repos (only what
+ * the bundle needs) and built on this machine with the app's builder and the template `templates/<arch>-<dtype>/`.
+ */
+export const BuildRecipeSchema = z.object({
+  arch: z.enum(['diffa2', 'diffa']),
+  dtype: z.enum(['fp32', 'fp16', 'int4']),
+  /** LLaDA: the safetensors shards named by model.safetensors.index.json, the index and the tokenizer files. */
+  llada: HubInput,
+  /** Whisper: one safetensors file, of which only the tensors under `tensorPrefix` are fetched, by byte range. */
+  whisper: HubInput.extend({
+    file: z.string().default('model.safetensors'),
+    tensorPrefix: z.string().default('model.encoder.'),
+    /** The safetensors dtype every fetched tensor must have (e.g. F16). */
+    dtype: z.string().optional(),
+    /** The whole file's size at the pinned revision, when known: the hub's listing must agree. */
+    fileSize: z.number().int().positive().optional(),
+    /** SHA-256 of each fetched tensor's bytes, when known: checked after the fetch. */
+    tensorSha256: z.record(z.string(), Sha256).optional(),
+  }),
+  /** The DIFFA checkpoint (adapters + LoRA). */
+  checkpoint: HubInput.extend({ file: z.string().default('pytorch_model.bin') }),
+  /** A hub other than the default one (HF_ENDPOINT / setting) for all three; it must be a configured hub. */
+  endpoint: z.string().url().optional(),
+  /** Bytes fetched from the hubs (approximate until the file lists are read). */
+  downloadBytes: z.number().int().nonnegative(),
+});
+export type BuildRecipe = z.infer<typeof BuildRecipeSchema>;
 
 /** One model the app knows how to get: shipped with the app, pinned in the catalog, or a hub repo the user added. */
 export const CatalogEntrySchema = z.object({
@@ -32,9 +63,13 @@ export const CatalogEntrySchema = z.object({
       ramBytes: z.number().int().nonnegative(),
       /** GPU memory to run it on a GPU provider. */
       vramBytes: z.number().int().nonnegative(),
+      /** How the figures were obtained (measured, or estimated from what), shown beside them. */
+      basis: z.string().optional(),
     })
     .optional(),
   recommendedProvider: z.enum(PROVIDER_NAMES).optional(),
+  /** Built on this machine from released checkpoints instead of downloaded as a bundle (then `source` is unused). */
+  build: BuildRecipeSchema.optional(),
   /** Where the entry came from: the app's catalog file or the user's additions. */
   origin: z.enum(['catalog', 'user']).default('catalog'),
 });

@@ -16,7 +16,12 @@ export interface FileDownload {
   partPath: string;
   size: number;
   sha256: string;
+  /** What errors call the file (its path inside the model); by default the file's name. */
+  label?: string;
 }
+
+/** What errors call `file`. */
+export const labelOf = (file: FileDownload) => file.label ?? file.path.split(/[\\/]/).pop() ?? file.path;
 
 export interface DownloadOptions {
   dispatcher: Dispatcher;
@@ -102,7 +107,7 @@ async function fetchAll(file: FileDownload, state: Progress, options: DownloadOp
   const { signal, onBytes = () => {} } = options;
   const maxRetries = options.maxRetries ?? 6;
   const openPart = options.openPart ?? openPartFile;
-  const name = file.path.split(/[\\/]/).pop() ?? file.path;
+  const name = labelOf(file);
   if (state.have > file.size) {
     truncateSync(file.partPath, 0);
     state.have = 0;
@@ -145,7 +150,7 @@ async function fetchAll(file: FileDownload, state: Progress, options: DownloadOp
     }
   }
   const actual = await state.hasher.digest();
-  if (actual !== file.sha256) throw new HashMismatch(file.path, actual, file.sha256);
+  if (actual !== file.sha256) throw new HashMismatch(labelOf(file), actual, file.sha256);
   if (file.size === 0 && !existsSync(file.partPath)) writeFileSync(file.partPath, '');
   renameSync(file.partPath, file.path);
 }
@@ -295,7 +300,10 @@ export function explainFailure(error: unknown, file: FileDownload, name: string,
       code,
     });
   if (code === 'EACCES' || code === 'EROFS' || code === 'EPERM')
-    return new ApiError('io_error', `${name}: cannot write ${file.partPath} (${code})`, { file: file.path, code });
+    return new ApiError('io_error', `${name}: cannot write into the models folder (${code}); check its permissions and free space`, {
+      file: file.path,
+      code,
+    });
   if (signal.aborted) return new ApiError('cancelled', 'Download stopped');
   const untrusted = tlsTrustError(error, new URL(file.url).host) ?? refusedAddress(error);
   if (untrusted) return untrusted;

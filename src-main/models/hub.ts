@@ -70,6 +70,18 @@ export interface HubClient {
 
 /** GET a small hub resource (JSON or manifest text), with the token, mapping the hub's statuses to clear errors. */
 async function getText(client: HubClient, policy: HubPolicy, url: string, what: string): Promise<{ text: string; headers: Record<string, unknown> }> {
+  const { bytes, headers } = await getBytes(client, policy, url, what);
+  return { text: bytes.toString('utf8'), headers };
+}
+
+/** GET a small hub resource as bytes (a JSON file fetched whole), following redirects the policy allows. */
+export async function getBytes(
+  client: HubClient,
+  policy: HubPolicy,
+  url: string,
+  what: string,
+  maxBytes = 64 << 20,
+): Promise<{ bytes: Buffer; headers: Record<string, unknown> }> {
   let current = url;
   let from: string | undefined;
   for (let hop = 0; hop < 5; hop++) {
@@ -93,8 +105,17 @@ async function getText(client: HubClient, policy: HubPolicy, url: string, what: 
       current = new URL(String(response.headers.location), current).href;
       continue;
     }
-    const text = await response.body.text();
-    if (status === 200) return { text, headers: response.headers };
+    if (status === 200) {
+      const declared = Number(response.headers['content-length'] ?? 0);
+      if (declared > maxBytes) {
+        response.body.destroy();
+        throw new ApiError('bad_model', `${what}: ${declared} bytes, more than the ${maxBytes} expected of a small file`);
+      }
+      const bytes = Buffer.from(await response.body.arrayBuffer());
+      if (bytes.length > maxBytes) throw new ApiError('bad_model', `${what}: more than the ${maxBytes} bytes expected of a small file`);
+      return { bytes, headers: response.headers };
+    }
+    await response.body.dump();
     if (status === 401 || status === 403)
       throw new ApiError('forbidden', `${what}: the hub refused access (HTTP ${status}); for a gated or private repo set HF_TOKEN`);
     if (status === 404) throw new ApiError('not_found', `${what}: not found on ${new URL(url).origin} (HTTP 404)`);
@@ -108,6 +129,8 @@ const TreeEntrySchema = z.object({
   type: z.string(),
   path: z.string(),
   size: z.number().int().nonnegative(),
+  /** The git blob id (SHA-1 of `blob <size>\\0` + content): the only hash the hub gives for a non-LFS file. */
+  oid: z.string().optional(),
   lfs: z.object({ oid: z.string(), size: z.number().int() }).optional(),
 });
 
@@ -116,19 +139,26 @@ const TreeEntrySchema = z.object({
  * size and (for LFS files) SHA-256, and the bundle's own manifest.json gives the SHA-256 of every file. Both must
  * agree, so a hub that serves something else than the manifest promises is caught before a byte is downloaded.
  */
-export async function planFromHub(client: HubClient, source: HubSource): Promise<PullPlan> {
-  const { repo, revision } = source;
-  const policy = client.policy ?? new HubPolicy([source.endpoint]);
-  const endpoint = policy.requireHub(source.endpoint);
-  const api = `${endpoint}/api/models/${repo}`;
-  const rev = RevisionSchema.safeParse(
-    JSON.parse((await getText(client, policy, `${api}/revision/${encodeURIComponent(revision)}`, `${repo}@${revision}`)).text),
-  );
-  if (!rev.success) throw new ApiError('bad_model', `${repo}@${revision}: the hub's answer has no commit`);
-  const commit = rev.data.sha;
+export type TreeEntry = z.infer<typeof TreeEntrySchema>;
 
-  const tree = new Map<string, z.infer<typeof TreeEntrySchema>>();
-  let next: string | undefined = `${api}/tree/${encodeURIComponent(commit)}?recursive=true`;
+/** The commit a revision (branch, tag or commit) points at now: everything after uses it, so a resume gets the same bytes. */
+export async function pinRevision(client: HubClient, policy: HubPolicy, endpoint: string, repo: string, revision: string): Promise<string> {
+  const api = `${endpoint}/api/models/${repo}`;
+  const text = (await getText(client, policy, `${api}/revision/${encodeURIComponent(revision)}`, `${repo}@${revision}`)).text;
+  let parsed: ReturnType<typeof RevisionSchema.safeParse>;
+  try {
+    parsed = RevisionSchema.safeParse(JSON.parse(text));
+  } catch {
+    throw new ApiError('bad_model', `${repo}@${revision}: the hub's answer is not JSON`);
+  }
+  if (!parsed.success) throw new ApiError('bad_model', `${repo}@${revision}: the hub's answer has no commit`);
+  return parsed.data.sha;
+}
+
+/** Every file of a repo at a commit with its size and, for LFS files, its SHA-256 (following `Link: rel="next"` pages). */
+export async function listTree(client: HubClient, policy: HubPolicy, endpoint: string, repo: string, commit: string): Promise<Map<string, TreeEntry>> {
+  const tree = new Map<string, TreeEntry>();
+  let next: string | undefined = `${endpoint}/api/models/${repo}/tree/${encodeURIComponent(commit)}?recursive=true`;
   while (next) {
     const page = await getText(client, policy, next, `${repo} file list`);
     for (const raw of JSON.parse(page.text) as unknown[]) {
@@ -138,6 +168,15 @@ export async function planFromHub(client: HubClient, source: HubSource): Promise
     // Big repos are paginated with a Link: <…>; rel="next" header.
     next = /<([^>]+)>;\s*rel="next"/.exec(String(page.headers.link ?? ''))?.[1];
   }
+  return tree;
+}
+
+export async function planFromHub(client: HubClient, source: HubSource): Promise<PullPlan> {
+  const { repo, revision } = source;
+  const policy = client.policy ?? new HubPolicy([source.endpoint]);
+  const endpoint = policy.requireHub(source.endpoint);
+  const commit = await pinRevision(client, policy, endpoint, repo, revision);
+  const tree = await listTree(client, policy, endpoint, repo, commit);
   if (!tree.has('manifest.json')) throw new ApiError('bad_model', `${repo}@${revision} is not a Diffa model bundle: it has no manifest.json`);
 
   const manifestText = (await getText(client, policy, resolveUrl(endpoint, repo, commit, 'manifest.json'), `${repo} manifest.json`)).text;

@@ -1,8 +1,10 @@
-import { resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { Dispatcher } from 'undici';
 import { ApiError } from '../../src-common/api/errors';
 import type { AppHome } from '../core/app-home';
-import { addUserCatalogEntry, type CatalogEntry, loadCatalog } from './catalog';
+import { type BuildJobOptions, runBuildJob } from './build-job';
+import { type BuildJobPlan, planBuild, templateFor } from './build-job-plan';
+import { addUserCatalogEntry, type BuildRecipe, type CatalogEntry, loadCatalog } from './catalog';
 import type { FreeSpace } from './disk-space';
 import { estimateFit, type ModelFit } from './fit';
 import { type HardwareInfo, type HardwareProbe, hardwareInfo, systemProbe } from './hardware';
@@ -17,7 +19,7 @@ import type { OpenPart } from './part-file';
 import type { PullProgress } from './progress';
 import { pullModel } from './pull';
 import { repairModel } from './repair';
-import { listStaged, readStagingState, removeStaging } from './staging';
+import { buildDownloadBytes, listStaged, readStagingState, removeStaging, type StagingState } from './staging';
 import { checkModel, type FileProblem } from './verify';
 
 export interface ModelManagerOptions {
@@ -25,6 +27,10 @@ export interface ModelManagerOptions {
   bundledDir: string;
   /** The app's catalog file (models/catalog.json beside the bundled models). */
   catalogPath: string;
+  /** Build templates (`<arch>-<dtype>/`); default: `templates/` beside the catalog file. */
+  templatesDir?: string;
+  /** Test seam: how a build step runs (default: in a worker thread). */
+  runBuild?: BuildJobOptions['runBuild'];
   env?: NodeJS.ProcessEnv;
   probe?: HardwareProbe;
   /** Test seams and tuning. */
@@ -51,6 +57,22 @@ export interface CatalogListing {
   bytesOnDisk: number;
   recommendedProvider: string | null;
   fit: ModelFit | null;
+  /** How the memory figures were obtained (measured, or estimated from what). */
+  memoryBasis: string | null;
+  /** A model built on this machine from released checkpoints: what it fetches and needs, or why it cannot be built. */
+  build: BuildListing | null;
+}
+
+export interface BuildListing {
+  arch: string;
+  dtype: string;
+  /** Bytes fetched from the hubs (the catalog's estimate until the file lists are read). */
+  downloadBytes: number;
+  /** Free disk the install needs at its peak: the checkpoints and the bundle side by side. */
+  diskNeededBytes: number;
+  repos: string[];
+  /** Why this version of the app cannot build it (a missing template, an architecture the builder lacks), or null. */
+  unavailable: string | null;
 }
 
 export interface VerifyReport {
@@ -133,7 +155,8 @@ export class ModelManager {
     const row = (entry: CatalogEntry | null, id: string): CatalogListing => {
       const model = installed.get(id);
       const partial = staged.get(id);
-      const sizeBytes = model?.sizeBytes ?? partial?.state.files.reduce((s, f) => s + f.size, 0) ?? entry?.sizeBytes ?? 0;
+      const stagedBytes = partial?.state.build ? buildDownloadBytes(partial.state.build) : partial?.state.files.reduce((s, f) => s + f.size, 0);
+      const sizeBytes = model?.sizeBytes ?? stagedBytes ?? entry?.sizeBytes ?? 0;
       const status = model ? 'installed' : partial ? 'partial' : 'available';
       return {
         id,
@@ -151,7 +174,9 @@ export class ModelManager {
         status,
         bytesOnDisk: model ? model.sizeBytes : (partial?.bytesOnDisk ?? 0),
         recommendedProvider: entry?.recommendedProvider ?? null,
-        fit: hw ? estimateFit({ sizeBytes, memory: entry?.memory }, hw) : null,
+        fit: hw ? estimateFit({ sizeBytes: model?.sizeBytes ?? entry?.sizeBytes ?? sizeBytes, memory: entry?.memory }, hw) : null,
+        memoryBasis: entry?.memory?.basis ?? null,
+        build: entry?.build ? this.buildListing(entry as CatalogEntry & { build: BuildRecipe }) : null,
       };
     };
     for (const entry of this.catalog()) {
@@ -164,6 +189,51 @@ export class ModelManager {
       rows.push(row(null, id));
     }
     return rows;
+  }
+
+  private get templatesDir(): string {
+    return this.options.templatesDir ?? join(dirname(this.options.catalogPath), 'templates');
+  }
+
+  private buildListing(entry: CatalogEntry & { build: BuildRecipe }): BuildListing {
+    const b = entry.build;
+    return {
+      arch: b.arch,
+      dtype: b.dtype,
+      downloadBytes: b.downloadBytes,
+      diskNeededBytes: b.downloadBytes + entry.sizeBytes,
+      repos: [b.llada.repo, b.whisper.repo, b.checkpoint.repo],
+      unavailable: templateFor(b, this.templatesDir).missing,
+    };
+  }
+
+  /** A built model's job plan: the one an unfinished build pinned, or a fresh one from the catalog entry. */
+  private async buildPlan(input: string, revision: string | undefined, staged: StagingState | null, signal?: AbortSignal): Promise<BuildJobPlan | null> {
+    const entry = this.catalog().find((e) => e.id === input);
+    if (staged?.build && !revision) {
+      const policy = hubPolicy(readModelSettings(this.options.home), this.env);
+      for (const i of staged.build.inputs) policy.requireHub(i.endpoint);
+      const template = templateFor({ arch: staged.build.arch, dtype: staged.build.dtype } as BuildRecipe, this.templatesDir);
+      if (template.missing) throw new ApiError('unsupported', `${staged.name} cannot be built: ${template.missing}`);
+      return {
+        id: staged.id,
+        name: staged.name,
+        licence: entry?.licence ?? 'unknown',
+        description: entry?.description ?? '',
+        templateDir: template.dir,
+        build: staged.build,
+      };
+    }
+    if (!entry?.build) return null;
+    const settings = readModelSettings(this.options.home);
+    const policy = hubPolicy(settings, this.env);
+    return planBuild(entry as CatalogEntry & { build: BuildRecipe }, {
+      client: { dispatcher: this.dispatcher, token: hubToken(this.env), signal, policy },
+      policy,
+      endpoint: hubEndpoint(settings, this.env),
+      templatesDir: this.templatesDir,
+      revision,
+    });
   }
 
   /** Turns what the user typed (catalog id, unfinished download, `org/name`, or a hub URL) into a pinned plan. */
@@ -224,17 +294,35 @@ export class ModelManager {
    * returned promise settles when the model is installed (or the job fails, pauses or is cancelled).
    */
   async pull(input: string, revision?: string, tuning: { connections?: number } = {}): Promise<{ plan: PullPlan; done: Promise<string> }> {
+    const staged = /^[a-z0-9][a-z0-9._-]*$/.test(input) ? readStagingState(this.modelsDir, input) : null;
+    const build = await this.buildPlan(input, revision, staged);
+    if (build) {
+      const checkpoint = build.build.inputs.find((i) => i.role === 'checkpoint') ?? build.build.inputs[0];
+      const plan: PullPlan = {
+        id: build.id,
+        name: build.name,
+        endpoint: checkpoint?.endpoint ?? '',
+        repo: build.build.inputs.map((i) => i.repo).join(' + '),
+        revision: checkpoint?.revision ?? '',
+        commit: checkpoint?.commit ?? '',
+        files: build.build.inputs.flatMap((i) =>
+          i.files.map((f) => ({ path: `${i.repo}/${f.path}`, size: i.subset?.bytes ?? f.size, sha256: f.sha256 ?? '' })),
+        ),
+      };
+      return this.launch(plan, (signal) => runBuildJob(build, { ...this.pullOptions(signal, tuning), runBuild: this.options.runBuild }));
+    }
     const plan = await this.plan(input, revision);
-    if (this.jobs.has(plan.id)) throw new ApiError('bad_request', `${plan.id} is already downloading`);
     if (!this.catalog().some((e) => e.id === plan.id)) this.remember(plan);
-    const controller = new AbortController();
-    const job: Job = { controller, reason: null, last: null, done: Promise.resolve('') };
-    job.done = pullModel(plan, {
+    return this.launch(plan, (signal) => pullModel(plan, this.pullOptions(signal, tuning)));
+  }
+
+  private pullOptions(signal: AbortSignal, tuning: { connections?: number } = {}) {
+    return {
       modelsDir: this.modelsDir,
       dispatcher: this.dispatcher,
       token: hubToken(this.env),
-      signal: controller.signal,
-      onProgress: (p) => this.emit(p),
+      signal,
+      onProgress: (p: PullProgress) => this.emit(p),
       freeSpace: this.options.freeSpace,
       openPart: this.options.openPart,
       policy: hubPolicy(readModelSettings(this.options.home), this.env),
@@ -244,7 +332,18 @@ export class ModelManager {
       backoffMs: this.options.backoffMs,
       maxRetries: this.options.maxRetries,
       log: this.options.log,
-    }).then(
+    };
+  }
+
+  /**
+   * Runs one job (a download, or a build) for a plan: pause, resume and cancel apply alike, and its end is reported
+   * by event whether or not the caller awaits the returned promise.
+   */
+  private launch(plan: PullPlan, run: (signal: AbortSignal) => Promise<string>): { plan: PullPlan; done: Promise<string> } {
+    if (this.jobs.has(plan.id)) throw new ApiError('bad_request', `${plan.id} is already downloading`);
+    const controller = new AbortController();
+    const job: Job = { controller, reason: null, last: null, done: Promise.resolve('') };
+    job.done = run(controller.signal).then(
       (dir) => {
         this.jobs.delete(plan.id);
         return dir;

@@ -27,7 +27,9 @@ export class PrefixHasher {
   /** Bytes were written: hash whatever joined the prefix (in the background, one read at a time). */
   poke(): void {
     if (!this.follow || this.running || this.failure !== undefined) return;
-    this.running = this.catchUp()
+    // Whole reads only: many small reads cost more in system calls and thread hand-offs than the hashing they feed.
+    if (this.prefixEnd() - this.hashed < READ_BYTES) return;
+    this.running = this.catchUp(false)
       .catch((error: unknown) => {
         this.failure = error;
       })
@@ -41,7 +43,7 @@ export class PrefixHasher {
     await this.running;
     if (this.failure !== undefined) throw this.failure;
     try {
-      await this.catchUp();
+      await this.catchUp(true);
     } finally {
       await this.close();
     }
@@ -55,11 +57,12 @@ export class PrefixHasher {
     this.handle = null;
   }
 
-  private async catchUp(): Promise<void> {
+  /** Hashes what joined the prefix: whole reads only, or (`all`) up to its end. */
+  private async catchUp(all: boolean): Promise<void> {
     this.handle ??= await open(this.path, 'r');
     this.buffer ??= Buffer.allocUnsafe(READ_BYTES);
     const buffer = this.buffer;
-    for (let end = this.prefixEnd(); this.hashed < end; end = this.prefixEnd()) {
+    for (let end = this.prefixEnd(); this.hashed < end && (all || this.hashed + READ_BYTES <= end); end = this.prefixEnd()) {
       const { bytesRead } = await this.handle.read(buffer, 0, Math.min(READ_BYTES, end - this.hashed), this.hashed);
       if (bytesRead === 0) throw new Error(`the part file ends at ${this.hashed}, before the ${end} bytes recorded as written`);
       this.hash.update(buffer.subarray(0, bytesRead));

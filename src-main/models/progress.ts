@@ -2,7 +2,7 @@
 export interface PullProgress {
   id: string;
   name: string;
-  state: 'resolving' | 'downloading' | 'verifying' | 'installing' | 'paused' | 'installed' | 'failed' | 'cancelled';
+  state: 'resolving' | 'downloading' | 'verifying' | 'building' | 'installing' | 'paused' | 'installed' | 'failed' | 'cancelled';
   bytesDone: number;
   bytesTotal: number;
   /** Bytes per second over the last few seconds (0 until measured). */
@@ -14,6 +14,11 @@ export interface PullProgress {
   /** The files being transferred now, each with its own bytes, speed and time left. */
   active: FileProgress[];
   error?: { code: string; message: string };
+  /**
+   * A model built on this machine goes through steps (download the checkpoints, build the bundle); bytes, speed
+   * and time left are the current step's. Absent for a plain download.
+   */
+  steps?: { name: 'download' | 'build'; label: string; state: 'pending' | 'running' | 'done' }[];
 }
 
 /** One file of a pull in flight (bytes on disk count as done, so a resumed file starts part-way). */

@@ -85,7 +85,7 @@ describe('every pull ends installed or with an error', () => {
 
   it('404: fails at once, naming the file', async () => {
     const s = await pullWith('llm.onnx', { kind: 'status', status: 404 });
-    assertFailed(s.result, s.models, /llm\.onnx: not found on the server \(HTTP 404\)/);
+    assertFailed(s.result, s.models, /^diffa models: Could not download llm\.onnx for fault-model-\d+: not found on the server \(HTTP 404\)$/);
   });
 
   it('500: retried with backoff, then installed', async () => {
@@ -96,18 +96,22 @@ describe('every pull ends installed or with an error', () => {
 
   it('416 on every request: fails after a bounded number of fresh starts', async () => {
     const s = await pullWith('llm.onnx', ...Array.from({ length: 5 }, () => ({ kind: 'status' as const, status: 416 })));
-    assertFailed(s.result, s.models, /llm\.onnx: the server keeps refusing to resume \(HTTP 416\)/);
+    assertFailed(s.result, s.models, /Could not download llm\.onnx for fault-model-\d+: the server keeps refusing to resume \(HTTP 416\)/);
   });
 
   it('more bytes than declared (chunked body): fails, naming the file', async () => {
     const s = await pullWith('llm.onnx', { kind: 'extra', extra: 100_000 });
-    assertFailed(s.result, s.models, /llm\.onnx: the server sent more than the expected 1500000 bytes/);
+    assertFailed(s.result, s.models, /Could not download llm\.onnx for fault-model-\d+: the server sent more than the expected 1500000 bytes/);
   });
 
   it('more bytes than declared (Content-Length): fails, naming the file, and the process ends', async () => {
     const s = setup();
     hub.replaceContent(s.repo, 'llm.onnx', Buffer.alloc(sizes['llm.onnx'] + 300_000));
-    assertFailed(await pull(s.home, s.repo), s.models, /llm\.onnx: the server has 1800000 bytes, the model's file list says 1500000/);
+    assertFailed(
+      await pull(s.home, s.repo),
+      s.models,
+      /Could not download llm\.onnx for fault-model-\d+: the server has 1800000 bytes, the model's file list says 1500000/,
+    );
   });
 
   it('fewer bytes (a chunked body that ends early): the rest is fetched with a Range request', async () => {
@@ -123,7 +127,11 @@ describe('every pull ends installed or with an error', () => {
   it('fewer bytes (Content-Length): fails, naming the file', async () => {
     const s = setup();
     hub.replaceContent(s.repo, 'audio.onnx', Buffer.alloc(sizes['audio.onnx'] - 1));
-    assertFailed(await pull(s.home, s.repo), s.models, /audio\.onnx: the server has 299999 bytes, the model's file list says 300000/);
+    assertFailed(
+      await pull(s.home, s.repo),
+      s.models,
+      /Could not download audio\.onnx for fault-model-\d+: the server has 299999 bytes, the model's file list says 300000/,
+    );
   });
 
   it('wrong hash once: that file alone is fetched again, then installed', async () => {
@@ -136,7 +144,11 @@ describe('every pull ends installed or with an error', () => {
   it('wrong hash every time: fails, naming the file', async () => {
     const s = setup();
     hub.replaceContent(s.repo, 'tokenizer.json', Buffer.alloc(sizes['tokenizer.json'], 7));
-    assertFailed(await pull(s.home, s.repo), s.models, /tokenizer\.json: .*SHA-256 [0-9a-f]{64} does not match the expected/);
+    assertFailed(
+      await pull(s.home, s.repo),
+      s.models,
+      /^diffa models: Could not download tokenizer\.json for fault-model-\d+: SHA-256 [0-9a-f]{64} does not match the expected [0-9a-f]{64}$/,
+    );
   });
 
   it('full disk (a real, small filesystem): fails with a message, keeps what was written, resumes once space is freed', async (t) => {
@@ -168,7 +180,7 @@ describe('every pull ends installed or with an error', () => {
       }
       const failed = await first.done;
       hub.rate = 0;
-      assertFailed(failed, s.models, /the disk is full; free some space and pull again/);
+      assertFailed(failed, s.models, /Could not download (llm|audio)\.onnx for fault-model-\d+: the disk is full; free some space and pull again/);
       const kept = sizeOf(partPath(join(stagingBundle(s.models, s.id), 'llm.onnx'))) ?? 0;
       assert.ok(kept > 0, 'the bytes written before the disk filled up are kept');
 

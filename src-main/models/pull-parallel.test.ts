@@ -38,6 +38,22 @@ function setup(settings: Record<string, unknown> = splitting) {
   return { home, models: join(home, 'models'), repo: `org/${id}`, id, bundle };
 }
 
+/** Until the hub has seen every connection of a stopped client close (it counts what it writes until then). */
+async function connectionsClosed(): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (hub.openConnections > 0) {
+    assert.ok(Date.now() < deadline, `${hub.openConnections} connections still open`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** Bytes of llm.onnx the requests since the last reset asked for (by their Range headers). */
+const askedFor = () =>
+  llmRanges().reduce((sum, range) => {
+    const match = /^bytes=(\d+)-(\d+)$/.exec(range);
+    return sum + (match ? Number(match[2]) - Number(match[1]) + 1 : sizes['llm.onnx']);
+  }, 0);
+
 const installedIds = (models: string) => listInstalledModels(join(models, 'none'), models).map((m) => m.id);
 const llmRanges = () => hub.fetches.filter((f) => f.path === 'llm.onnx').map((f) => f.range ?? '(whole file)');
 
@@ -95,7 +111,7 @@ describe('pulls over several connections', () => {
     const s = await pullWith([], ...Array.from({ length: 6 }, () => ({ kind: 'status' as const, status: 416 })));
     assert.equal(s.result.code, 1, s.result.stderr);
     assert.equal(s.result.stderr.trim().split('\n').length, 1, s.result.stderr);
-    assert.match(s.result.stderr, /llm\.onnx.*the server keeps refusing to resume \(HTTP 416\)/);
+    assert.match(s.result.stderr, /^diffa models: Could not download llm\.onnx for ranged-model-\d+: the server keeps refusing to resume \(HTTP 416\)$/m);
     assert.deepEqual(installedIds(s.models), []);
   });
 
@@ -110,7 +126,10 @@ describe('pulls over several connections', () => {
     hub.replaceContent(s.repo, 'llm.onnx', Buffer.alloc(sizes['llm.onnx'], 7));
     const result = await runModelsCli(s.home, hub.url, ['pull', s.repo]).done;
     assert.equal(result.code, 1, result.stderr);
-    assert.match(result.stderr, /llm\.onnx.*SHA-256 [0-9a-f]{64} does not match the expected/);
+    assert.match(
+      result.stderr,
+      /^diffa models: Could not download llm\.onnx for ranged-model-\d+: SHA-256 [0-9a-f]{64} does not match the expected [0-9a-f]{64}$/m,
+    );
     assert.deepEqual(installedIds(s.models), []);
   });
 
@@ -126,6 +145,7 @@ describe('pulls over several connections', () => {
     }
     first.child.kill('SIGKILL');
     assert.equal((await first.done).signal, 'SIGKILL');
+    await connectionsClosed();
     hub.rate = 0;
     const servedFirst = hub.bytesServed('llm.onnx');
     const part = partPath(join(stagingBundle(s.models, s.id), 'llm.onnx'));
@@ -135,12 +155,12 @@ describe('pulls over several connections', () => {
 
     hub.resetCounts();
     await assertInstalled(await runModelsCli(s.home, hub.url, ['pull', s.repo]).done, s.models, s.id);
-    assert.equal(hub.bytesServed('llm.onnx'), sizes['llm.onnx'] - kept, 'exactly the bytes the sidecar did not list');
+    assert.equal(askedFor(), sizes['llm.onnx'] - kept, 'the resume asks for exactly the bytes the sidecar did not list');
     // A kill -9 costs what arrived since the sidecar was last saved (every 100 ms) or was still waiting for the disk
     // (at most 100 ms): at 1 MB/s per connection, about 200 kB per connection; the bound allows for a loaded machine.
-    const refetched = servedFirst + hub.bytesServed('llm.onnx') - sizes['llm.onnx'];
-    t.diagnostic(`llm.onnx: ${refetched} bytes fetched twice`);
-    assert.ok(refetched >= 0 && refetched <= 1_500_000, `${refetched} bytes fetched twice`);
+    const lost = servedFirst - kept;
+    t.diagnostic(`llm.onnx: ${lost} bytes sent before the kill and fetched again`);
+    assert.ok(lost >= 0 && lost <= 1_500_000, `${lost} bytes fetched twice`);
   });
 
   it('SIGTERM pauses with every received byte written and listed; the resume refetches at most what was in the sockets', async (t) => {
@@ -156,14 +176,19 @@ describe('pulls over several connections', () => {
     first.child.kill('SIGTERM');
     const stopped = await first.done;
     assert.equal(stopped.code, 143, stopped.stderr);
+    await connectionsClosed();
     hub.rate = 0;
     const servedFirst = hub.bytesServed('llm.onnx');
+    const kept = RangeMap.bytesOnDisk(partPath(join(stagingBundle(s.models, s.id), 'llm.onnx'))) ?? 0;
     hub.resetCounts();
     await assertInstalled(await runModelsCli(s.home, hub.url, ['pull', s.repo]).done, s.models, s.id);
-    const refetched = servedFirst + hub.bytesServed('llm.onnx') - sizes['llm.onnx'];
-    t.diagnostic(`llm.onnx: ${refetched} bytes fetched twice`);
-    // Only bytes the hub had put into a socket that the client never read: what was in flight at the signal, and the
-    // paced slices (50 kB every 50 ms) the hub writes until it notices the connection closed; per connection.
-    assert.ok(refetched >= 0 && refetched <= 4 * 384 * 1024, `${refetched} bytes fetched twice`);
+    assert.equal(askedFor(), sizes['llm.onnx'] - kept, 'the resume asks for exactly the bytes the sidecar did not list');
+    const refetched = servedFirst - kept;
+    t.diagnostic(`llm.onnx: ${refetched} bytes sent before the signal and fetched again`);
+    // Only bytes the hub counted but the client never read: what was in flight at the signal, and the paced slices
+    // (50 kB every 50 ms) the hub goes on writing until it notices a connection closed — on a busy machine a few
+    // per connection; the same 2 MiB allowance as one stream's test (cli-resume.test.ts). That everything received
+    // is written and listed is checked exactly in ranged-download.test.ts (stopped midway).
+    assert.ok(refetched >= 0 && refetched <= 2 * 1024 * 1024, `${refetched} bytes fetched twice`);
   });
 });

@@ -175,7 +175,14 @@ function writeKnownFile(bundle: string, file: PlannedFile, text: string): void {
 export async function fetchVerified(plan: PullPlan, file: PlannedFile, bundle: string, options: PullOptions, onBytes: (delta: number) => void) {
   const path = join(bundle, file.path);
   mkdirSync(dirname(path), { recursive: true });
-  const task = { url: resolveUrl(plan.endpoint, plan.repo, plan.commit, file.path), path, partPath: partPath(path), size: file.size, sha256: file.sha256 };
+  const task: FileDownload = {
+    url: resolveUrl(plan.endpoint, plan.repo, plan.commit, file.path),
+    path,
+    partPath: partPath(path),
+    size: file.size,
+    sha256: file.sha256,
+    label: file.path,
+  };
   const connections = options.connections ?? DEFAULT_CONNECTIONS;
   const ranged = connections > 1 && file.size > (options.splitAboveBytes ?? DEFAULT_SPLIT_ABOVE_BYTES);
   const download = (task: FileDownload, common: DownloadOptions) => (ranged ? downloadRanged(task, { ...common, connections }) : downloadFile(task, common));
@@ -192,12 +199,40 @@ export async function fetchVerified(plan: PullPlan, file: PlannedFile, bundle: s
     log: options.log,
   };
   try {
+    await downloadOnceMore(task, common, download, onBytes, options.log);
+  } catch (error) {
+    throw forModel(error, plan.id, file.path);
+  }
+  if (!existsSync(path)) throw new ApiError('internal', `${file.path} was not written`);
+}
+
+/**
+ * A pull's failure as one sentence naming the model and the file ("Could not download llm.onnx for diffa-2: not
+ * found on the server (HTTP 404)"); the downloader's own messages start with the file's path.
+ */
+function forModel(error: unknown, id: string, path: string): unknown {
+  if (error instanceof ApiError && error.code === 'cancelled') return error;
+  // A system call's failure outside the downloader (creating the file's folder) is the disk's, not a bug.
+  const api = ApiError.wrap(error, typeof (error as NodeJS.ErrnoException)?.code === 'string' ? 'io_error' : 'internal');
+  const reason = api.message.startsWith(`${path}: `) ? api.message.slice(path.length + 2) : api.message;
+  return new ApiError(api.code, `Could not download ${path} for ${id}: ${reason}`, api.details);
+}
+
+/** Downloads `task`; a file whose complete hash is wrong is fetched again from zero, alone, once. */
+async function downloadOnceMore(
+  task: FileDownload,
+  common: DownloadOptions,
+  download: (task: FileDownload, common: DownloadOptions) => Promise<void>,
+  onBytes: (delta: number) => void,
+  log?: (line: string) => void,
+): Promise<void> {
+  try {
     await download(task, common);
   } catch (error) {
     if (!(error instanceof HashMismatch)) throw error;
     // Corrupt bytes somewhere (a proxy, a disk, a bad resume): fetch this one file again from zero, once.
-    options.log?.(`${file.path}: ${error.message}; downloading it again`);
-    onBytes(-file.size);
+    log?.(`${error.message}; downloading it again`);
+    onBytes(-task.size);
     removePart(task.partPath);
     try {
       await download(task, common);
@@ -206,7 +241,6 @@ export async function fetchVerified(plan: PullPlan, file: PlannedFile, bundle: s
       throw second;
     }
   }
-  if (!existsSync(path)) throw new ApiError('internal', `${file.path} was not written`);
 }
 
 /** Sidecar first: a part file with holes must never be left without the list of its ranges. */
@@ -216,7 +250,7 @@ function removePart(path: string): void {
 }
 
 /** Runs `work` over items with at most `limit` at once; the first failure aborts the rest through `stop`. */
-async function runPool<T>(items: T[], limit: number, stop: AbortController, work: (item: T) => Promise<void>): Promise<void> {
+export async function runPool<T>(items: T[], limit: number, stop: AbortController, work: (item: T) => Promise<void>): Promise<void> {
   const queue = [...items];
   let failure: unknown;
   const worker = async () => {

@@ -9,6 +9,7 @@ import {
   explainFailure,
   type FileDownload,
   HashMismatch,
+  labelOf,
   openFollowingRedirects,
   Retryable,
   retryDelay,
@@ -70,7 +71,7 @@ export async function downloadRanged(file: FileDownload, options: RangedOptions)
   } catch (error) {
     if (!(error instanceof NoRanges)) throw error;
     fallback = true;
-    options.log?.(`${nameOf(file)}: the server does not serve byte ranges (${error.message}); downloading it over one connection`);
+    options.log?.(`${labelOf(file)}: the server does not serve byte ranges (${error.message}); downloading it over one connection`);
   } finally {
     map.save(file.partPath);
     await part.close().catch(() => {});
@@ -85,7 +86,7 @@ export async function downloadRanged(file: FileDownload, options: RangedOptions)
     return downloadFile(file, options);
   }
   const actual = await hasher.digest(file.size);
-  if (actual !== file.sha256) throw new HashMismatch(file.path, actual, file.sha256);
+  if (actual !== file.sha256) throw new HashMismatch(labelOf(file), actual, file.sha256);
   // Sidecar first: a kill in between leaves a complete part file, which a resume hashes and renames.
   RangeMap.remove(file.partPath);
   renameSync(file.partPath, file.path);
@@ -100,12 +101,18 @@ async function fetchPieces(file: FileDownload, options: RangedOptions, map: Rang
   const stopped = new Promise<void>((resolve) => stop.signal.addEventListener('abort', () => resolve(), { once: true }));
   const pieceBytes = options.pieceBytes ?? Math.min(16 * MiB, Math.max(64 * KiB, Math.ceil(file.size / (2 * options.connections))));
   const pieces = new Pieces(map, pieceBytes);
+  const saveEveryMs = options.saveEveryMs ?? 100;
   let dirty = false;
-  const saver = setInterval(() => {
-    if (!dirty) return;
+  let savedAt = performance.now();
+  const save = () => {
     dirty = false;
+    savedAt = performance.now();
     map.save(file.partPath);
-  }, options.saveEveryMs ?? 100);
+  };
+  // Saved from the writes themselves (a busy machine delays timers) and by a timer for the last bytes of a lull.
+  const saver = setInterval(() => {
+    if (dirty) save();
+  }, saveEveryMs);
   let link: StorageLink | undefined;
   // One connection asks first; the others start once its answer shows that the server serves ranges.
   let open!: () => void;
@@ -125,6 +132,7 @@ async function fetchPieces(file: FileDownload, options: RangedOptions, map: Rang
     written: (at, bytes) => {
       map.add(at, at + bytes);
       dirty = true;
+      if (performance.now() - savedAt >= saveEveryMs) save();
       hasher.poke();
     },
   };
@@ -148,7 +156,7 @@ async function fetchPieces(file: FileDownload, options: RangedOptions, map: Rang
   }
   if (failure !== undefined) throw failure;
   if (options.signal.aborted) throw new ApiError('cancelled', 'Download stopped');
-  if (!map.complete) throw new ApiError('internal', `${nameOf(file)}: the connections ended with ${map.bytesDone} of ${file.size} bytes`);
+  if (!map.complete) throw new ApiError('internal', `${labelOf(file)}: the connections ended with ${map.bytesDone} of ${file.size} bytes`);
 }
 
 /** What the connections of one file share. */
@@ -182,7 +190,7 @@ async function fetchUntilDone(pieces: Pieces, shared: Shared): Promise<void> {
       if (!(error instanceof Retryable)) throw error;
       // Progress resets the count, as for one stream.
       failures = piece.start > before ? 1 : failures + 1;
-      const name = nameOf(shared.file);
+      const name = labelOf(shared.file);
       if (failures > maxRetries) throw new ApiError('io_error', `${name}: gave up after ${maxRetries} retries (${error.message})`, { file: shared.file.path });
       const delay = retryDelay(failures, options);
       options.log?.(`${name}: bytes ${piece.start}-${piece.end - 1}: ${error.message}; retrying in ${Math.round(delay)} ms`);
@@ -197,7 +205,7 @@ async function fetchUntilDone(pieces: Pieces, shared: Shared): Promise<void> {
 /** One request for the rest of `piece`, written at its place; `piece.start` follows the bytes written. */
 async function fetchPiece(piece: Piece, shared: Shared): Promise<void> {
   const { file, options } = shared;
-  const name = nameOf(file);
+  const name = labelOf(file);
   const attempt = new AbortController();
   const stop = () => attempt.abort();
   shared.signal.addEventListener('abort', stop, { once: true });
@@ -337,5 +345,3 @@ class Pieces {
     return piece;
   }
 }
-
-const nameOf = (file: FileDownload) => file.path.split(/[\\/]/).pop() ?? file.path;

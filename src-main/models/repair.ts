@@ -1,4 +1,4 @@
-import { mkdirSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ApiError } from '../../src-common/api/errors';
 import type { BundleManifest } from './bundle-manifest';
@@ -15,6 +15,10 @@ import type { FileProblem } from './verify';
 export async function repairModel(modelDir: string, manifest: BundleManifest, problems: FileProblem[], options: PullOptions): Promise<string[]> {
   if (problems.length === 0) return [];
   const source = readSourceRecord(modelDir);
+  if (!source && existsSync(join(modelDir, '.diffa-build.json')))
+    throw new ApiError('unsupported', `${manifest.id} was built on this machine from its checkpoints: remove it and pull it again to rebuild it`, {
+      files: problems.map((p) => p.path),
+    });
   if (!source)
     throw new ApiError('unsupported', `${manifest.id} was not downloaded from a hub, so it cannot be repaired here: import it again from its pack`, {
       files: problems.map((p) => p.path),

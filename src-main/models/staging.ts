@@ -18,8 +18,55 @@ export const StagingStateSchema = z.object({
   source: z.object({ endpoint: z.string(), repo: z.string(), revision: z.string(), commit: z.string() }).nullable(),
   files: z.array(z.object({ path: z.string(), size: z.number().int().nonnegative(), sha256: z.string() })),
   createdAt: z.string(),
+  /** A model built from released checkpoints (build-job.ts): what is fetched from where, pinned to commits. */
+  build: z.lazy(() => StagedBuildSchema).optional(),
 });
 export type StagingState = z.infer<typeof StagingStateSchema>;
+
+export const BuildInputFileSchema = z.object({
+  path: z.string(),
+  size: z.number().int().nonnegative(),
+  /** LFS files: the SHA-256 the hub lists. */
+  sha256: z.string().optional(),
+  /** Other (small) files: the git blob id the hub lists. */
+  gitOid: z.string().optional(),
+});
+export type BuildInputFile = z.infer<typeof BuildInputFileSchema>;
+
+export const BuildInputSchema = z.object({
+  role: z.enum(['llada', 'whisper', 'checkpoint']),
+  endpoint: z.string(),
+  repo: z.string(),
+  revision: z.string(),
+  commit: z.string(),
+  /** Whole files to fetch (LLaDA, the checkpoint), or the one file of which only some tensors are fetched (Whisper). */
+  files: z.array(BuildInputFileSchema),
+  /** Whisper: only the tensors whose names start with `prefix` are fetched, by byte range, and checked (build-inputs.ts). */
+  subset: z
+    .object({
+      prefix: z.string(),
+      /** The safetensors dtype every fetched tensor must have. */
+      dtype: z.string().optional(),
+      /** Pinned SHA-256 of each fetched tensor, when the catalog knows them. */
+      tensorSha256: z.record(z.string(), z.string()).optional(),
+      /** Bytes of the subset file, once the remote header has been read. */
+      bytes: z.number().int().nonnegative().optional(),
+    })
+    .optional(),
+});
+export type BuildInput = z.infer<typeof BuildInputSchema>;
+
+export const StagedBuildSchema = z.object({
+  arch: z.enum(['diffa2', 'diffa']),
+  dtype: z.enum(['fp32', 'fp16', 'int4']),
+  /** Bytes of the finished bundle (the template's data files): what the build step writes. */
+  bundleBytes: z.number().int().nonnegative(),
+  inputs: z.array(BuildInputSchema),
+});
+export type StagedBuild = z.infer<typeof StagedBuildSchema>;
+
+/** Where a build job keeps the checkpoints it fetched: `<staging>/inputs/<role>/<path>`. */
+export const buildInputsDir = (modelsDir: string, id: string) => join(stagingDir(modelsDir, id), 'inputs');
 
 export const stagingDir = (modelsDir: string, id: string) => join(modelsDir, STAGING, id);
 export const stagingBundle = (modelsDir: string, id: string) => join(stagingDir(modelsDir, id), 'bundle');
@@ -54,7 +101,8 @@ export function listStaged(modelsDir: string): { state: StagingState; bytesOnDis
 }
 
 /** Bytes of the listed files already present, finished or partial (what a resume will not fetch again). */
-export function bytesOnDisk(modelsDir: string, state: Pick<StagingState, 'id' | 'files'>): number {
+export function bytesOnDisk(modelsDir: string, state: Pick<StagingState, 'id' | 'files' | 'build'>): number {
+  if (state.build) return buildBytesOnDisk(modelsDir, state.id, state.build);
   const bundle = stagingBundle(modelsDir, state.id);
   let total = 0;
   for (const file of state.files) {
@@ -70,3 +118,21 @@ export const sizeOf = (path: string): number | undefined => (existsSync(path) ? 
 export function removeStaging(modelsDir: string, id: string): void {
   rmSync(stagingDir(modelsDir, id), { recursive: true, force: true });
 }
+
+/** A build job's fetched checkpoint bytes (a Whisper subset counts as its part file grows). */
+export function buildBytesOnDisk(modelsDir: string, id: string, build: StagedBuild): number {
+  const inputs = buildInputsDir(modelsDir, id);
+  let total = 0;
+  for (const input of build.inputs) {
+    for (const file of input.files) {
+      const path = join(inputs, input.role, file.path);
+      const size = sizeOf(path) ?? sizeOf(partPath(path)) ?? 0;
+      total += input.subset ? size : Math.min(size, file.size);
+    }
+  }
+  return total;
+}
+
+/** Bytes a build job fetches in all (a Whisper subset counts as the whole file until its header is read). */
+export const buildDownloadBytes = (build: StagedBuild): number =>
+  build.inputs.reduce((n, i) => n + (i.subset?.bytes ?? i.files.reduce((m, f) => m + f.size, 0)), 0);

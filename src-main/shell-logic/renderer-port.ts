@@ -1,7 +1,7 @@
 import { type EventName, MAX_MESSAGE_BYTES, type ResponseMessage } from '../../src-common/api/contract';
 import { ApiError } from '../../src-common/api/errors';
 import type { Handlers } from '../api/app-services';
-import { dispatch } from '../api/dispatch';
+import { dispatch, eventForPage } from '../api/dispatch';
 
 /** The main side's end of the MessagePort the preload talks through (Electron's MessagePortMain, or a test double). */
 export interface PortLike {
@@ -33,7 +33,8 @@ function jsonSize(data: unknown): number | null {
 
 /**
  * Electron's transport adapter. Serves the API on one port: every message is a request, validated and dispatched to
- * `handlers`, answered on the same port; every event of the app is forwarded as it is published. The page gets a new
+ * `handlers`, answered on the same port; every event of the app is forwarded as it is published, checked once
+(`eventForPage`). The page gets a new
  * port on every load, and a closed port unsubscribes.
  */
 export function connectRendererPort(port: PortLike, handlers: Handlers, events: EventSource): RendererConnection {
@@ -41,7 +42,10 @@ export function connectRendererPort(port: PortLike, handlers: Handlers, events: 
   const post = (message: unknown) => {
     if (!closed) port.postMessage(message);
   };
-  const unsubscribe = events.onAny((event, data) => post({ type: 'event', event, data }));
+  const unsubscribe = events.onAny((event, data) => {
+    const message = eventForPage(event, data);
+    if (message) post(message);
+  });
   const shutDown = () => {
     if (closed) return;
     closed = true;

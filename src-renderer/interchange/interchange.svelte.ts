@@ -4,14 +4,14 @@ import type { ModelDetails } from '../../src-common/api/model-details';
 import type { ModelSummary } from '../../src-common/api/schemas';
 import type { BatchProgressEvent } from '../../src-common/interchange/api-schemas';
 import type { ExportFormat } from '../../src-common/interchange/formats';
-import { api } from '../lib/api';
-import { files } from '../lib/stores/files.svelte';
-import { toasts } from '../lib/stores/toasts.svelte';
-import { workspace } from '../lib/stores/workspace.svelte';
-import { type BatchFormat, downloadText, plural } from './logic';
-
-/** The chat remembers the model it asks under this key; the interchange forms start from the same one. */
-const CHAT_MODEL_KEY = 'diffa.chat.model';
+import { DisposableStore, toDisposable } from '../../src-common/lifecycle';
+import { CHAT_MODEL_KEY } from '../chat/chat.svelte';
+import type { PageApi } from '../lib/api-session';
+import type { KeyValueStorage } from '../lib/env';
+import type { FilesStore } from '../lib/stores/files.svelte';
+import type { ToastsStore } from '../lib/stores/toasts.svelte';
+import type { WorkspaceStore } from '../lib/stores/workspace-store.svelte';
+import { type BatchFormat, plural } from './logic';
 
 export type InterchangeDialog = 'import' | 'askTier' | 'batch';
 
@@ -38,19 +38,24 @@ export interface BatchRun {
   state: BatchProgressEvent['state'];
 }
 
-function storedModel(): string | null {
-  try {
-    return localStorage.getItem(CHAT_MODEL_KEY);
-  } catch {
-    return null;
-  }
+export interface InterchangeDeps {
+  api: PageApi;
+  files: Pick<FilesStore, 'selected' | 'selectedId' | 'open'>;
+  workspace: Pick<WorkspaceStore, 'load' | 'addExchange'>;
+  toasts: Pick<ToastsStore, 'error' | 'show'>;
+  storage: KeyValueStorage;
+  /** Hands a text file to the person (a download in the page). */
+  save(fileName: string, mimeType: string, text: string): void;
+  log?: (message: string, error: unknown) => void;
 }
 
 /**
  * Export, import, "ask per tier" and batch from the page. Long-running work (an ask-per-tier run, a batch) lives
  * here rather than in a dialog, so its progress stays visible in the sidebar after the dialog is closed.
  */
-class Interchange {
+export class InterchangeStore {
+  private readonly deps: InterchangeDeps;
+  private readonly disposables = new DisposableStore();
   dialog = $state<InterchangeDialog | null>(null);
   exporting = $state<ExportFormat | null>(null);
   /** Answers that are only an end marker: left out of exports, or written as "[no answer]" (never as answers). */
@@ -66,9 +71,14 @@ class Interchange {
   /** Exchanges finished before `interchange.askTier` replied with their ids. */
   private finishedEarly = new Map<string, Exchange['status']>();
 
-  constructor() {
-    api.on('chat.updated', ({ exchange }) => this.exchangeUpdated(exchange));
-    api.on('batch.progress', (event) => this.batchProgress(event));
+  constructor(deps: InterchangeDeps) {
+    this.deps = deps;
+    this.disposables.add(toDisposable(deps.api.on('chat.updated', ({ exchange }) => this.exchangeUpdated(exchange))));
+    this.disposables.add(toDisposable(deps.api.on('batch.progress', (event) => this.batchProgress(event))));
+  }
+
+  dispose(): Promise<void> {
+    return this.disposables.dispose();
   }
 
   open(dialog: InterchangeDialog): void {
@@ -83,16 +93,16 @@ class Interchange {
   // ——— export ———
 
   async exportAs(format: ExportFormat): Promise<void> {
-    const file = files.selected;
+    const file = this.deps.files.selected;
     if (!file || this.exporting) return;
     this.exporting = format;
     try {
       const emptyAnswers = this.markEmptyAnswers ? 'mark' : 'skip';
-      const result = await api.request('interchange.export', { fileId: file.id, format, emptyAnswers });
-      downloadText(result.fileName, result.mimeType, result.text);
-      toasts.show('info', `Saved ${result.fileName}`);
+      const result = await this.deps.api.request('interchange.export', { fileId: file.id, format, emptyAnswers });
+      this.deps.save(result.fileName, result.mimeType, result.text);
+      this.deps.toasts.show('info', `Saved ${result.fileName}`);
     } catch (error) {
-      toasts.error(error, `Cannot export ${file.name}`);
+      this.deps.toasts.error(error, `Cannot export ${file.name}`);
     } finally {
       this.exporting = null;
     }
@@ -110,13 +120,13 @@ class Interchange {
     replace: boolean;
   }): Promise<boolean> {
     try {
-      const result = await api.request('interchange.import', input);
-      if (files.selectedId === input.fileId) await workspace.load(input.fileId, true);
+      const result = await this.deps.api.request('interchange.import', input);
+      if (this.deps.files.selectedId === input.fileId) await this.deps.workspace.load(input.fileId, true);
       const groups = input.tiers.length === 1 ? `tier ${input.tiers[0]}` : `${input.tiers.length} tiers`;
-      toasts.show('info', `Imported ${plural(result.imported, 'region')} (${groups}) from ${input.fileName}`);
+      this.deps.toasts.show('info', `Imported ${plural(result.imported, 'region')} (${groups}) from ${input.fileName}`);
       return true;
     } catch (error) {
-      toasts.error(error, `Cannot import ${input.fileName}`);
+      this.deps.toasts.error(error, `Cannot import ${input.fileName}`);
       return false;
     }
   }
@@ -125,11 +135,12 @@ class Interchange {
 
   async loadModels(): Promise<void> {
     try {
-      this.models = await api.request('models.list');
-      const wanted = [this.modelId, storedModel(), 'diffa-tiny'].find((id) => id && this.models.some((m) => m.id === id)) ?? this.models[0]?.id;
+      this.models = await this.deps.api.request('models.list');
+      const wanted =
+        [this.modelId, this.deps.storage.get(CHAT_MODEL_KEY), 'diffa-tiny'].find((id) => id && this.models.some((m) => m.id === id)) ?? this.models[0]?.id;
       await this.chooseModel(wanted ?? null);
     } catch (error) {
-      toasts.error(error, 'Cannot list the installed models');
+      this.deps.toasts.error(error, 'Cannot list the installed models');
     }
   }
 
@@ -138,11 +149,11 @@ class Interchange {
     this.details = null;
     if (!id) return;
     try {
-      const details = await api.request('models.details', { id });
+      const details = await this.deps.api.request('models.details', { id });
       if (this.modelId === id) this.details = details;
     } catch (error) {
       // Suggestions are a convenience: free text still works.
-      console.error('models.details failed:', error);
+      (this.deps.log ?? console.error)('models.details failed:', error);
     }
   }
 
@@ -151,12 +162,12 @@ class Interchange {
   askRunning: boolean = $derived(this.askRun !== null && this.askRun.done + this.askRun.failed < this.askRun.total);
 
   async askTier(fileId: string, group: string | null, question: string): Promise<boolean> {
-    const file = files.open.find((f) => f.id === fileId);
+    const file = this.deps.files.open.find((f) => f.id === fileId);
     this.finishedEarly.clear();
     const run: AskTierRun = { fileId, fileName: file?.name ?? '', group, question, statuses: {}, total: 0, done: 0, failed: 0 };
     this.askRun = run;
     try {
-      const { exchanges } = await api.request('interchange.askTier', {
+      const { exchanges } = await this.deps.api.request('interchange.askTier', {
         fileId,
         group,
         question,
@@ -167,12 +178,12 @@ class Interchange {
       this.finishedEarly.clear();
       this.askRun = { ...run, statuses, total: exchanges.length };
       this.recount();
-      if (files.selectedId === fileId) for (const e of exchanges) workspace.addExchange(e);
-      if (exchanges.length === 0) toasts.show('info', `Tier ${group ?? '(no group)'} has no intervals to ask about`);
+      if (this.deps.files.selectedId === fileId) for (const e of exchanges) this.deps.workspace.addExchange(e);
+      if (exchanges.length === 0) this.deps.toasts.show('info', `Tier ${group ?? '(no group)'} has no intervals to ask about`);
       return true;
     } catch (error) {
       this.askRun = null;
-      toasts.error(error, 'Cannot ask about the tier');
+      this.deps.toasts.error(error, 'Cannot ask about the tier');
       return false;
     }
   }
@@ -182,9 +193,9 @@ class Interchange {
     if (!run) return;
     const pending = Object.entries(run.statuses).filter(([, s]) => s === 'pending');
     try {
-      await Promise.all(pending.map(([exchangeId]) => api.request('chat.cancel', { exchangeId })));
+      await Promise.all(pending.map(([exchangeId]) => this.deps.api.request('chat.cancel', { exchangeId })));
     } catch (error) {
-      toasts.error(error, 'Cannot cancel the questions');
+      this.deps.toasts.error(error, 'Cannot cancel the questions');
     }
   }
 
@@ -222,7 +233,7 @@ class Interchange {
     this.batchStarting = true;
     this.early = [];
     try {
-      const result = await api.request('batch.start', { ...input, ...(this.modelId ? { modelId: this.modelId } : {}) });
+      const result = await this.deps.api.request('batch.start', { ...input, ...(this.modelId ? { modelId: this.modelId } : {}) });
       this.batch = {
         ...result,
         fileCount: input.fileIds.length,
@@ -234,7 +245,7 @@ class Interchange {
       for (const event of this.early.splice(0)) this.batchProgress(event);
       return true;
     } catch (error) {
-      toasts.error(error, 'Cannot start the batch');
+      this.deps.toasts.error(error, 'Cannot start the batch');
       return false;
     } finally {
       this.batchStarting = false;
@@ -245,9 +256,9 @@ class Interchange {
     const run = this.batch;
     if (run?.state !== 'running') return;
     try {
-      await api.request('batch.cancel', { batchId: run.batchId });
+      await this.deps.api.request('batch.cancel', { batchId: run.batchId });
     } catch (error) {
-      toasts.error(error, 'Cannot cancel the batch');
+      this.deps.toasts.error(error, 'Cannot cancel the batch');
     }
   }
 
@@ -260,11 +271,11 @@ class Interchange {
     const run = this.batch;
     if (!run || run.state === 'running') return;
     try {
-      const { files } = await api.request('batch.output', { batchId: run.batchId });
-      if (files.length === 0) toasts.show('info', 'The batch wrote no answers');
-      for (const file of files) downloadText(file.fileName, file.mimeType, file.text);
+      const { files } = await this.deps.api.request('batch.output', { batchId: run.batchId });
+      if (files.length === 0) this.deps.toasts.show('info', 'The batch wrote no answers');
+      for (const file of files) this.deps.save(file.fileName, file.mimeType, file.text);
     } catch (error) {
-      toasts.error(error, 'Cannot download the answers');
+      this.deps.toasts.error(error, 'Cannot download the answers');
     }
   }
 
@@ -284,13 +295,11 @@ class Interchange {
     if (run.state === 'running' && event.state !== 'running') {
       run.state = event.state;
       if (event.state === 'finished')
-        toasts.show(
+        this.deps.toasts.show(
           'info',
           `Batch finished: ${plural(event.answered + event.skipped, 'answer')}${event.failed ? `, ${event.failed} failed` : ''}, in ${event.outPath}`,
         );
-      else if (event.state === 'failed') toasts.show('error', `The batch failed${event.failure ? `: ${event.failure.message}` : ''}`);
+      else if (event.state === 'failed') this.deps.toasts.show('error', `The batch failed${event.failure ? `: ${event.failure.message}` : ''}`);
     }
   }
 }
-
-export const interchange = new Interchange();

@@ -30,6 +30,7 @@ export class Api {
   private readonly listeners = new Map<EventName, Set<Listener<EventName>>>();
   private readonly connectedListeners = new Set<() => void>();
   private readonly stateListeners = new Set<(state: LinkState) => void>();
+  private disposed = false;
 
   constructor(
     readonly link: Link,
@@ -41,8 +42,10 @@ export class Api {
   }
 
   start(): void {
+    if (this.disposed) return;
     this.link.start({
       opened: (transport) => {
+        if (this.disposed) return;
         const client = new ApiClient(transport);
         for (const event of eventNames) client.on(event, (data) => this.emit(event, data));
         transport.onClose(() => {
@@ -59,6 +62,7 @@ export class Api {
   }
 
   async request<M extends MethodName>(method: M, ...args: Args<M>): Promise<ResultOf<M>> {
+    if (this.disposed) throw new ApiError('internal', 'The page closed its connection to Diffa Studio');
     const client = this.client ?? (await this.waitForClient());
     return (client.request as (method: M, params?: ParamsOf<M>) => Promise<ResultOf<M>>).call(client, method, args[0]);
   }
@@ -83,6 +87,18 @@ export class Api {
   onState(listener: (state: LinkState) => void): () => void {
     this.stateListeners.add(listener);
     return () => this.stateListeners.delete(listener);
+  }
+
+  /** Closes the channel for good: requests waiting for it fail, listeners are dropped, nothing reconnects. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.link.stop();
+    this.client = null;
+    for (const wake of this.waiters.splice(0)) wake();
+    this.listeners.clear();
+    this.connectedListeners.clear();
+    this.stateListeners.clear();
   }
 
   private emit<E extends EventName>(event: E, data: EventData<E>): void {
@@ -115,3 +131,6 @@ export class Api {
 export function chooseLink(win: Window): Link {
   return win.diffa ? bridgeLink(win.diffa) : webSocketLink(apiSocketUrl(win.location));
 }
+
+/** What a store needs of the session: requests, events, and a call on every (re)connect. */
+export type PageApi = Pick<Api, 'on' | 'onConnected' | 'request'>;

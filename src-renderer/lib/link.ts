@@ -19,4 +19,6 @@ export interface Link {
   start(hooks: LinkHooks): void;
   /** Skips the backoff wait and tries to reconnect now (no-op where the channel cannot drop). */
   retryNow(): void;
+  /** Closes the channel and stops reconnecting (the page is going away). */
+  stop(): void;
 }

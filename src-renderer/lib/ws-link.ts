@@ -15,11 +15,13 @@ export function webSocketLink(url: string): Link {
   let hooks: LinkHooks | null = null;
   let attempt = 0;
   let timer: ReturnType<typeof setTimeout> | null = null;
+  let current: WebSocket | null = null;
 
   const connect = () => {
     timer = null;
     if (!hooks) return;
     const socket = new WebSocket(url);
+    current = socket;
     const messageListeners: ((message: unknown) => void)[] = [];
     const closeListeners: ((reason: string) => void)[] = [];
     const transport: Transport = {
@@ -54,6 +56,7 @@ export function webSocketLink(url: string): Link {
     socket.addEventListener('close', (event) => {
       const reason = event.reason || (event.code === 1006 ? 'the host is not reachable' : `closed (code ${event.code})`);
       for (const listener of closeListeners) listener(reason);
+      if (!hooks) return;
       attempt += 1;
       const delay = backoffDelay(attempt);
       hooks?.state({ status: 'lost', reason, attempt, retryAt: Date.now() + delay });
@@ -72,6 +75,13 @@ export function webSocketLink(url: string): Link {
       if (timer === null) return;
       clearTimeout(timer);
       connect();
+    },
+    stop() {
+      hooks = null;
+      if (timer !== null) clearTimeout(timer);
+      timer = null;
+      current?.close(1000, 'the page closed');
+      current = null;
     },
   };
 }

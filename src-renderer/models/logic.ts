@@ -28,7 +28,7 @@ export function fitLevel(fit: ModelFit, hw: HardwareInfo | null): { level: FitLe
 }
 
 /** States in which a download's job is alive on the main side (pause, resume and cancel apply). */
-export const RUNNING_STATES: ReadonlySet<PullProgressData['state']> = new Set(['resolving', 'downloading', 'verifying', 'installing']);
+export const RUNNING_STATES: ReadonlySet<PullProgressData['state']> = new Set(['resolving', 'downloading', 'verifying', 'building', 'installing']);
 
 export const isRunning = (progress: PullProgressData | undefined): boolean => progress !== undefined && RUNNING_STATES.has(progress.state);
 
@@ -42,6 +42,7 @@ export const STATE_LABELS: Record<PullProgressData['state'], string> = {
   resolving: 'Asking the hub for the file list…',
   downloading: 'Downloading',
   verifying: 'Checking SHA-256',
+  building: 'Building the bundle on this machine',
   installing: 'Installing',
   paused: 'Paused',
   installed: 'Installed',

@@ -1,7 +1,8 @@
 import { ApiError } from '../../src-common/api/errors';
 import type { PullProgressData } from '../../src-common/api/models';
-import { api } from '../lib/api';
-import { toasts } from '../lib/stores/toasts.svelte';
+import { DisposableStore, toDisposable } from '../../src-common/lifecycle';
+import type { PageApi } from '../lib/api-session';
+import type { ToastsStore } from '../lib/stores/toasts.svelte';
 import { type CatalogRow, type HardwareInfo, isRunning, type VerifyReport } from './logic';
 
 /**
@@ -9,7 +10,10 @@ import { type CatalogRow, type HardwareInfo, isRunning, type VerifyReport } from
  * and available models) is fetched when the panel opens and after every change; downloads report through
  * `models.progress` events, which keep coming after a page reload because the job runs in Node, not here.
  */
-class Models {
+export class ModelsStore {
+  private readonly api: PageApi;
+  private readonly toasts: Pick<ToastsStore, 'error' | 'show'>;
+  private readonly disposables = new DisposableStore();
   catalog = $state<CatalogRow[]>([]);
   hardware = $state<HardwareInfo | null>(null);
   /** The last progress event of each download this page has heard of, by model id. */
@@ -29,11 +33,21 @@ class Models {
   /** Downloads running now (for the title bar's badge). */
   running: PullProgressData[] = $derived(Object.values(this.progress).filter((p) => isRunning(p)));
 
-  constructor() {
-    api.on('models.progress', (progress) => this.onProgress(progress));
-    api.onConnected(() => {
-      if (this.wanted) void this.refresh(true);
-    });
+  constructor(api: PageApi, toasts: Pick<ToastsStore, 'error' | 'show'>) {
+    this.api = api;
+    this.toasts = toasts;
+    this.disposables.add(toDisposable(api.on('models.progress', (progress) => this.onProgress(progress))));
+    this.disposables.add(
+      toDisposable(
+        api.onConnected(() => {
+          if (this.wanted) void this.refresh(true);
+        }),
+      ),
+    );
+  }
+
+  dispose(): Promise<void> {
+    return this.disposables.dispose();
   }
 
   private onProgress(progress: PullProgressData): void {
@@ -41,10 +55,10 @@ class Models {
     this.progress[progress.id] = progress;
     if (before?.state === progress.state) return;
     if (progress.state === 'installed') {
-      toasts.show('info', `${progress.name} is installed`);
+      this.toasts.show('info', `${progress.name} is installed`);
       void this.refresh();
     } else if (progress.state === 'failed') {
-      toasts.show('error', `Download of ${progress.name} failed: ${progress.error?.message ?? 'unknown error'}`);
+      this.toasts.show('error', `Download of ${progress.name} failed: ${progress.error?.message ?? 'unknown error'}`);
       void this.refresh();
     } else if (progress.state === 'cancelled' || progress.state === 'paused') void this.refresh();
   }
@@ -59,8 +73,8 @@ class Models {
     const call = ++this.refreshCalls;
     try {
       const [catalog, hardware] = await Promise.all([
-        api.request('models.catalog'),
-        withHardware || !this.hardware ? api.request('hardware.info') : Promise.resolve(this.hardware),
+        this.api.request('models.catalog'),
+        withHardware || !this.hardware ? this.api.request('hardware.info') : Promise.resolve(this.hardware),
       ]);
       if (call !== this.refreshCalls) return;
       this.catalog = catalog;
@@ -74,18 +88,18 @@ class Models {
     } catch (error) {
       if (call !== this.refreshCalls) return;
       this.loadError = error instanceof Error ? error.message : String(error);
-      toasts.error(error, 'Cannot list the models');
+      this.toasts.error(error, 'Cannot list the models');
     } finally {
       if (call === this.refreshCalls) this.loading = false;
     }
   }
 
-  private async act<T>(id: string, action: Models['busy'][string], what: string, run: () => Promise<T>): Promise<T | null> {
+  private async act<T>(id: string, action: ModelsStore['busy'][string], what: string, run: () => Promise<T>): Promise<T | null> {
     this.busy[id] = action;
     try {
       return await run();
     } catch (error) {
-      toasts.error(error, what);
+      this.toasts.error(error, what);
       return null;
     } finally {
       delete this.busy[id];
@@ -94,7 +108,7 @@ class Models {
 
   /** Starts a download: a catalog id, a hub repo (`org/name`) or a hub URL. Resolves true once the main side took it. */
   async download(source: string, key = source): Promise<boolean> {
-    const started = await this.act(key, 'download', 'Cannot start the download', () => api.request('models.pull', { source }));
+    const started = await this.act(key, 'download', 'Cannot start the download', () => this.api.request('models.pull', { source }));
     if (!started) return false;
     this.seed(started);
     void this.refresh();
@@ -102,7 +116,7 @@ class Models {
   }
 
   async resume(id: string): Promise<void> {
-    const started = await this.act(id, 'resume', `Cannot resume ${id}`, () => api.request('models.resume', { id }));
+    const started = await this.act(id, 'resume', `Cannot resume ${id}`, () => this.api.request('models.resume', { id }));
     if (started) this.seed(started);
   }
 
@@ -125,12 +139,12 @@ class Models {
   }
 
   async pause(id: string): Promise<void> {
-    await this.act(id, 'pause', `Cannot pause ${id}`, () => api.request('models.pause', { id }));
+    await this.act(id, 'pause', `Cannot pause ${id}`, () => this.api.request('models.pause', { id }));
   }
 
   /** Stops a download (running or left unfinished) and deletes its partial files. */
   async cancel(id: string): Promise<void> {
-    const ok = await this.act(id, 'cancel', `Cannot cancel ${id}`, () => api.request('models.cancel', { id }));
+    const ok = await this.act(id, 'cancel', `Cannot cancel ${id}`, () => this.api.request('models.cancel', { id }));
     if (!ok) return;
     delete this.progress[id];
     await this.refresh();
@@ -138,16 +152,16 @@ class Models {
 
   async verify(id: string, repair: boolean): Promise<void> {
     const report = await this.act(id, repair ? 'repair' : 'verify', repair ? `Cannot repair ${id}` : `Cannot verify ${id}`, () =>
-      api.request('models.verify', { id, repair }),
+      this.api.request('models.verify', { id, repair }),
     );
     if (!report) return;
     this.verifyReports[id] = report;
-    if (report.repaired.length > 0) toasts.show('info', `Repaired ${report.repaired.length} file(s) of ${id}`);
+    if (report.repaired.length > 0) this.toasts.show('info', `Repaired ${report.repaired.length} file(s) of ${id}`);
     await this.refresh();
   }
 
   async remove(id: string): Promise<void> {
-    const ok = await this.act(id, 'remove', `Cannot remove ${id}`, () => api.request('models.remove', { id }));
+    const ok = await this.act(id, 'remove', `Cannot remove ${id}`, () => this.api.request('models.remove', { id }));
     if (!ok) return;
     delete this.verifyReports[id];
     delete this.progress[id];
@@ -162,16 +176,14 @@ class Models {
     this.importing = true;
     this.importNote = null;
     try {
-      const imported = await api.request('models.import');
-      if (imported.length > 0) toasts.show('info', `Imported ${imported.map((m) => m.name).join(', ')}`);
+      const imported = await this.api.request('models.import');
+      if (imported.length > 0) this.toasts.show('info', `Imported ${imported.map((m) => m.name).join(', ')}`);
       await this.refresh();
     } catch (error) {
       if (error instanceof ApiError && error.code === 'unsupported') this.importNote = error.message;
-      else toasts.error(error, 'Cannot import the model');
+      else this.toasts.error(error, 'Cannot import the model');
     } finally {
       this.importing = false;
     }
   }
 }
-
-export const models = new Models();

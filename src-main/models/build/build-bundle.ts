@@ -4,9 +4,11 @@ import { open } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { ApiError } from '../../../src-common/api/errors';
 import { ensureSpace } from '../disk-space';
+import { BlockPool } from './block-pool';
 import { readBuildPlan } from './build-plan';
 import { fillManifest } from './bundle-manifest-fill';
 import { Diffa2Sources } from './diffa2-sources';
+import { OrderedHash } from './ordered-hash';
 import { writeGraphData } from './write-graph-data';
 
 /**
@@ -24,6 +26,8 @@ export interface BuildRequest {
   out: string;
   onProgress?: (p: BuildProgress) => void;
   signal?: AbortSignal;
+  /** compute threads (default: one per core; 0 computes on the calling thread) */
+  threads?: number;
 }
 
 export interface BuildProgress {
@@ -47,6 +51,18 @@ function sourcesKey(req: BuildRequest, planText: string): string {
 function writeState(path: string, state: BuildState) {
   writeFileSync(`${path}.tmp`, JSON.stringify(state));
   renameSync(`${path}.tmp`, path);
+}
+
+/** The [start, end) ranges of a data file that no tensor covers (alignment padding, the tail): zeros. */
+function paddingRanges(g: { size: number; tensors: { offset: number; length: number }[] }): [number, number][] {
+  const ranges: [number, number][] = [];
+  let at = 0;
+  for (const t of [...g.tensors].sort((a, b) => a.offset - b.offset)) {
+    if (t.offset > at) ranges.push([at, t.offset]);
+    at = Math.max(at, t.offset + t.length);
+  }
+  if (g.size > at) ranges.push([at, g.size]);
+  return ranges;
 }
 
 export async function buildBundle(req: BuildRequest): Promise<{ dir: string; manifest: Record<string, unknown>; resumed: boolean }> {
@@ -88,34 +104,46 @@ export async function buildBundle(req: BuildRequest): Promise<{ dir: string; man
   writeState(statePath, state);
 
   let done = 0;
-  for (const g of plan.graphs) {
-    const file = join(partial, g.data);
-    const startAt = state.next[g.data] ?? 0;
-    if (startAt >= g.tensors.length && existsSync(file) && statSync(file).size === g.size) {
+  // data files written from their first byte are hashed as they are written; a resumed one is read back at the end
+  const sha256: Record<string, string> = {};
+  const pool = new BlockPool(req.threads);
+  try {
+    for (const g of plan.graphs) {
+      const file = join(partial, g.data);
+      const startAt = state.next[g.data] ?? 0;
+      if (startAt >= g.tensors.length && existsSync(file) && statSync(file).size === g.size) {
+        done += g.size;
+        continue;
+      }
+      const handle = await open(file, existsSync(file) ? 'r+' : 'w+');
+      try {
+        await handle.truncate(g.size);
+        const before = done;
+        const last = g.tensors[startAt - 1];
+        progress({ phase: 'writing', bytesDone: before + (last ? last.offset + last.length : 0), bytesTotal, graph: g.graph });
+        const hash = startAt === 0 ? new OrderedHash(g.size, paddingRanges(g)) : undefined;
+        await writeGraphData(g, sources, plan.lora_alpha, handle, {
+          startAt,
+          signal: req.signal,
+          pool,
+          hash,
+          onWritten: (written) => progress({ phase: 'writing', bytesDone: before + written, bytesTotal, graph: g.graph }),
+          onEntry: (next) => {
+            (state as BuildState).next[g.data] = next;
+            writeState(statePath, state as BuildState);
+          },
+        });
+        state.next[g.data] = g.tensors.length;
+        writeState(statePath, state);
+        const digest = hash?.digest();
+        if (digest) sha256[g.data] = digest;
+      } finally {
+        await handle.close();
+      }
       done += g.size;
-      continue;
     }
-    const handle = await open(file, existsSync(file) ? 'r+' : 'w+');
-    try {
-      await handle.truncate(g.size);
-      const before = done;
-      const last = g.tensors[startAt - 1];
-      progress({ phase: 'writing', bytesDone: before + (last ? last.offset + last.length : 0), bytesTotal, graph: g.graph });
-      await writeGraphData(g, sources, plan.lora_alpha, handle, {
-        startAt,
-        signal: req.signal,
-        onEntry: (next, written) => {
-          (state as BuildState).next[g.data] = next;
-          writeState(statePath, state as BuildState);
-          progress({ phase: 'writing', bytesDone: before + written, bytesTotal, graph: g.graph });
-        },
-      });
-      state.next[g.data] = g.tensors.length;
-      writeState(statePath, state);
-    } finally {
-      await handle.close();
-    }
-    done += g.size;
+  } finally {
+    await pool.close();
   }
 
   progress({ phase: 'finishing', bytesDone: bytesTotal, bytesTotal });
@@ -139,6 +167,7 @@ export async function buildBundle(req: BuildRequest): Promise<{ dir: string; man
     files,
     loraPairs: sources.lora.size,
     ignored: sources.ignored,
+    sha256,
   });
   writeFileSync(join(partial, 'manifest.json'), JSON.stringify(manifest, null, 1));
   rmSync(statePath);

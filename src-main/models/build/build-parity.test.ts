@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { cpSync, existsSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -129,6 +130,16 @@ describe('DIFFA-2 builder (TypeScript) against the reference converter', { skip:
       const reference = JSON.parse(readFileSync(join(dir, `ref-${v}`, 'manifest.json'), 'utf8'));
       for (const key of ['architecture', 'graphs', 'audio', 'special_tokens', 'chat_template', 'bos_token', 'decoding', 'audio_insertion']) {
         assert.deepEqual(manifest[key], reference[key], `manifest ${key}`);
+      }
+      // the data files' hashes are computed while writing, out of order: they must be the files' own
+      for (const f of manifest.files as { path: string; sha256: string }[]) {
+        assert.equal(
+          f.sha256,
+          createHash('sha256')
+            .update(readFileSync(join(dir, `ts-${v}`, f.path)))
+            .digest('hex'),
+          `${f.path} SHA-256`,
+        );
       }
     });
 

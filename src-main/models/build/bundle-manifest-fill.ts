@@ -37,6 +37,8 @@ export interface ManifestInputs {
   files: string[];
   loraPairs: number;
   ignored: string[];
+  /** SHA-256 already known (computed while writing), by file; the others are read back */
+  sha256?: Record<string, string>;
 }
 
 export async function fillManifest(m: ManifestInputs): Promise<Record<string, unknown>> {
@@ -49,7 +51,7 @@ export async function fillManifest(m: ManifestInputs): Promise<Record<string, un
   const files = [];
   for (const f of m.files) {
     const path = join(m.bundleDir, f);
-    files.push({ path: f, size: statSync(path).size, sha256: await sha256File(path) });
+    files.push({ path: f, size: statSync(path).size, sha256: m.sha256?.[f] ?? (await sha256File(path)) });
   }
   return {
     ...template,

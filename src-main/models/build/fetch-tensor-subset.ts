@@ -23,6 +23,8 @@ export interface SubsetFetch {
   policy?: HubPolicy;
   signal?: AbortSignal;
   onBytes?: (delta: number) => void;
+  /** The whole remote file's size (the hub's listing at the pinned commit): every range answer must name it. */
+  expectedSize?: number;
 }
 
 async function rangeGet(f: SubsetFetch, policy: HubPolicy, start: number, endInclusive: number): Promise<Dispatcher.ResponseData> {
@@ -44,10 +46,17 @@ async function rangeGet(f: SubsetFetch, policy: HubPolicy, start: number, endInc
       const why = response.statusCode === 200 ? 'the server ignored the byte range' : `HTTP ${response.statusCode}`;
       throw new ApiError('io_error', `${new URL(f.url).pathname}: ${why}; a partial download needs HTTP Range`);
     }
-    const range = /^bytes (\d+)-(\d+)\//.exec(String(response.headers['content-range'] ?? ''));
+    const range = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(String(response.headers['content-range'] ?? ''));
     if (!range || Number(range[1]) !== start || Number(range[2]) !== endInclusive) {
       await response.body.dump();
       throw new ApiError('io_error', `${new URL(f.url).pathname}: the server answered another byte range (${response.headers['content-range']})`);
+    }
+    if (f.expectedSize !== undefined && range[3] !== String(f.expectedSize)) {
+      await response.body.dump();
+      throw new ApiError(
+        'bad_model',
+        `${new URL(f.url).pathname}: the server's file has ${range[3]} bytes, the hub's listing says ${f.expectedSize} (another file than the pinned one?)`,
+      );
     }
     return response;
   }
@@ -77,11 +86,30 @@ function subsetHeader(chosen: TensorLocation[]): Buffer {
   return out;
 }
 
-/** Returns the tensors written and the bytes fetched by this call. */
-export async function fetchTensorSubset(f: SubsetFetch): Promise<{ tensors: string[]; bytes: number; skippedBytes: number }> {
+export interface SubsetResult {
+  tensors: string[];
+  /** Bytes fetched by this call. */
+  bytes: number;
+  skippedBytes: number;
+  /** The remote file's header (its 8-byte length and JSON), as fetched. */
+  remoteHeader: Buffer;
+  /** The remote file's tensors, by name. */
+  remoteTensors: Map<string, TensorLocation>;
+}
+
+/** Reads a remote safetensors file's header only: its tensors' names, dtypes, shapes and byte ranges. */
+export async function fetchRemoteHeader(f: SubsetFetch): Promise<{ header: Buffer; tensors: Map<string, TensorLocation> }> {
   const policy = f.policy ?? new HubPolicy([f.url]);
-  const n = headerLength(await rangeBytes(f, policy, 0, 8), f.url);
-  const all = parseHeader(await rangeBytes(f, policy, 8, n), f.url);
+  const length = await rangeBytes(f, policy, 0, 8);
+  const n = headerLength(length, f.url);
+  const json = await rangeBytes(f, policy, 8, n);
+  return { header: Buffer.concat([length, json]), tensors: parseHeader(json, f.url, f.expectedSize) };
+}
+
+/** Returns the tensors written and the bytes fetched by this call. */
+export async function fetchTensorSubset(f: SubsetFetch): Promise<SubsetResult> {
+  const policy = f.policy ?? new HubPolicy([f.url]);
+  const { header: remoteHeader, tensors: all } = await fetchRemoteHeader({ ...f, policy });
   const chosen = [...all.values()].filter((t) => f.select(t.name)).sort((a, b) => a.offset - b.offset);
   if (chosen.length === 0) throw new ApiError('bad_model', `${f.url}: no tensor matches what is needed`);
   const head = subsetHeader(chosen);
@@ -99,8 +127,11 @@ export async function fetchTensorSubset(f: SubsetFetch): Promise<{ tensors: stri
   const handle = await open(part, existsSync(part) ? 'r+' : 'w+');
   let fetched = 0;
   try {
-    const existing = await handle.readFile();
-    let have = existing.length >= head.length && existing.subarray(0, head.length).equals(head) ? existing.length : 0;
+    // Only the header is compared: the part file can be gigabytes.
+    const size = (await handle.stat()).size;
+    const start = Buffer.alloc(Math.min(size, head.length));
+    if (start.length > 0) await handle.read(start, 0, start.length, 0);
+    let have = size >= head.length && start.equals(head) ? size : 0;
     if (have === 0) {
       await handle.truncate(0);
       await handle.write(head, 0, head.length, 0);
@@ -130,5 +161,5 @@ export async function fetchTensorSubset(f: SubsetFetch): Promise<{ tensors: stri
   if (statSync(part).size !== total) throw new ApiError('io_error', `${part}: ${statSync(part).size} bytes, ${total} expected`);
   renameSync(part, f.out);
   const remoteData = [...all.values()].reduce((s, t) => s + t.length, 0);
-  return { tensors: chosen.map((t) => t.name), bytes: fetched, skippedBytes: remoteData - (total - head.length) };
+  return { tensors: chosen.map((t) => t.name), bytes: fetched, skippedBytes: remoteData - (total - head.length), remoteHeader, remoteTensors: all };
 }

@@ -13,15 +13,13 @@ import { floatToHalfBits } from './dtype-cast';
  */
 export const BLOCK = 32;
 
-function roundHalfEven(v: number): number {
-  const f = Math.floor(v);
-  const d = v - f;
-  if (d < 0.5) return f;
-  if (d > 0.5) return f + 1;
-  return f % 2 === 0 ? f : f + 1;
+/** round half to even (numpy's round), with the clip to a 4-bit code */
+function code(v: number, zp: number): number {
+  let f = Math.round(v); // halves go up
+  if (f - v === 0.5 && (f & 1) !== 0) f -= 1;
+  const c = f + zp;
+  return Math.max(0, Math.min(c, 15));
 }
-
-const clip15 = (v: number) => Math.max(0, Math.min(v, 15));
 
 export interface QuantizedRows {
   q4: Uint8Array;
@@ -38,7 +36,6 @@ export function quantizeRows(w: Float32Array, rows: number, k: number, scaleType
   const q4 = new Uint8Array(rows * kb * (BLOCK / 2));
   const scales32 = new Float32Array(rows * kb);
   const zeroPoints = new Uint8Array(rows * zpBytes);
-  const q = new Uint8Array(BLOCK);
   for (let r = 0; r < rows; r++) {
     for (let b = 0; b < kb; b++) {
       const base = r * k + b * BLOCK;
@@ -51,10 +48,13 @@ export function quantizeRows(w: Float32Array, rows: number, k: number, scaleType
       }
       let scale = Math.fround(Math.fround(hi - lo) / 15);
       if (scale === 0) scale = 1;
-      const zp = clip15(roundHalfEven(Math.fround(-lo / scale)));
-      for (let i = 0; i < BLOCK; i++) q[i] = clip15(roundHalfEven(Math.fround((w[base + i] as number) / scale)) + zp);
+      const zp = code(Math.fround(-lo / scale), 0);
       const out = (r * kb + b) * (BLOCK / 2);
-      for (let i = 0; i < BLOCK / 2; i++) q4[out + i] = (q[2 * i] as number) | ((q[2 * i + 1] as number) << 4);
+      for (let i = 0; i < BLOCK / 2; i++) {
+        const even = code(Math.fround((w[base + 2 * i] as number) / scale), zp);
+        const odd = code(Math.fround((w[base + 2 * i + 1] as number) / scale), zp);
+        q4[out + i] = even | (odd << 4);
+      }
       scales32[r * kb + b] = scale;
       const at = r * zpBytes + (b >> 1);
       zeroPoints[at] = (zeroPoints[at] as number) | (b & 1 ? zp << 4 : zp);

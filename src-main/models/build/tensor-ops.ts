@@ -12,13 +12,18 @@ import { toFloat16Bytes } from './dtype-cast';
  */
 export function mergeLora(w: Float32Array, b: Float32Array, a: Float32Array, rows: number, k: number, r: number, scale: number): void {
   const s = Math.fround(scale);
+  // row by row: the r products of each weight summed into a float64 row in the order t = 0 … r−1 (the same sums as
+  // one dot product per weight, but each inner loop runs along contiguous memory)
+  const dot = new Float64Array(k);
   for (let i = 0; i < rows; i++) {
-    for (let j = 0; j < k; j++) {
-      let dot = 0;
-      for (let t = 0; t < r; t++) dot += (b[i * r + t] as number) * (a[t * k + j] as number);
-      const idx = i * k + j;
-      w[idx] = Math.fround((w[idx] as number) + Math.fround(s * Math.fround(dot)));
+    dot.fill(0);
+    for (let t = 0; t < r; t++) {
+      const bt = b[i * r + t] as number;
+      const at = t * k;
+      for (let j = 0; j < k; j++) dot[j] = (dot[j] as number) + bt * (a[at + j] as number);
     }
+    const row = i * k;
+    for (let j = 0; j < k; j++) w[row + j] = Math.fround((w[row + j] as number) + Math.fround(s * Math.fround(dot[j] as number)));
   }
 }
 

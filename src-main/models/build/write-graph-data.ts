@@ -1,34 +1,64 @@
 import type { FileHandle } from 'node:fs/promises';
+import type { BlockJob } from './block-kernel';
+import { BlockPool } from './block-pool';
 import type { GraphPlan, PlanEntry } from './build-plan';
-import type { Diffa2Sources } from './diffa2-sources';
-import { toFloat32 } from './dtype-cast';
-import { quantizeRows } from './int4-quantize';
-import { readRange } from './read-range';
-import { mergeLora, storedBytes, transposeBlock } from './tensor-ops';
-import { DTYPE_BYTES, elementCount, type TensorLocation } from './tensor-types';
+import type { Diffa2Sources, ResolvedTensor } from './diffa2-sources';
+import type { OrderedHash } from './ordered-hash';
+import { SourceFiles } from './source-files';
+import { DTYPE_BYTES, elementCount } from './tensor-types';
 
 /**
- * Fills one graph's external-data file from the checkpoints, entry by entry in the plan's order. A tensor is read,
- * converted and written in blocks of whole rows (at most ROW_BLOCK_ELEMENTS floats), so memory holds one block
- * of one tensor whatever the model's size. Padding between tensors is left as the zeros of a file extended with
- * truncate(), which is what the reference writes.
+ * Fills one graph's external-data file from the checkpoints, as a pipeline: blocks of whole rows are read ahead
+ * (in plan order), converted on the compute threads (block-kernel.ts: cast, LoRA merge, transpose, int4), written
+ * where the plan puts them as they come back, and hashed in file order (ordered-hash.ts). Padding between tensors
+ * is left as the zeros of a file extended with truncate(), which is what the reference writes.
+ *
+ * Memory is bounded by the blocks in flight: at most 2 per compute thread + 2, and at most MAX_IN_FLIGHT_BYTES of
+ * source bytes between them (a block is at most BLOCK_ELEMENTS elements, a transposed one ROW_BLOCK_ELEMENTS), plus
+ * what each holds converted (≤ 2 float32 copies of its block on its thread, and its output until written).
+ *
+ * Durability for resuming: an entry is finished once all its blocks are written; the finished prefix of the plan is
+ * made durable (datasync) and reported through `onEntry` as often as the disk allows, without stopping the pipeline.
  */
-export const ROW_BLOCK_ELEMENTS = 1 << 24; // 64 MB of float32
+export const BLOCK_ELEMENTS = 1 << 22; // 16 MB as float32: small enough to spread a tensor over every thread
+/** a transposed tensor is written in strips of every column, one per block: larger blocks, fewer strips */
+export const ROW_BLOCK_ELEMENTS = 1 << 24;
+export const MAX_IN_FLIGHT_BYTES = 512 * 1024 * 1024;
 
 export interface WriteOptions {
   /** the first entry not yet written (resume); entries before it are skipped */
   startAt: number;
-  /** after each entry (and its int4 siblings) is written and flushed */
+  /** once the entries before `nextIndex` (and their int4 siblings) are on disk (after a datasync) */
   onEntry: (nextIndex: number, bytesWritten: number) => Promise<void> | void;
+  /** progress: the finished prefix grew to `bytesWritten` (written, not yet necessarily durable) */
+  onWritten?: (bytesWritten: number) => void;
   signal?: AbortSignal;
+  /** compute threads; without one, blocks are computed inline */
+  pool?: BlockPool;
+  /** fed every byte range written, for the data file's SHA-256 */
+  hash?: OrderedHash;
 }
 
-async function readRows(t: TensorLocation, r0: number, rows: number, rowLength: number): Promise<Float32Array> {
-  const bytes = DTYPE_BYTES[t.dtype];
-  const raw = await readRange(t.file, t.offset + r0 * rowLength * bytes, rows * rowLength * bytes, t.name);
-  const f = toFloat32(raw, t.dtype);
-  return f.buffer === raw.buffer ? Float32Array.from(f) : f; // own the memory (raw is reused by nobody, but be explicit)
+interface EntryWork {
+  index: number;
+  entry: PlanEntry;
+  resolved: ResolvedTensor;
+  /** LoRA A, read once per entry */
+  loraA?: Promise<Uint8Array>;
+  target: BlockJob['target'];
+  blocksLeft: number;
 }
+
+interface BlockSpec {
+  work: EntryWork;
+  r0: number;
+  rows: number;
+  rowsTotal: number;
+  rowLength: number;
+  sourceBytes: number;
+}
+
+const isSibling = (e: PlanEntry | undefined) => e?.op === 'scales' || e?.op === 'zero_points';
 
 async function writeAt(out: FileHandle, bytes: Uint8Array, position: number): Promise<void> {
   let done = 0;
@@ -41,45 +71,168 @@ async function writeAt(out: FileHandle, bytes: Uint8Array, position: number): Pr
 export async function writeGraphData(plan: GraphPlan, sources: Diffa2Sources, loraAlpha: number, out: FileHandle, options: WriteOptions): Promise<void> {
   const entries = plan.tensors;
   const byName = new Map(entries.map((e) => [e.name, e]));
-  for (let index = options.startAt; index < entries.length; index++) {
-    options.signal?.throwIfAborted();
-    const entry = entries[index] as PlanEntry;
-    if (entry.op === 'scales' || entry.op === 'zero_points') continue; // written with their q4 entry
-    const { base, lora } = sources.resolve(entry.source);
-    const shape = entry.source_shape;
-    const rowsTotal = shape.length >= 2 ? (shape[0] as number) : 1;
-    const rowLength = shape.length >= 2 ? elementCount(shape.slice(1)) : elementCount(shape);
-    const rowsPerBlock = Math.max(1, Math.floor(ROW_BLOCK_ELEMENTS / Math.max(1, rowLength)));
-    const a = lora ? await readRows(lora.a, 0, lora.a.shape[0] as number, lora.a.shape[1] as number) : undefined;
-    const rank = lora ? (lora.a.shape[0] as number) : 0;
-    const siblings = entry.op === 'q4' ? { scales: byName.get(`${entry.source}/scales`), zeroPoints: byName.get(`${entry.source}/zero_points`) } : undefined;
-    for (let r0 = 0; r0 < rowsTotal; r0 += rowsPerBlock) {
-      const rows = Math.min(rowsPerBlock, rowsTotal - r0);
-      const block = await readRows(base, r0, rows, rowLength);
-      if (lora && a) mergeLora(block, await readRows(lora.b, r0, rows, rank), a, rows, rowLength, rank, loraAlpha / rank);
-      if (entry.op === 'copy') {
-        const bytes = storedBytes(block, entry.dtype as 'float32' | 'float16');
-        await writeAt(out, bytes, entry.offset + r0 * rowLength * (bytes.length / block.length));
-      } else if (entry.op === 'transpose') {
-        const t = storedBytes(transposeBlock(block, rows, rowLength), entry.dtype as 'float32' | 'float16');
-        const item = t.length / block.length;
-        if (rows === rowsTotal) await writeAt(out, t, entry.offset);
-        else
-          for (let j = 0; j < rowLength; j++)
-            await writeAt(out, t.subarray(j * rows * item, (j + 1) * rows * item), entry.offset + (j * rowsTotal + r0) * item);
-      } else {
-        if (!siblings?.scales || !siblings.zeroPoints) throw new Error(`build plan: ${entry.name} lacks its scales or zero points`);
-        const q = quantizeRows(block, rows, rowLength, siblings.scales.dtype as 'float32' | 'float16');
-        const perRow = (e: PlanEntry) => e.length / rowsTotal;
-        await writeAt(out, q.q4, entry.offset + r0 * perRow(entry));
-        await writeAt(out, q.scales, siblings.scales.offset + r0 * perRow(siblings.scales));
-        await writeAt(out, q.zeroPoints, siblings.zeroPoints.offset + r0 * perRow(siblings.zeroPoints));
+  const pool = options.pool ?? new BlockPool(0);
+  const files = new SourceFiles();
+  const bytesAt = (next: number) => {
+    const last = entries[next - 1];
+    return last ? last.offset + last.length : 0;
+  };
+
+  // the finished prefix, and its durable part
+  const finished = new Set<number>();
+  let frontier = options.startAt;
+  let durable = options.startAt;
+  let failure: unknown;
+  let syncing: Promise<void> | null = null;
+  let syncWanted = false;
+  const checkpoint = async () => {
+    const next = frontier;
+    if (next === durable) return;
+    await out.datasync();
+    await options.onEntry(next, bytesAt(next));
+    durable = next;
+  };
+  const requestCheckpoint = () => {
+    syncWanted = true;
+    syncing ??= (async () => {
+      try {
+        while (syncWanted) {
+          syncWanted = false;
+          await checkpoint();
+        }
+      } catch (error) {
+        failure ??= error;
+      } finally {
+        syncing = null;
+      }
+    })();
+  };
+  const entryFinished = (index: number) => {
+    finished.add(index);
+    const before = frontier;
+    while (frontier < entries.length && (isSibling(entries[frontier]) || finished.has(frontier))) {
+      finished.delete(frontier++);
+      if (!isSibling(entries[frontier])) options.onWritten?.(bytesAt(frontier)); // once per entry, with its siblings
+    }
+    if (frontier !== before) requestCheckpoint();
+  };
+
+  function* blocks(): Generator<BlockSpec> {
+    for (let index = options.startAt; index < entries.length; index++) {
+      const entry = entries[index] as PlanEntry;
+      if (isSibling(entry)) continue; // written with their q4 entry
+      const resolved = sources.resolve(entry.source);
+      const shape = entry.source_shape;
+      const rowsTotal = shape.length >= 2 ? (shape[0] as number) : 1;
+      const rowLength = shape.length >= 2 ? elementCount(shape.slice(1)) : elementCount(shape);
+      const perRow = (e: PlanEntry) => e.length / rowsTotal;
+      const scales = byName.get(`${entry.source}/scales`);
+      const zeroPoints = byName.get(`${entry.source}/zero_points`);
+      if (entry.op === 'q4' && (!scales || !zeroPoints)) throw new Error(`build plan: ${entry.name} lacks its scales or zero points`);
+      const target: BlockJob['target'] =
+        entry.op === 'q4' && scales && zeroPoints
+          ? {
+              offset: entry.offset,
+              perRow: perRow(entry),
+              scales: { offset: scales.offset, perRow: perRow(scales) },
+              zeroPoints: { offset: zeroPoints.offset, perRow: perRow(zeroPoints) },
+            }
+          : { offset: entry.offset, perRow: rowLength * (entry.dtype === 'float16' ? 2 : 4) };
+      const rowsPerBlock = Math.max(1, Math.floor((entry.op === 'transpose' ? ROW_BLOCK_ELEMENTS : BLOCK_ELEMENTS) / Math.max(1, rowLength)));
+      const work: EntryWork = { index, entry, resolved, target, blocksLeft: Math.ceil(rowsTotal / rowsPerBlock) };
+      const { lora } = resolved;
+      if (lora) {
+        const aBytes = elementCount(lora.a.shape) * DTYPE_BYTES[lora.a.dtype];
+        work.loraA = files.read(lora.a.file, lora.a.offset, aBytes, lora.a.name);
+        work.loraA.catch(() => {}); // awaited (and reported) by the entry's blocks
+      }
+      if (work.blocksLeft === 0) entryFinished(index);
+      const itemBytes = DTYPE_BYTES[resolved.base.dtype];
+      for (let r0 = 0; r0 < rowsTotal; r0 += rowsPerBlock) {
+        const rows = Math.min(rowsPerBlock, rowsTotal - r0);
+        yield { work, r0, rows, rowsTotal, rowLength, sourceBytes: rows * rowLength * itemBytes };
       }
     }
-    let next = index + 1;
-    while (next < entries.length && (entries[next]?.op === 'scales' || entries[next]?.op === 'zero_points')) next++;
-    await out.datasync();
-    await options.onEntry(next, (entries[next - 1] as PlanEntry).offset + (entries[next - 1] as PlanEntry).length);
-    index = next - 1;
+  }
+
+  async function runBlock(spec: BlockSpec): Promise<void> {
+    const { work, r0, rows, rowLength } = spec;
+    const { base, lora } = work.resolved;
+    const item = DTYPE_BYTES[base.dtype];
+    const raw = await files.read(base.file, base.offset + r0 * rowLength * item, rows * rowLength * item, base.name);
+    let loraJob: BlockJob['lora'];
+    if (lora && work.loraA) {
+      const rank = lora.a.shape[0] as number;
+      const bItem = DTYPE_BYTES[lora.b.dtype];
+      const b = await files.read(lora.b.file, lora.b.offset + r0 * rank * bItem, rows * rank * bItem, lora.b.name);
+      loraJob = { a: await work.loraA, aDtype: lora.a.dtype, b, bDtype: lora.b.dtype, rank, scale: loraAlpha / rank };
+    }
+    const recycled = written.splice(0, 8);
+    const { pieces, spare } = await pool.run({
+      recycled: recycled.length > 0 ? recycled : undefined,
+      op: work.entry.op as BlockJob['op'],
+      raw,
+      dtype: base.dtype,
+      r0,
+      rows,
+      rowsTotal: spec.rowsTotal,
+      rowLength,
+      outDtype: (work.entry.op === 'q4' ? (byName.get(`${work.entry.source}/scales`) as PlanEntry).dtype : work.entry.dtype) as 'float32' | 'float16',
+      target: work.target,
+      lora: loraJob,
+    });
+    if (spare) files.recycle(spare);
+    const reusable = new Set<ArrayBuffer>();
+    const kept = new Set<ArrayBuffer>();
+    for (const piece of pieces) {
+      await writeAt(out, piece.bytes, piece.position);
+      const buffer = piece.bytes.buffer as ArrayBuffer;
+      if (options.hash?.add(piece.position, piece.bytes)) kept.add(buffer);
+      else reusable.add(buffer);
+    }
+    // written and hashed: the compute threads may fill these again
+    for (const buffer of reusable) if (!kept.has(buffer) && written.length < 32) written.push(buffer);
+    if (--work.blocksLeft === 0) entryFinished(work.index);
+  }
+
+  /** result buffers written and hashed, to hand back to the compute threads */
+  const written: ArrayBuffer[] = [];
+  const inFlight = new Set<Promise<void>>();
+  let inFlightBytes = 0;
+  const maxBlocks = 2 * pool.parallelism + 2;
+  try {
+    for (const spec of blocks()) {
+      options.signal?.throwIfAborted();
+      while (inFlight.size >= maxBlocks || (inFlight.size > 0 && inFlightBytes + spec.sourceBytes > MAX_IN_FLIGHT_BYTES)) {
+        await Promise.race(inFlight);
+        if (failure) throw failure;
+      }
+      if (failure) throw failure;
+      inFlightBytes += spec.sourceBytes;
+      const task: Promise<void> = runBlock(spec)
+        .catch((error) => {
+          failure ??= error;
+        })
+        .finally(() => {
+          inFlight.delete(task);
+          inFlightBytes -= spec.sourceBytes;
+        });
+      inFlight.add(task);
+    }
+    await Promise.all(inFlight);
+    if (failure) throw failure;
+    options.signal?.throwIfAborted();
+    await syncing;
+    await checkpoint();
+    if (failure) throw failure;
+  } catch (error) {
+    // keep what is finished: let the blocks in flight land, then record the finished prefix for a resume
+    await Promise.allSettled(inFlight);
+    await syncing;
+    await checkpoint().catch(() => {});
+    throw error;
+  } finally {
+    await files.close();
+    if (!options.pool) await pool.close();
   }
 }

@@ -24,6 +24,8 @@ interface RepoFile {
   path: string;
   size: number;
   sha256: string;
+  /** The git blob id the tree API gives every file (the only hash of a non-LFS file). */
+  gitOid: string;
   lfs: boolean;
   /** In memory, or a file on disk (benchmarks serve hundreds of MB). */
   data?: Buffer;
@@ -80,7 +82,8 @@ export class TestHub {
     for (const f of files) {
       const size = f.data ? f.data.length : statSync(f.diskPath as string).size;
       const sha256 = f.data ? createHash('sha256').update(f.data).digest('hex') : '';
-      map.set(f.path, { path: f.path, size, sha256, lfs: f.lfs ?? !f.path.endsWith('.json'), data: f.data, diskPath: f.diskPath });
+      const gitOid = f.data ? createHash('sha1').update(`blob ${size}\0`).update(f.data).digest('hex') : '';
+      map.set(f.path, { path: f.path, size, sha256, gitOid, lfs: f.lfs ?? !f.path.endsWith('.json'), data: f.data, diskPath: f.diskPath });
     }
     this.repos.set(name, { commit, files: map, token: options.token });
     return commit;
@@ -95,6 +98,11 @@ export class TestHub {
   /** Faults for the next requests of a file, one consumed per request. */
   fault(path: string, ...faults: Fault[]): void {
     this.faults.set(path, [...(this.faults.get(path) ?? []), ...faults]);
+  }
+
+  /** Connections still open: a killed client's responses go on being written (and counted) until the hub notices. */
+  get openConnections(): number {
+    return this.sockets.size;
   }
 
   bytesServed(path: string): number {
@@ -149,7 +157,7 @@ export class TestHub {
         ? { id: name, sha: repo.commit, siblings: files.map((f) => ({ rfilename: f.path })) }
         : files.map((f) => ({
             type: 'file',
-            oid: createHash('sha1').update(f.path).digest('hex'),
+            oid: f.gitOid,
             size: f.size,
             path: f.path,
             ...(f.lfs ? { lfs: { oid: f.sha256, size: f.size, pointerSize: 134 } } : {}),
@@ -223,8 +231,14 @@ export class TestHub {
     }
     const slice = Math.max(1024, Math.round(this.rate / 20));
     let offset = 0;
+    // A response whose connection closed is not always `destroyed`: without this the loop went on writing (and
+    // counting) a killed client's body to a dead socket.
+    let closed = false;
+    res.on('close', () => {
+      closed = true;
+    });
     const next = () => {
-      if (res.destroyed) return;
+      if (res.destroyed || closed) return;
       if (offset >= body.length) return done();
       const piece = body.subarray(offset, offset + slice);
       offset += piece.length;

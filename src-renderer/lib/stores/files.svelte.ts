@@ -1,9 +1,10 @@
 import type { AudioFileRef, RecentFile } from '../../../src-common/api/schemas';
-import { api } from '../api';
-import { toasts } from './toasts.svelte';
+import { DisposableStore, toDisposable } from '../../../src-common/lifecycle';
+import type { PageApi } from '../api-session';
+import type { ErrorSink } from './toasts.svelte';
 
 /** The open files (kept current by `files.changed`), the recent list, and which file the main area shows. */
-class Files {
+export class FilesStore {
   open = $state<AudioFileRef[]>([]);
   recent = $state<RecentFile[]>([]);
   selectedId = $state<string | null>(null);
@@ -17,11 +18,21 @@ class Files {
   private opening = 0;
   private openedAtChoice = -1;
 
-  constructor() {
-    api.on('files.changed', (files) => this.apply(files));
+  private readonly disposables = new DisposableStore();
+
+  constructor(
+    private readonly api: PageApi,
+    private readonly toasts: ErrorSink,
+    private readonly log: (message: string, error: unknown) => void = console.error,
+  ) {
+    this.disposables.add(toDisposable(api.on('files.changed', (files) => this.apply(files))));
     // Opening a file adds it to the recent list in the settings: the event says the list may have changed.
-    api.on('settings.changed', () => void this.refreshRecent());
-    api.onConnected(() => void this.refresh());
+    this.disposables.add(toDisposable(api.on('settings.changed', () => void this.refreshRecent())));
+    this.disposables.add(toDisposable(api.onConnected(() => void this.refresh())));
+  }
+
+  dispose(): Promise<void> {
+    return this.disposables.dispose();
   }
 
   /** The person picks a file to look at. */
@@ -47,18 +58,18 @@ class Files {
 
   async close(file: AudioFileRef): Promise<void> {
     try {
-      await api.request('files.close', { id: file.id });
+      await this.api.request('files.close', { id: file.id });
     } catch (error) {
-      toasts.error(error, `Cannot close ${file.name}`);
+      this.toasts.error(error, `Cannot close ${file.name}`);
     }
   }
 
   async openRecent(entry: RecentFile): Promise<void> {
     this.beginOpen();
     try {
-      this.showOpened((await api.request('files.openRecent', { index: entry.index })).id);
+      this.showOpened((await this.api.request('files.openRecent', { index: entry.index })).id);
     } catch (error) {
-      toasts.error(error);
+      this.toasts.error(error);
       await this.refreshRecent();
     } finally {
       this.endOpen();
@@ -67,18 +78,18 @@ class Files {
 
   private async refresh(): Promise<void> {
     try {
-      this.apply(await api.request('files.list'));
+      this.apply(await this.api.request('files.list'));
     } catch (error) {
-      toasts.error(error, 'Cannot list the open files');
+      this.toasts.error(error, 'Cannot list the open files');
     }
     await this.refreshRecent();
   }
 
   private async refreshRecent(): Promise<void> {
     try {
-      this.recent = await api.request('files.recent');
+      this.recent = await this.api.request('files.recent');
     } catch (error) {
-      console.error('files.recent failed:', error);
+      this.log('files.recent failed:', error);
     }
   }
 
@@ -98,5 +109,3 @@ class Files {
     else if (!showing) this.selectedId = files[0]?.id ?? null;
   }
 }
-
-export const files = new Files();

@@ -1,39 +1,61 @@
 import type { Settings } from '../../../src-common/api/schemas';
-import { api } from '../api';
+import { DisposableStore, toDisposable } from '../../../src-common/lifecycle';
+import type { PageApi } from '../api-session';
+import type { MediaWatch } from '../env';
 import { type EffectiveTheme, resolveTheme, type Theme } from '../theme';
-import { toasts } from './toasts.svelte';
+import type { ErrorSink } from './toasts.svelte';
 
-const darkQuery = window.matchMedia('(prefers-color-scheme: dark)');
+export interface SettingsDeps {
+  api: PageApi;
+  toasts: ErrorSink;
+  /** The system's `prefers-color-scheme: dark`. */
+  darkScheme: MediaWatch;
+}
 
 /** The app's settings as the main side keeps them, and the theme they resolve to on this system. */
-class SettingsState {
+export class SettingsStore {
   current = $state<Settings | null>(null);
-  systemDark = $state(darkQuery.matches);
+  systemDark = $state(false);
   theme: Theme = $derived(this.current?.theme ?? 'system');
   effectiveTheme: EffectiveTheme = $derived(resolveTheme(this.theme, this.systemDark));
+  private readonly api: PageApi;
+  private readonly toasts: ErrorSink;
+  private readonly disposables = new DisposableStore();
 
-  constructor() {
-    darkQuery.addEventListener('change', (event) => {
-      this.systemDark = event.matches;
-    });
-    api.on('settings.changed', (settings) => {
-      this.current = settings;
-    });
-    api.onConnected(() => {
-      api.request('settings.get').then(
-        (settings) => {
+  constructor({ api, toasts, darkScheme }: SettingsDeps) {
+    this.api = api;
+    this.toasts = toasts;
+    this.systemDark = darkScheme.matches;
+    this.disposables.add(
+      toDisposable(
+        darkScheme.on((dark) => {
+          this.systemDark = dark;
+        }),
+      ),
+    );
+    this.disposables.add(
+      toDisposable(
+        api.on('settings.changed', (settings) => {
           this.current = settings;
-        },
-        (error) => toasts.error(error, 'Cannot read the settings'),
-      );
-    });
+        }),
+      ),
+    );
+    this.disposables.add(toDisposable(api.onConnected(() => void this.fetch())));
+  }
+
+  private async fetch(): Promise<void> {
+    try {
+      this.current = await this.api.request('settings.get');
+    } catch (error) {
+      this.toasts.error(error, 'Cannot read the settings');
+    }
   }
 
   async setTheme(theme: Theme): Promise<void> {
     try {
-      this.current = await api.request('settings.update', { theme });
+      this.current = await this.api.request('settings.update', { theme });
     } catch (error) {
-      toasts.error(error, 'Cannot change the theme');
+      this.toasts.error(error, 'Cannot change the theme');
     }
   }
 
@@ -41,6 +63,8 @@ class SettingsState {
   toggleTheme(): Promise<void> {
     return this.setTheme(this.effectiveTheme === 'dark' ? 'light' : 'dark');
   }
-}
 
-export const settings = new SettingsState();
+  dispose(): Promise<void> {
+    return this.disposables.dispose();
+  }
+}

@@ -1,5 +1,5 @@
 /** Page-level UI state that several components share: the About dialog and the file picker. */
-class Ui {
+export class UiStore {
   aboutOpen = $state(false);
   private picker: (() => void) | null = null;
 
@@ -15,5 +15,3 @@ class Ui {
     this.picker?.();
   }
 }
-
-export const ui = new Ui();

@@ -1,9 +1,10 @@
 import type { Exchange, LibraryDoc, Region } from '../../../src-common/api/library';
-import type { Api } from '../api-session';
+import { DisposableStore, toDisposable } from '../../../src-common/lifecycle';
+import type { PageApi } from '../api-session';
 
 /** What the workspace needs, passed in: the page's API session, which file is selected, and where errors go. */
 export interface WorkspaceDeps {
-  api: Pick<Api, 'on' | 'onConnected' | 'request'>;
+  api: PageApi;
   files: { readonly selectedId: string | null };
   toasts: { error(error: unknown, context?: string): unknown };
 }
@@ -36,28 +37,38 @@ export class WorkspaceStore {
   private readonly api: WorkspaceDeps['api'];
   private readonly files: WorkspaceDeps['files'];
   private readonly toasts: WorkspaceDeps['toasts'];
+  private readonly disposables = new DisposableStore();
 
   constructor(deps: WorkspaceDeps) {
     this.api = deps.api;
     this.files = deps.files;
     this.toasts = deps.toasts;
     const { api, files } = deps;
-    api.on('chat.step', ({ fileId, exchangeId, step }) => {
-      if (fileId !== files.selectedId) return;
-      this.live = { ...this.live, [exchangeId]: [...(this.live[exchangeId] ?? []), step] };
-    });
-    api.on('chat.updated', ({ fileId, exchange, traceLength }) => {
-      if (fileId !== files.selectedId || !this.doc) return;
-      const index = this.doc.exchanges.findIndex((e) => e.id === exchange.id);
-      // The trace is not sent again: it is the steps this page saw (loaded with the library, then streamed).
-      const trace = joinSteps(this.doc.exchanges[index]?.trace ?? [], this.live[exchange.id] ?? []);
-      const { [exchange.id]: _done, ...rest } = this.live;
-      this.live = rest;
-      if (trace.length === traceLength) this.putExchange({ ...exchange, trace });
-      // Steps were missed (the page connected mid-answer): the saved library has them all.
-      else void this.refreshExchange(fileId, exchange.id);
-    });
-    api.onConnected(() => void this.load(files.selectedId, true));
+    const listen = (unsubscribe: () => void) => this.disposables.add(toDisposable(unsubscribe));
+    listen(
+      api.on('chat.step', ({ fileId, exchangeId, step }) => {
+        if (fileId !== files.selectedId) return;
+        this.live = { ...this.live, [exchangeId]: [...(this.live[exchangeId] ?? []), step] };
+      }),
+    );
+    listen(
+      api.on('chat.updated', ({ fileId, exchange, traceLength }) => {
+        if (fileId !== files.selectedId || !this.doc) return;
+        const index = this.doc.exchanges.findIndex((e) => e.id === exchange.id);
+        // The trace is not sent again: it is the steps this page saw (loaded with the library, then streamed).
+        const trace = joinSteps(this.doc.exchanges[index]?.trace ?? [], this.live[exchange.id] ?? []);
+        const { [exchange.id]: _done, ...rest } = this.live;
+        this.live = rest;
+        if (trace.length === traceLength) this.putExchange({ ...exchange, trace });
+        // Steps were missed (the page connected mid-answer): the saved library has them all.
+        else void this.refreshExchange(fileId, exchange.id);
+      }),
+    );
+    listen(api.onConnected(() => void this.load(files.selectedId, true)));
+  }
+
+  dispose(): Promise<void> {
+    return this.disposables.dispose();
   }
 
   /** Loads the library of a file (called when the selected file changes). */

@@ -1,0 +1,294 @@
+import { floatToHalfBits } from './dtype-cast';
+import { BLOCK, type QuantizedRows } from './int4-quantize';
+import { outputCopy } from './recycled-buffers';
+import { type Code, encodeModule, F32, I32, op, type WasmFunction } from './wasm-encoder';
+
+/**
+ * The build's three hot loops as WebAssembly SIMD, bit-identical to the JavaScript kernels they stand in for
+ * (dtype-cast.ts toFloat32 for bf16, tensor-ops.ts mergeLora, int4-quantize.ts quantizeRows; simd-kernels.test.ts
+ * compares them on random and edge-case inputs):
+ *   bf16 → f32   4 at a time: zero-extend the 16 bits and shift them to the top
+ *   LoRA merge   the float64 sums two at a time (f64x2), in the same order t = 0 … r−1, then rounded to float32 as
+ *                the scalar code rounds them (f32x4 multiply and add are single float32 roundings)
+ *   int4         per block of 32: min / max with pmin / pmax (a NaN is skipped, as `x < lo` skips it), the scale
+ *                and zero point in scalar float32, the codes with f32x4 divide and round-half-even (`nearest`),
+ *                clamped, then packed two a byte with narrowing shuffles
+ * Each worker thread has its own instance and memory; a block's data is copied in and its results copied out.
+ */
+const V128 = 0x7b;
+
+const countDown = (counter: number, body: Code): Code => [op.loop, body, op.get(counter), op.i32(1), op.i32Sub, op.tee(counter), op.brIf(0), op.end];
+const add = (local: number, n: number): Code => [op.get(local), op.i32(n), op.i32Add, op.set(local)];
+
+// bf16ToF32(src, dst, groups of 4)
+const widen: WasmFunction = {
+  name: 'bf16ToF32',
+  params: [I32, I32, I32],
+  locals: [],
+  body: [
+    op.block,
+    [op.get(2), op.i32Eqz, op.brIf(0)],
+    countDown(2, [op.get(1), op.get(0), op.v128Load16x4U(), op.i32(16), op.i32x4Shl, op.v128Store(), add(0, 8), add(1, 16)]),
+    op.end,
+  ],
+};
+
+// mergeLora(w, b, a, rows, k, r, scale, dot): w[i, j] += scale · Σ_t b[i, t] · a[t, j]; k even, rows and r ≥ 1
+const [W, B, A, ROWS, K, R, SCALE, DOT, T, J, BT, AP, DP] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12];
+const pairs = (counter: number): Code => [op.get(K), op.i32(1), op.i32ShrU, op.set(counter)];
+const lora: WasmFunction = {
+  name: 'mergeLora',
+  params: [I32, I32, I32, I32, I32, I32, F32, I32],
+  locals: [I32, I32, V128, I32, I32],
+  body: countDown(ROWS, [
+    // dot = 0
+    [op.get(DOT), op.set(DP), pairs(J)],
+    countDown(J, [op.get(DP), op.f32(0), op.f32x4Splat, op.v128Store(), add(DP, 16)]),
+    // dot += b[i, t] · a[t, ·] for t = 0 … r−1
+    [op.get(A), op.set(AP), op.get(R), op.set(T)],
+    countDown(T, [
+      [op.get(B), op.f32Load(), op.f64PromoteF32, op.f64x2Splat, op.set(BT), add(B, 4)],
+      [op.get(DOT), op.set(DP), pairs(J)],
+      countDown(J, [
+        [op.get(DP), op.get(DP), op.v128Load()],
+        [op.get(BT), op.get(AP), op.v128Load64Zero(), op.f64x2PromoteLowF32x4, op.f64x2Mul, op.f64x2Add, op.v128Store()],
+        [add(DP, 16), add(AP, 8)],
+      ]),
+    ]),
+    // w = f32(w + f32(scale · f32(dot)))
+    [op.get(DOT), op.set(DP), pairs(J)],
+    countDown(J, [
+      [op.get(W), op.get(W), op.v128Load64Zero()],
+      [op.get(SCALE), op.f32x4Splat, op.get(DP), op.v128Load(), op.f32x4DemoteF64x2Zero, op.f32x4Mul, op.f32x4Add],
+      [op.v128Store64Lane0(), add(W, 8), add(DP, 16)],
+    ]),
+  ]),
+};
+
+// quantize(w, blocks, kb, zpBytes, q4, scales, zeroPoints): blocks = rows · kb of 32 floats each
+const [QW, NB, KB, ZPB, Q4, SC, ZP, N, LO, HI, TMP, S, Z, VS, VZ, BI, AT] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16];
+const lanes = (order: number[]) => order.flatMap((l) => [4 * l, 4 * l + 1, 4 * l + 2, 4 * l + 3]);
+const reduce = (local: number, pick: readonly number[]): Code => [
+  [op.get(local), op.get(local), op.get(local), op.i8x16Shuffle(lanes([2, 3, 0, 1])), pick, op.set(local)],
+  [op.get(local), op.get(local), op.get(local), op.i8x16Shuffle(lanes([1, 0, 3, 2])), pick, op.set(local)],
+];
+/** the codes of floats m, m + 1 (8 of them) as i32x4 pairs narrowed to i16x8 */
+const codes = (m: number): Code => {
+  const one = (v: number): Code => [
+    [op.get(QW), op.v128Load(16 * v), op.get(VS), op.f32x4Div, op.f32x4Nearest, op.get(VZ), op.f32x4Add],
+    [op.f32(15), op.f32x4Splat, op.f32x4Pmin, op.f32(0), op.f32x4Splat, op.f32x4Pmax, op.i32x4TruncSatF32x4S],
+  ];
+  return [one(m), one(m + 1), op.i16x8NarrowI32x4U];
+};
+/** 16 codes as bytes, then two a byte: lane i of the i16 view is code 2i | code 2i+1 << 8 */
+const packed = (m: number): Code => [
+  [codes(m), codes(m + 2), op.i8x16NarrowI16x8U, op.tee(TMP)],
+  [op.i32(0x0f), op.i16x8Splat, op.v128And, op.get(TMP), op.i32(4), op.i16x8ShrU, op.i32(0xf0), op.i16x8Splat, op.v128And, op.v128Or],
+];
+const quantize: WasmFunction = {
+  name: 'quantize',
+  params: [I32, I32, I32, I32, I32, I32, I32],
+  locals: [I32, V128, V128, V128, F32, F32, V128, V128, I32, I32],
+  body: [
+    op.block,
+    [op.get(NB), op.i32Eqz, op.brIf(0)],
+    op.loop,
+    // lo = min(0, x…), hi = max(0, x…), skipping NaN
+    [op.f32(0), op.f32x4Splat, op.tee(LO), op.set(HI)],
+    [0, 1, 2, 3, 4, 5, 6, 7].map((v) => [
+      [op.get(LO), op.get(QW), op.v128Load(16 * v), op.f32x4Pmin, op.set(LO)],
+      [op.get(HI), op.get(QW), op.v128Load(16 * v), op.f32x4Pmax, op.set(HI)],
+    ]),
+    reduce(LO, op.f32x4Pmin),
+    reduce(HI, op.f32x4Pmax),
+    // scale = (hi − lo) / 15, or 1; zp = clip(round(−lo / scale))
+    [op.get(HI), op.f32x4ExtractLane0, op.get(LO), op.f32x4ExtractLane0, op.f32Sub, op.f32(15), op.f32Div, op.set(S)],
+    [op.f32(1), op.get(S), op.get(S), op.f32(0), op.f32Eq, op.select, op.set(S)],
+    [op.f32(0), op.get(LO), op.f32x4ExtractLane0, op.f32Neg, op.get(S), op.f32Div, op.f32Nearest, op.f32(15), op.f32Min, op.f32Max, op.set(Z)],
+    [op.get(S), op.f32x4Splat, op.set(VS), op.get(Z), op.f32x4Splat, op.set(VZ)],
+    // 32 codes → 16 bytes
+    [op.get(Q4), packed(0), packed(4), op.i8x16NarrowI16x8U, op.v128Store()],
+    [op.get(SC), op.get(S), op.f32Store()],
+    // the zero point's nibble: row n / kb, block n % kb
+    [op.get(ZP), op.get(N), op.get(KB), op.i32DivU, op.get(ZPB), op.i32Mul, op.i32Add],
+    [op.get(N), op.get(KB), op.i32RemU, op.tee(BI), op.i32(1), op.i32ShrU, op.i32Add, op.set(AT)],
+    [op.get(BI), op.i32(1), op.i32And, op.if],
+    [op.get(AT), op.get(AT), op.i32Load8U(), op.get(Z), op.i32TruncSatF32S, op.i32(4), op.i32Shl, op.i32Or, op.i32Store8()],
+    op.else,
+    [op.get(AT), op.get(Z), op.i32TruncSatF32S, op.i32Store8()],
+    op.end,
+    [add(QW, 4 * BLOCK), add(Q4, BLOCK / 2), add(SC, 4), add(N, 1)],
+    [op.get(N), op.get(NB), op.i32LtU, op.brIf(0)],
+    op.end,
+    op.end,
+  ],
+};
+
+// f32ToF16(src, dst, octets, fixes, countAt): 8 floats → 8 halves per step, rounded to nearest even, for floats in
+// the range of normal halves (exponent 113 … 142); an octet with any other value (zero, subnormal, too large, NaN) is
+// listed at `fixes` (count at `countAt`) for the scalar conversion
+const [FS, FD, OCT, FIX, CNT, FI, FN, FA, FB, FT] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+const splat32 = (v: number): Code => [op.i32(v), op.i32x4Splat];
+const outOfRange = (v: number): Code => [op.get(v), op.i32(23), op.i32x4ShrU, splat32(0xff), op.v128And, splat32(113), op.i32x4Sub, splat32(30), op.i32x4GeU];
+const half = (v: number): Code => [
+  [op.get(v), splat32(0x7fffffff), op.v128And, op.tee(FT), splat32(0x0fff), op.i32x4Add],
+  [op.get(FT), op.i32(13), op.i32x4ShrU, splat32(1), op.v128And, op.i32x4Add, op.i32(13), op.i32x4ShrU, splat32(112 << 10), op.i32x4Sub],
+  [op.get(v), op.i32(16), op.i32x4ShrU, splat32(0x8000), op.v128And, op.v128Or],
+];
+const narrow: WasmFunction = {
+  name: 'f32ToF16',
+  params: [I32, I32, I32, I32, I32],
+  locals: [I32, I32, V128, V128, V128],
+  body: [
+    op.block,
+    [op.get(OCT), op.i32Eqz, op.brIf(0)],
+    op.loop,
+    [op.get(FS), op.v128Load(0), op.set(FA), op.get(FS), op.v128Load(16), op.set(FB)],
+    [outOfRange(FA), outOfRange(FB), op.v128Or, op.v128AnyTrue, op.if],
+    [op.get(FIX), op.get(FN), op.i32(4), op.i32Mul, op.i32Add, op.get(FI), op.i32Store(), add(FN, 1)],
+    op.end,
+    [op.get(FD), half(FA), half(FB), op.i16x8NarrowI32x4U, op.v128Store()],
+    [add(FS, 32), add(FD, 16), add(FI, 1)],
+    [op.get(FI), op.get(OCT), op.i32LtU, op.brIf(0)],
+    op.end,
+    op.end,
+    [op.get(CNT), op.get(FN), op.i32Store()],
+  ],
+};
+
+interface Exports {
+  f32ToF16(src: number, dst: number, octets: number, fixes: number, countAt: number): void;
+  bf16ToF32(src: number, dst: number, groups: number): void;
+  mergeLora(w: number, b: number, a: number, rows: number, k: number, r: number, scale: number, dot: number): void;
+  quantize(w: number, blocks: number, kb: number, zpBytes: number, q4: number, scales: number, zeroPoints: number): void;
+}
+
+const align = (n: number) => Math.ceil(n / 16) * 16;
+
+/** The part of the WebAssembly API used here (the Node-side type checks have no DOM library, which declares it). */
+interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+interface WasmApi {
+  Memory: new (descriptor: { initial: number }) => WasmMemory;
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: unknown };
+  validate(bytes: Uint8Array): boolean;
+}
+const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+
+/** One thread's kernels and memory. The float32 rows live in the memory from `load` until the next `load`. */
+export class SimdKernels {
+  private readonly memory = new wasm.Memory({ initial: 1 });
+  private readonly kernels: Exports;
+  private rowsBytes = 0;
+
+  private constructor(module: object) {
+    this.kernels = new wasm.Instance(module, { env: { memory: this.memory } }).exports as unknown as Exports;
+  }
+
+  private static module: object | null | undefined;
+  /** undefined where WebAssembly SIMD is not available (the JavaScript kernels are used) */
+  static create(): SimdKernels | undefined {
+    if (SimdKernels.module === undefined) {
+      const bytes = encodeModule([widen, lora, quantize, narrow]);
+      SimdKernels.module = wasm.validate(bytes) ? new wasm.Module(bytes) : null;
+    }
+    return SimdKernels.module ? new SimdKernels(SimdKernels.module) : undefined;
+  }
+
+  private reserve(bytes: number): void {
+    const have = this.memory.buffer.byteLength;
+    if (bytes > have) this.memory.grow(Math.ceil((bytes - have) / 65536));
+  }
+
+  /** bf16 rows into float32 at the start of the memory; returns a view of them */
+  loadBf16(raw: Uint8Array): Float32Array {
+    const n = raw.length / 2;
+    const groups = Math.ceil(n / 4);
+    const rawAt = align(groups * 16);
+    this.reserve(rawAt + align(groups * 8));
+    new Uint8Array(this.memory.buffer, rawAt, raw.length).set(raw);
+    this.kernels.bf16ToF32(rawAt, 0, groups);
+    this.rowsBytes = align(n * 4);
+    return new Float32Array(this.memory.buffer, 0, n);
+  }
+
+  /** float32 rows (already converted) into the memory */
+  loadF32(values: Float32Array): Float32Array {
+    this.reserve(align(values.byteLength));
+    const view = new Float32Array(this.memory.buffer, 0, values.length);
+    view.set(values);
+    this.rowsBytes = align(values.byteLength);
+    return view;
+  }
+
+  /** the memory the rows live in (a view's `buffer` is this while it is current) */
+  get buffer(): ArrayBuffer {
+    return this.memory.buffer;
+  }
+
+  /** a view of the `n` float32 rows loaded last */
+  loadedRows(n: number): Float32Array {
+    return new Float32Array(this.memory.buffer, 0, n);
+  }
+
+  /** the rows loaded last: W + scale · B·A (k even) */
+  mergeLora(b: Float32Array, a: Float32Array, rows: number, k: number, r: number, scale: number): Float32Array {
+    const bAt = this.rowsBytes;
+    const aAt = bAt + align(b.byteLength);
+    const dotAt = aAt + align(a.byteLength);
+    this.reserve(dotAt + align(k * 8));
+    new Float32Array(this.memory.buffer, bAt, b.length).set(b);
+    new Float32Array(this.memory.buffer, aAt, a.length).set(a);
+    this.kernels.mergeLora(0, bAt, aAt, rows, k, r, Math.fround(scale), dotAt);
+    return new Float32Array(this.memory.buffer, 0, rows * k);
+  }
+
+  /** float32 values as IEEE half bytes (in an output buffer), as dtype-cast.ts toFloat16Bytes */
+  toFloat16Bytes(values: Float32Array): Uint8Array {
+    if (values.buffer === this.memory.buffer)
+      return this.halves(values.byteOffset, values.length, Math.max(this.rowsBytes, values.byteOffset + align(values.byteLength)));
+    this.loadF32(values);
+    return this.halves(0, values.length, this.rowsBytes);
+  }
+
+  /** `n` floats at `srcAt` as halves; memory from `freeAt` on is scratch */
+  private halves(srcAt: number, n: number, freeAt: number): Uint8Array {
+    const octets = Math.ceil(n / 8);
+    const dstAt = align(Math.max(freeAt, srcAt + octets * 32));
+    const fixAt = dstAt + align(octets * 16);
+    const countAt = fixAt + align(octets * 4);
+    this.reserve(countAt + 16);
+    this.kernels.f32ToF16(srcAt, dstAt, octets, fixAt, countAt);
+    const buffer = this.memory.buffer;
+    const src = new Float32Array(buffer, srcAt, n);
+    const dst = new Uint16Array(buffer, dstAt, n);
+    const fixes = new Int32Array(buffer, fixAt, new Int32Array(buffer, countAt, 1)[0] as number);
+    for (const o of fixes) for (let i = o * 8; i < Math.min(n, o * 8 + 8); i++) dst[i] = floatToHalfBits(src[i] as number);
+    return outputCopy(new Uint8Array(buffer, dstAt, n * 2));
+  }
+
+  /** the rows loaded last, int4 as quantizeRows lays them out (in output buffers) */
+  quantize(rows: number, k: number, scaleType: 'float32' | 'float16'): QuantizedRows {
+    if (k % BLOCK) throw new Error(`K ${k} is not a multiple of ${BLOCK}`);
+    const kb = k / BLOCK;
+    const zpBytes = Math.ceil(kb / 2);
+    const q4At = this.rowsBytes;
+    const scalesAt = q4At + align(rows * kb * (BLOCK / 2));
+    const zpAt = scalesAt + align(rows * kb * 4);
+    this.reserve(zpAt + align(rows * zpBytes));
+    this.kernels.quantize(0, rows * kb, kb, zpBytes, q4At, scalesAt, zpAt);
+    const scales =
+      scaleType === 'float32'
+        ? outputCopy(new Uint8Array(this.memory.buffer, scalesAt, rows * kb * 4))
+        : this.halves(scalesAt, rows * kb, zpAt + align(rows * zpBytes));
+    const buffer = this.memory.buffer;
+    return {
+      q4: outputCopy(new Uint8Array(buffer, q4At, rows * kb * (BLOCK / 2))),
+      scales,
+      zeroPoints: outputCopy(new Uint8Array(buffer, zpAt, rows * zpBytes)),
+    };
+  }
+}
