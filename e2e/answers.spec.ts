@@ -30,12 +30,17 @@ async function openTone(page: Page, host: RunningHost, name: string, options: { 
   return files.filter((f) => f.name === name).at(-1)?.id ?? '';
 }
 
+const settled = (exchange: Locator) => expect(exchange).not.toHaveAttribute('data-status', 'pending', { timeout: 60_000 });
+
 async function ask(page: Page, question: string): Promise<Locator> {
   const before = await page.getByTestId('exchange').count();
   await page.getByTestId('ask-input').fill(question);
   await page.getByTestId('ask-submit').click();
   await expect(page.getByTestId('exchange')).toHaveCount(before + 1);
-  return pinned(page, page.getByTestId('exchange').last());
+  const exchange = await pinned(page, page.getByTestId('exchange').last());
+  // The answer is an event: wait for it as long as any answer may take on a loaded machine, then check it.
+  await settled(exchange);
+  return exchange;
 }
 
 /** The exchange itself, not "the last one" (which moves on when another question is asked). */
@@ -44,7 +49,6 @@ async function pinned(page: Page, exchange: Locator): Promise<Locator> {
   return page.locator(`[data-testid="exchange"][data-exchange-id="${id}"]`);
 }
 
-const settled = (exchange: Locator) => expect(exchange).not.toHaveAttribute('data-status', 'pending', { timeout: 60_000 });
 
 test('measured, outside and trained routes: figures with their standard, Ask anyway marked, suggestions clickable, bad input refused', async ({
   page,

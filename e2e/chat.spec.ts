@@ -257,6 +257,8 @@ test('a question about level is answered from the measurement, with the facts; r
   await input.fill('How loud is the peak level here?');
   await page.getByTestId('ask-submit').click();
   const measured = lastExchange(page);
+  // The measurement is an event: wait for it as long as an answer may take on a loaded machine.
+  await expect(measured).not.toHaveAttribute('data-status', 'pending', { timeout: 60_000 });
   // Answered by the app's own measurement, marked so, with the standard; the model is not asked.
   await expect(measured.getByTestId('answer')).toHaveAttribute('data-route', 'measured');
   // sineWav's amplitude 0.5 is −6.0 dBFS
