@@ -49,7 +49,6 @@ async function pinned(page: Page, exchange: Locator): Promise<Locator> {
   return page.locator(`[data-testid="exchange"][data-exchange-id="${id}"]`);
 }
 
-
 test('measured, outside and trained routes: figures with their standard, Ask anyway marked, suggestions clickable, bad input refused', async ({
   page,
   host,

@@ -486,6 +486,9 @@ def parse_args(argv=None):
     ap.add_argument("--resume", action="store_true")
     ap.add_argument("--init-from", help="fine-tune from released weights (tools/reference-weights/diffa-tiny.pt) "
                                         "when there is no checkpoint to resume")
+    ap.add_argument("--init-ckpt", help="start from a training checkpoint's weights (e.g. an earlier run's best.pt) "
+                                        "with a fresh optimizer, learning-rate schedule and best-so-far, when there "
+                                        "is no checkpoint to resume")
     ap.add_argument("--seed", type=int, default=1234)
     ap.add_argument("--batch", type=int, default=16, help="stage-1 batch")
     ap.add_argument("--batch2", type=int, default=16, help="stage-2 batch (more updates per CPU second)")
@@ -516,6 +519,9 @@ def main():
     tr = Trainer(a)
     if a.resume and os.path.exists(tr.ckpt_path()):
         tr.load()
+    elif a.init_ckpt:
+        tr.load(a.init_ckpt, optimizer=False)  # make_optimizer restarts the warm-up at this step
+        tr.best = -1.0  # the new run's best.pt is chosen among its own evaluations
     elif a.init_from:
         tr.init_from(a.init_from)
     tr.set_encoder_trainable(a.unfreeze_encoder)

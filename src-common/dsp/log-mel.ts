@@ -37,6 +37,7 @@ export class LogMelExtractor {
    */
   private readonly padded: Float64Array;
   private readonly mel: Float64Array;
+  private readonly work: Record<'frameRe' | 'frameIm' | 'outRe' | 'outIm' | 'powerA' | 'powerB', Float64Array>;
 
   constructor(readonly config: LogMelConfig) {
     const { nFft, nMels, sampleRate } = config;
@@ -59,6 +60,27 @@ export class LogMelExtractor {
     }
     this.padded = new Float64Array(config.chunkSamples + nFft);
     this.mel = new Float64Array(nMels * this.frames);
+    const bins = this.bins;
+    this.work = {
+      frameRe: new Float64Array(nFft),
+      frameIm: new Float64Array(nFft),
+      outRe: new Float64Array(nFft),
+      outIm: new Float64Array(nFft),
+      powerA: new Float64Array(bins),
+      powerB: new Float64Array(bins),
+    };
+  }
+
+  /** mel[m, t] = Σ_b filters[m, b] · power[b], over each filter's non-zero bins only. */
+  private applyFilters(power: Float64Array, mel: Float64Array, t: number, frames: number): void {
+    const { filters, support, bins } = this;
+    for (let m = 0; m < this.config.nMels; m++) {
+      let sum = 0;
+      const row = m * bins;
+      const end = support[2 * m + 1] as number;
+      for (let b = support[2 * m] as number; b < end; b++) sum += (filters[row + b] as number) * (power[b] as number);
+      mel[m * frames + t] = sum;
+    }
   }
 
   get frames(): number {
@@ -66,7 +88,7 @@ export class LogMelExtractor {
   }
 
   extract(audio: Float32Array): LogMel {
-    const { nFft, nMels, hopLength, chunkSamples } = this.config;
+    const { nFft, hopLength, chunkSamples } = this.config;
     const pad = nFft / 2;
     const frames = this.frames;
     const real = Math.min(audio.length, chunkSamples);
@@ -81,25 +103,35 @@ export class LogMelExtractor {
 
     const mel = this.mel;
     mel.fill(0);
-    const frameRe = new Float64Array(nFft);
-    const zeroIm = new Float64Array(nFft);
-    const outRe = new Float64Array(nFft);
-    const outIm = new Float64Array(nFft);
-    const power = new Float64Array(this.bins);
-    // Frames lying entirely in the zero padding have zero power: skip their FFT.
+    // Frames lying entirely in the zero padding have zero power: skip their FFT; they keep mel = 0 (the log floor
+    // handles them like any silent frame).
     const lastLive = Math.min(frames - 1, Math.ceil((real + pad) / hopLength));
-    // Frames past lastLive keep mel = 0 (the log floor handles them like any silent frame).
-    for (let t = 0; t <= lastLive; t++) {
-      for (let i = 0; i < nFft; i++) frameRe[i] = (padded[t * hopLength + i] ?? 0) * (this.window[i] ?? 0);
-      this.fft.transform(frameRe, zeroIm, outRe, outIm);
-      for (let b = 0; b < this.bins; b++) power[b] = (outRe[b] ?? 0) ** 2 + (outIm[b] ?? 0) ** 2;
-      for (let m = 0; m < nMels; m++) {
-        let sum = 0;
-        const row = m * this.bins;
-        const end = this.support[2 * m + 1] ?? 0;
-        for (let b = this.support[2 * m] ?? 0; b < end; b++) sum += (this.filters[row + b] ?? 0) * (power[b] ?? 0);
-        mel[m * frames + t] = sum;
+    // Two real frames per complex FFT: z = a + i·b, then A[k] = (Z[k] + conj Z[N−k]) / 2 and
+    // B[k] = (Z[k] − conj Z[N−k]) / 2i, so half the transforms of one frame per FFT.
+    const { frameRe, frameIm, outRe, outIm, powerA, powerB } = this.work;
+    const window = this.window;
+    const bins = this.bins;
+    for (let t = 0; t <= lastLive; t += 2) {
+      const second = t + 1 <= lastLive;
+      const a0 = t * hopLength;
+      const b0 = a0 + hopLength;
+      for (let i = 0; i < nFft; i++) {
+        const w = window[i] as number;
+        frameRe[i] = (padded[a0 + i] as number) * w;
+        frameIm[i] = second ? (padded[b0 + i] as number) * w : 0;
       }
+      this.fft.transform(frameRe, frameIm, outRe, outIm);
+      for (let k = 0; k < bins; k++) {
+        const mirror = k === 0 ? 0 : nFft - k;
+        const re = outRe[k] as number;
+        const im = outIm[k] as number;
+        const mRe = outRe[mirror] as number;
+        const mIm = outIm[mirror] as number;
+        powerA[k] = ((re + mRe) * (re + mRe) + (im - mIm) * (im - mIm)) / 4;
+        powerB[k] = ((im + mIm) * (im + mIm) + (re - mRe) * (re - mRe)) / 4;
+      }
+      this.applyFilters(powerA, mel, t, frames);
+      if (second) this.applyFilters(powerB, mel, t + 1, frames);
     }
 
     let max = Number.NEGATIVE_INFINITY;

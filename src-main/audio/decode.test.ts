@@ -142,6 +142,29 @@ describe('decoding against ffmpeg', { skip: ffmpegMissing }, () => {
     assert.deepEqual(part.channels[0], whole.channels[0]?.slice(44100));
   });
 
+  it("a compressed file's first read continues the decode its opening started, with the samples of a fresh decode", async () => {
+    for (const [file, codec] of [
+      ['primed.mp3', 'libmp3lame'],
+      ['primed.ogg', 'libvorbis'],
+      ['primed.flac', 'flac'],
+    ] as const) {
+      const path = render(SOURCE, join(dir, file), '-c:a', codec);
+      const source = await openAudio(path);
+      const read = async () => {
+        const blocks: Float32Array[] = [];
+        for await (const block of source.blocks(0, null)) blocks.push(block[1] as Float32Array);
+        return Float32Array.from(blocks.flatMap((b) => Array.from(b)));
+      };
+      const first = await read(); // the opening's decoder, resumed
+      const second = await read(); // a decoder of its own
+      assert.ok(first.length > 80000, `${file}: ${first.length} frames`);
+      assert.deepEqual(first, second, file);
+      // A reader that stops early lets the decode go; the next read starts afresh and is whole.
+      for await (const _ of source.blocks(0, null)) break;
+      assert.deepEqual(await read(), second, file);
+    }
+  });
+
   it('reaches a region one hour into a 4-hour WAV (2.8 GB, sparse) without reading the rest', async () => {
     // A header declaring 4 h of 48 kHz stereo 16-bit, on a sparse file: only the region's bytes are ever read.
     const path = join(dir, 'long.wav');

@@ -100,7 +100,10 @@ export async function openAudio(path: string): Promise<AudioSource> {
     // Some containers (CAF) store the rate as a float: 16000.0078 is 16000; 0, NaN or Infinity is not audio.
     const sampleRate = Math.round(probe.sampleRate);
     const impossible = impossibleShape(header.channels ?? probe.channels, sampleRate);
-    if (impossible) throw badAudio(path, `${impossible} (${codec})`);
+    if (impossible) {
+      await probe.primed.rest.return(undefined); // the probe's decoder and file, kept for a read that will not come
+      throw badAudio(path, `${impossible} (${codec})`);
+    }
     const lossless = codec === 'FLAC' || codec === 'ALAC';
     return codecSource(
       path,
@@ -116,6 +119,7 @@ export async function openAudio(path: string): Promise<AudioSource> {
         warning: unusualRateWarning(sampleRate),
       },
       info.size,
+      probe.primed,
     );
   } finally {
     await handle.close();

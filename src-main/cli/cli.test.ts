@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { describe, it } from 'node:test';
@@ -42,6 +43,25 @@ describe('diffa CLI', () => {
     const run = diffa('serve', '--file', join(home, 'nope.wav'));
     assert.equal(run.status, 1);
     assert.match(run.stderr, /nope\.wav: the file does not exist/);
+  });
+
+  it('ask answers one question in its own process and exits (the engine runs in the CLI for one question)', () => {
+    const wav = writeSineWav(join(home, 'ask-tone.wav'), 1, 440, 16000);
+    const run = diffa('ask', '--audio', wav, '--question', 'What kind of sound is this?', '--json');
+    assert.equal(run.status, 0, run.stderr);
+    const answer = JSON.parse(run.stdout) as { answer: string; provider: string; cache: { used: string }; forward_passes: number };
+    assert.equal(answer.provider, 'cpu');
+    assert.ok(answer.answer.length > 0);
+    assert.ok(answer.forward_passes >= 1);
+    assert.equal(answer.cache.used, 'prefix');
+  });
+
+  it('ask names an audio file it cannot read and exits 1', () => {
+    const notAudio = join(home, 'notes.wav');
+    writeFileSync(notAudio, 'not audio at all');
+    const run = diffa('ask', '--audio', notAudio, '--question', 'What kind of sound is this?');
+    assert.equal(run.status, 1);
+    assert.match(run.stderr, /diffa ask: .*notes\.wav/);
   });
 
   it('serve prints the URL with its token on a line of its own, and preloads --file', async () => {

@@ -131,6 +131,8 @@ export async function answerQuestion(
     if (error instanceof DenoiseCancelled) throw new ApiError('cancelled', 'The question was cancelled');
     if (error instanceof RangeError) throw new ApiError('bad_request', error.message);
     throw error;
+  } finally {
+    llm.dispose();
   }
 
   return {

@@ -1,6 +1,7 @@
 import * as ort from 'onnxruntime-node';
 import type { CacheMode } from '../../src-common/decoding/caches';
 import type { Forward, ForwardInput, WindowPrediction } from '../../src-common/diffusion/denoise';
+import { type DeviceCacheSlicer, disposeOnDevice } from './device-cache';
 
 /** What the engine needs of the LLM session (a test can wrap the real one to play a damaged bundle). */
 export interface LlmRunner {
@@ -100,6 +101,8 @@ export class LlmForward {
     private readonly maskId: number,
     cache: CacheMode,
     support: CacheSupport,
+    /** Where the session's cache outputs stay in device memory: cuts them there (else they are cut on the host). */
+    private readonly deviceSlicer: DeviceCacheSlicer | null = null,
   ) {
     // The prompt rows never change between steps: convert them once, copy them in each step.
     this.conditional = BigInt64Array.from(promptIds, BigInt);
@@ -139,7 +142,18 @@ export class LlmForward {
   private fallBack(reason: string): void {
     this.report.used = 'none';
     this.report.note = `${reason}: ran without a cache from then on`;
-    this.block = null;
+    this.setBlock(null);
+  }
+
+  /** Replaces the kept block; keys/values held in device memory are freed when their block is done with. */
+  private setBlock(block: CachedBlock | null): void {
+    if (this.block && this.block.past !== block?.past) disposeOnDevice(Object.values(this.block.past));
+    this.block = block;
+  }
+
+  /** Frees what the answer kept in device memory (nothing on the CPU, where the garbage collector does it). */
+  dispose(): void {
+    this.setBlock(null);
   }
 
   private rows(cfgScale: number): number {
@@ -182,26 +196,28 @@ export class LlmForward {
     const prediction = readPrediction(outputs);
     if (fetchAll && block) {
       const windowStart = sequence - genLength;
-      const past = this.keepPast(outputs, rows, sequence, windowStart + block.from, windowStart + block.to);
-      this.block = past ? { ...block, windowStart, past, latest: prediction } : null;
+      const blockStart = windowStart + block.from;
+      const blockEnd = windowStart + block.to;
+      const shape = this.checkPresent(outputs, rows, sequence);
+      let past: Record<string, ort.Tensor> | null = null;
+      try {
+        if (shape && this.deviceSlicer) {
+          const mode = this.report.used === 'dual' ? 'dual' : 'prefix';
+          past = await this.deviceSlicer.slice(outputs, mode, { prefixEnd: blockStart, suffixStart: blockEnd, sequenceEnd: sequence }).catch((error: Error) => {
+            this.fallBack(`cutting the cache in device memory failed (${error.message.split('\n')[0]})`);
+            return null;
+          });
+        } else if (shape) past = this.keepPast(outputs, rows, sequence, blockStart, blockEnd, shape);
+      } finally {
+        disposeOnDevice(Object.values(outputs));
+      }
+      this.setBlock(past ? { ...block, windowStart, past, latest: prediction } : null);
     }
     return prediction;
   }
 
-  /**
-   * Slices the refresh pass's keys/values [B, H, S, D] down to what cached steps attend to: the positions before
-   * the block (prefix), and for the dual cache those after it too. Null (and the cache off) when shapes are wrong.
-   */
-  private keepPast(outputs: Record<string, ort.Tensor>, rows: number, sequence: number, blockStart: number, blockEnd: number) {
-    const ranges: [number, number][] =
-      this.report.used === 'dual'
-        ? [
-            [0, blockStart],
-            [blockEnd, sequence],
-          ]
-        : [[0, blockStart]];
-    const kept = ranges.reduce((n, [a, b]) => n + b - a, 0);
-    const past: Record<string, ort.Tensor> = {};
+  /** The heads and head size of the refresh pass's cache outputs, or null (and the cache off) when shapes are wrong. */
+  private checkPresent(outputs: Record<string, ort.Tensor>, rows: number, sequence: number): { heads: number; headDim: number } | null {
     let heads = -1;
     let headDim = -1;
     for (let i = 0; i < (this.support?.layers ?? 0); i++) {
@@ -216,7 +232,35 @@ export class LlmForward {
         }
         heads = h ?? 0;
         headDim = d ?? 0;
-        const data = present.data as Float32Array;
+      }
+    }
+    return { heads, headDim };
+  }
+
+  /**
+   * Slices the refresh pass's keys/values [B, H, S, D] (host arrays) down to what cached steps attend to: the
+   * positions before the block (prefix), and for the dual cache those after it too.
+   */
+  private keepPast(
+    outputs: Record<string, ort.Tensor>,
+    rows: number,
+    sequence: number,
+    blockStart: number,
+    blockEnd: number,
+    { heads, headDim }: { heads: number; headDim: number },
+  ): Record<string, ort.Tensor> {
+    const ranges: [number, number][] =
+      this.report.used === 'dual'
+        ? [
+            [0, blockStart],
+            [blockEnd, sequence],
+          ]
+        : [[0, blockStart]];
+    const kept = ranges.reduce((n, [a, b]) => n + b - a, 0);
+    const past: Record<string, ort.Tensor> = {};
+    for (let i = 0; i < (this.support?.layers ?? 0); i++) {
+      for (const kv of ['key', 'value'] as const) {
+        const data = (outputs[presentKey(i, kv)] as ort.Tensor).data as Float32Array;
         const out = new Float32Array(rows * heads * kept * headDim);
         let at = 0;
         for (let plane = 0; plane < rows * heads; plane++) {

@@ -6,9 +6,10 @@ import type { Forward } from '../../src-common/diffusion/denoise';
 import { LogMelExtractor } from '../../src-common/dsp/log-mel';
 import { type Bundle, loadBundle, verifyBundle } from '../models/bundle';
 import { AudioEmbeddingCache } from './audio-cache';
+import { DeviceCacheSlicer } from './device-cache';
 import { type CacheSupport, cacheSupport, LlmForward, type LlmRunner } from './llm-forward';
 import { PromptBuilder } from './prompt';
-import { type ProviderAttempt, type ProviderName, providerOrder, sessionOptions, withFallback } from './providers';
+import { DEVICE_MEMORY_PROVIDERS, type ProviderAttempt, type ProviderName, providerOrder, sessionOptions, withFallback } from './providers';
 
 export interface EncodedAudio {
   embeds: ort.Tensor;
@@ -30,6 +31,7 @@ export class LoadedModel {
     private readonly llmSession: ort.InferenceSession,
     readonly prompt: PromptBuilder,
     readonly mel: LogMelExtractor,
+    cacheInDeviceMemory: boolean,
   ) {
     this.llm = {
       inputNames: llmSession.inputNames,
@@ -41,7 +43,11 @@ export class LoadedModel {
       const meta = llmSession.inputMetadata.find((m) => m.name === name);
       return meta?.isTensor && meta.shape.length > 0 ? meta.shape : declared[name]?.shape;
     });
+    this.deviceSlicer = cacheInDeviceMemory && 'layers' in this.cacheSupport ? new DeviceCacheSlicer(this.cacheSupport.layers, provider) : null;
   }
+
+  /** Cuts the key/value cache where it lives when that is device memory (CUDA); null on the CPU. */
+  readonly deviceSlicer: DeviceCacheSlicer | null;
 
   /** The LLM session as the forward passes use it; a test may swap it for a wrapper that damages its outputs. */
   llm: LlmRunner;
@@ -56,8 +62,18 @@ export class LoadedModel {
     const choice = await withFallback(order, async (provider) => {
       const audio = await ort.InferenceSession.create(join(dir, manifest.graphs.audio.file), sessionOptions(provider));
       try {
-        const llm = await ort.InferenceSession.create(join(dir, manifest.graphs.llm.file), sessionOptions(provider));
-        return { audio, llm };
+        // On a provider with device memory the key/value outputs stay there between steps (IO binding).
+        const presentOutputs = DEVICE_MEMORY_PROVIDERS.has(provider)
+          ? Object.keys(manifest.graphs.llm.outputs).filter((name) => name.startsWith('present.'))
+          : [];
+        const llmFile = join(dir, manifest.graphs.llm.file);
+        if (presentOutputs.length > 0) {
+          // A runtime that refuses device outputs still runs the model on this provider, with the cache on the host.
+          const llm = await ort.InferenceSession.create(llmFile, sessionOptions(provider, undefined, presentOutputs)).catch(() => null);
+          if (llm) return { audio, llm, cacheInDeviceMemory: true };
+        }
+        const llm = await ort.InferenceSession.create(llmFile, sessionOptions(provider));
+        return { audio, llm, cacheInDeviceMemory: false };
       } catch (error) {
         await audio.release();
         throw error;
@@ -73,7 +89,8 @@ export class LoadedModel {
       hopLength: a.hop_length,
       chunkSamples: a.chunk_frames * a.hop_length,
     });
-    return new LoadedModel(bundle, choice.provider, choice.attempts, choice.value.audio, choice.value.llm, prompt, mel);
+    const { audio, llm, cacheInDeviceMemory } = choice.value;
+    return new LoadedModel(bundle, choice.provider, choice.attempts, audio, llm, prompt, mel, cacheInDeviceMemory);
   }
 
   get manifest() {
@@ -85,7 +102,7 @@ export class LoadedModel {
 
   async release(): Promise<void> {
     this.audioCache.clear();
-    await Promise.all([this.audioSession.release(), this.llmSession.release()]);
+    await Promise.all([this.audioSession.release(), this.llmSession.release(), this.deviceSlicer?.release()]);
   }
 
   /** Log-mel features → the spliceable audio embeddings (encoder + both adapters in one graph). */
@@ -105,7 +122,7 @@ export class LoadedModel {
    * with the key/value cache asked for when the graph has one (else `none`, and the report says why).
    */
   llmForward(promptIds: readonly number[], audio: EncodedAudio, audioOffset: number, cache: CacheMode = 'none'): LlmForward {
-    return new LlmForward(this.llm, audio, audioOffset, promptIds, this.manifest.special_tokens.mask, cache, this.cacheSupport);
+    return new LlmForward(this.llm, audio, audioOffset, promptIds, this.manifest.special_tokens.mask, cache, this.cacheSupport, this.deviceSlicer);
   }
 
   /** The sampler's forward pass without a cache (what the parity tests hold to the PyTorch reference). */

@@ -88,6 +88,12 @@ export async function withFallback<T>(order: readonly ProviderName[], open: (pro
 }
 
 /**
+ * Providers whose outputs can stay in device memory between runs (onnxruntime-node's IO binding: an output asked for
+ * at `gpu-buffer` comes back as a device tensor, and a device tensor fed as an input is bound without a copy).
+ */
+export const DEVICE_MEMORY_PROVIDERS: ReadonlySet<ProviderName> = new Set<ProviderName>(['cuda']);
+
+/**
  * ONNX Runtime's graph optimisation level per provider. `all` adds layout transformations written for the CPU
  * provider's kernels (and CUDA/DirectML take them well); providers that compile the graph into their own engine
  * (TensorRT, CoreML, WebGPU) get `extended`: the fusions, without CPU-specific layouts. Only the CPU has been
@@ -109,11 +115,19 @@ export const GRAPH_OPTIMIZATION: Record<ProviderName, InferenceSession.SessionOp
  * without this, 6 % with it; answers/s up ~15 %, `npm run bench:engine`). On the CPU the pool has one thread per
  * logical core: onnxruntime's default counts physical cores, which leaves half of an SMT machine idle.
  */
-export function sessionOptions(provider: ProviderName, cores: number = availableParallelism()): InferenceSession.SessionOptions {
+export function sessionOptions(
+  provider: ProviderName,
+  cores: number = availableParallelism(),
+  deviceOutputs: readonly string[] = [],
+): InferenceSession.SessionOptions {
   return {
     executionProviders: [provider],
     graphOptimizationLevel: GRAPH_OPTIMIZATION[provider],
     ...(provider === 'cpu' ? { intraOpNumThreads: cores } : {}),
+    // IO binding: outputs that the next run takes back as inputs (the key/value cache) stay in device memory on CUDA.
+    ...(DEVICE_MEMORY_PROVIDERS.has(provider) && deviceOutputs.length > 0
+      ? { preferredOutputLocation: Object.fromEntries(deviceOutputs.map((name) => [name, 'gpu-buffer' as const])) }
+      : {}),
     logSeverityLevel: 3,
     extra: { session: { intra_op: { allow_spinning: '0' } } },
   };

@@ -31,24 +31,94 @@ async function* decodeAll(path: string, format: DecoderFormat, counter: { bytes:
 }
 
 /**
- * Decodes until the first samples come out: the sample rate and (where the header does not say) the channel count.
- * Costs one decoder start and a few packets.
+ * A decode that has already produced its first chunk (the probe's), kept for the source's first read: starting a
+ * WASM decoder costs more than decoding a short file (an instance and its memory, and the garbage collections the
+ * memory triggers), so opening a file and then reading it starts one decoder, not two.
  */
-export async function probeCodec(path: string, format: DecoderFormat): Promise<{ sampleRate: number; channels: number } | null> {
-  for await (const chunk of decodeAll(path, format, { bytes: 0 })) return { sampleRate: chunk.sampleRate, channels: chunk.channelData.length };
-  return null;
+interface PrimedDecode {
+  first: DecodedChunk;
+  rest: AsyncGenerator<DecodedChunk>;
+  counter: { bytes: number };
+}
+type DecodedChunk = { channelData: Float32Array[]; sampleRate: number };
+
+/** How long a primed decode waits for the read that normally follows the open before it lets its decoder go. */
+const PRIMED_FOR_MS = 1000;
+
+export interface CodecProbe {
+  sampleRate: number;
+  channels: number;
+  primed: PrimedDecode;
+}
+
+/**
+ * Decodes until the first samples come out: the sample rate and (where the header does not say) the channel count.
+ * Costs one decoder start and a few packets; the decode goes on from there for the source's first read.
+ */
+export async function probeCodec(path: string, format: DecoderFormat): Promise<CodecProbe | null> {
+  const counter = { bytes: 0 };
+  const rest = decodeAll(path, format, counter);
+  const next = await rest.next().catch(async (error: unknown) => {
+    await rest.return(undefined);
+    throw error;
+  });
+  if (next.done) return null;
+  const first = next.value;
+  return { sampleRate: first.sampleRate, channels: first.channelData.length, primed: { first, rest, counter } };
+}
+
+/** Hands the primed decode to the first read that comes soon enough; otherwise closes it (its file and decoder). */
+function primedOnce(primed: PrimedDecode | undefined) {
+  let waiting = primed;
+  const expiry = waiting
+    ? setTimeout(() => {
+        const stale = waiting;
+        waiting = undefined;
+        void stale?.rest.return(undefined).catch(() => undefined);
+      }, PRIMED_FOR_MS)
+    : null;
+  expiry?.unref();
+  return (): PrimedDecode | undefined => {
+    const taken = waiting;
+    waiting = undefined;
+    if (expiry) clearTimeout(expiry);
+    return taken;
+  };
+}
+
+/** The primed chunk, then the rest of that decode: what a fresh decode of the file would yield. */
+async function* resumed(primed: PrimedDecode): AsyncGenerator<DecodedChunk> {
+  try {
+    yield primed.first;
+    yield* primed.rest;
+  } finally {
+    await primed.rest.return(undefined);
+  }
 }
 
 /** A compressed file: decoded from its start on every read (no seeking yet), samples before `start` dropped. */
-export function codecSource(path: string, format: DecoderFormat, info: AudioInfo, fileSize: number): AudioSource {
+export function codecSource(path: string, format: DecoderFormat, info: AudioInfo, fileSize: number, primed?: PrimedDecode): AudioSource {
+  const takePrimed = primedOnce(primed);
   return {
     path,
     info,
-    async *blocks(start, end, onProgress): AsyncGenerator<Block> {
-      const counter = { bytes: 0 };
-      let position = 0;
-      const last = end ?? Number.POSITIVE_INFINITY;
-      const chunks = decodeAll(path, format, counter);
+    blocks(start, end, onProgress) {
+      // Taken when the read is asked for, not when it first pulls: the open and the read follow each other.
+      return readBlocks(takePrimed(), start, end, onProgress);
+    },
+  };
+
+  async function* readBlocks(
+    primed: PrimedDecode | undefined,
+    start: number,
+    end: number | null,
+    onProgress?: (fraction: number) => void,
+  ): AsyncGenerator<Block> {
+    const counter = primed?.counter ?? { bytes: 0 };
+    let position = 0;
+    const last = end ?? Number.POSITIVE_INFINITY;
+    const chunks = primed ? resumed(primed) : decodeAll(path, format, counter);
+    try {
       while (true) {
         // A file that goes bad halfway (cut short, corrupt packets) fails with its name, not a decoder's stack.
         const next = await chunks.next().catch((error: Error) => {
@@ -63,11 +133,11 @@ export function codecSource(path: string, format: DecoderFormat, info: AudioInfo
         if (to > from) yield from === 0 && to === length ? block : block.map((channel) => channel.subarray(from, to));
         position += length;
         onProgress?.(Math.min(counter.bytes / Math.max(fileSize, 1), 1));
-        if (position >= last) {
-          await chunks.return(undefined);
-          return;
-        }
+        if (position >= last) return;
       }
-    },
-  };
+    } finally {
+      // Also when the reader stops early: the decoder and the file are let go.
+      await chunks.return(undefined);
+    }
+  }
 }
