@@ -2,6 +2,7 @@ import { existsSync, renameSync, statSync, truncateSync, writeFileSync } from 'n
 import { finished } from 'node:stream/promises';
 import { type Dispatcher, request } from 'undici';
 import { ApiError } from '../../src-common/api/errors';
+import { Attempt } from './attempt';
 import { BlockSink } from './block-sink';
 import { HubPolicy, refusedAddress } from './hub-policy';
 import { tlsTrustError } from './network';
@@ -161,27 +162,7 @@ async function fetchAll(file: FileDownload, state: Progress, options: DownloadOp
  */
 async function fetchFrom(file: FileDownload, state: Progress, options: DownloadOptions, openPart: OpenPart, name: string): Promise<'done' | 'restart'> {
   const have = state.have;
-  const attempt = new AbortController();
-  const stop = () => attempt.abort();
-  options.signal.addEventListener('abort', stop, { once: true });
-  const stallMs = options.stallMs ?? 30_000;
-  let stalled = false;
-  // Chunks only stamp the time; the timer re-arms itself for the rest of the idle period. Re-creating a timer per
-  // chunk (thousands a second) was measurable per-chunk overhead.
-  let lastByteAt = performance.now();
-  let timer = setTimeout(onStall, stallMs);
-  function onStall() {
-    const idle = performance.now() - lastByteAt;
-    if (idle < stallMs) {
-      timer = setTimeout(onStall, stallMs - idle);
-      return;
-    }
-    stalled = true;
-    attempt.abort();
-  }
-  const touch = () => {
-    lastByteAt = performance.now();
-  };
+  const attempt = new Attempt(options.signal, options.stallMs ?? 30_000);
   let part: PartFile | undefined;
   let sink: BlockSink | undefined;
   let response: Dispatcher.ResponseData | undefined;
@@ -224,7 +205,7 @@ async function fetchFrom(file: FileDownload, state: Progress, options: DownloadO
     // 'data' events rather than async iteration: iteration makes the stream concatenate its buffered chunks (a copy
     // of every byte) and costs a promise per chunk.
     const receive = (chunk: Buffer) => {
-      touch();
+      attempt.touch();
       if (refused) return;
       if (state.have + chunk.length > file.size) {
         // kept as well as destroying: a body that had already ended (all of it arrived while the file opened) would
@@ -266,10 +247,9 @@ async function fetchFrom(file: FileDownload, state: Progress, options: DownloadO
     );
     // A write that failed (a full disk) explains the attempt better than the body it cut short.
     const error = flushed !== undefined && !(thrown instanceof ApiError) ? flushed : thrown;
-    throw explainFailure(error, file, name, options.signal, stalled ? `no data for ${stallMs} ms` : undefined);
+    throw explainFailure(error, file, name, options.signal, attempt.stallReason);
   } finally {
-    clearTimeout(timer);
-    options.signal.removeEventListener('abort', stop);
+    attempt.dispose();
     // A body we refused (wrong size, bad status) must not stay half-read: it would hold its connection open, and
     // closing the dispatcher waits for every request in flight (the process then drained out with exit code 0).
     // (undici reports the destroy as an AbortError on the body; nobody else listens to it any more.)

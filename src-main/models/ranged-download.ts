@@ -2,6 +2,7 @@ import { renameSync, truncateSync } from 'node:fs';
 import { finished } from 'node:stream/promises';
 import type { Dispatcher } from 'undici';
 import { ApiError } from '../../src-common/api/errors';
+import { Attempt } from './attempt';
 import { BlockSink } from './block-sink';
 import {
   type DownloadOptions,
@@ -17,6 +18,7 @@ import {
   sleep,
   statusFailure,
 } from './download-file';
+
 import { openPartFile, type PartFile } from './part-file';
 import { PrefixHasher } from './prefix-hasher';
 import { RangeMap } from './range-map';
@@ -206,22 +208,7 @@ async function fetchUntilDone(pieces: Pieces, shared: Shared): Promise<void> {
 async function fetchPiece(piece: Piece, shared: Shared): Promise<void> {
   const { file, options } = shared;
   const name = labelOf(file);
-  const attempt = new AbortController();
-  const stop = () => attempt.abort();
-  shared.signal.addEventListener('abort', stop, { once: true });
-  const stallMs = options.stallMs ?? 30_000;
-  let stalled = false;
-  let lastByteAt = performance.now();
-  let timer = setTimeout(onStall, stallMs);
-  function onStall() {
-    const idle = performance.now() - lastByteAt;
-    if (idle < stallMs) {
-      timer = setTimeout(onStall, stallMs - idle);
-      return;
-    }
-    stalled = true;
-    attempt.abort();
-  }
+  const attempt = new Attempt(shared.signal, options.stallMs ?? 30_000);
   let sink: BlockSink | undefined;
   let response: Dispatcher.ResponseData | undefined;
   try {
@@ -253,7 +240,7 @@ async function fetchPiece(piece: Piece, shared: Shared): Promise<void> {
     let refused: ApiError | undefined;
     let waitingForSink = false;
     body.on('data', (chunk: Buffer) => {
-      lastByteAt = performance.now();
+      attempt.touch();
       if (refused) return;
       if (received + chunk.length > piece.end) {
         refused = new ApiError('bad_model', `${name}: the server sent more than the ${piece.end - piece.start} bytes asked for`, { file: file.path });
@@ -288,10 +275,9 @@ async function fetchPiece(piece: Piece, shared: Shared): Promise<void> {
     );
     if (thrown instanceof NoRanges) throw thrown;
     const error = flushed !== undefined && !(thrown instanceof ApiError) ? flushed : thrown;
-    throw explainFailure(error, file, name, shared.signal, stalled ? `no data for ${stallMs} ms` : undefined);
+    throw explainFailure(error, file, name, shared.signal, attempt.stallReason);
   } finally {
-    clearTimeout(timer);
-    shared.signal.removeEventListener('abort', stop);
+    attempt.dispose();
     // An unread body would hold its connection (see downloadFile).
     if (response && !response.body.readableEnded) response.body.on('error', () => {}).destroy();
   }
