@@ -136,6 +136,8 @@ export async function runBuildJob(plan: BuildJobPlan, options: BuildJobOptions):
         return input.subset ? true : !(existsSync(path) && sizeOf(path) === file.size);
       });
       filesDone = files.length - pending.length;
+      // A change of step is reported at once, not at the next tick: a fast download may end before it.
+      report();
       const fetchOptions: InputFetchOptions = {
         ...options,
         id: plan.id,
