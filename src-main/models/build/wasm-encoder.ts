@@ -56,6 +56,7 @@ export const op = {
   i32: (v: number) => [0x41, ...sleb(v)],
   f32: (v: number) => [0x43, ...f32Bytes(v)],
   i32Eqz: [0x45],
+  i32Eq: [0x46],
   i32LtU: [0x49],
   i32Add: [0x6a],
   i32Sub: [0x6b],
@@ -78,6 +79,7 @@ export const op = {
   // SIMD (fixed-width 128-bit)
   v128Load: (offset = 0) => [...simd(0x00), ...mem(4, offset)],
   v128Load16x4U: (offset = 0) => [...simd(0x04), ...mem(3, offset)],
+  v128Load64Splat: (offset = 0) => [...simd(0x0a), ...mem(3, offset)],
   v128Store: (offset = 0) => [...simd(0x0b), ...mem(4, offset)],
   v128Load64Zero: (offset = 0) => [...simd(0x5d), ...mem(3, offset)],
   v128Store64Lane0: (offset = 0) => [...simd(0x5b), ...mem(3, offset), 0],
