@@ -1,6 +1,6 @@
 import { floatToHalfBits } from './dtype-cast';
 import { BLOCK, type QuantizedRows } from './int4-quantize';
-import { outputCopy } from './recycled-buffers';
+import { outputCopy } from './output-arena';
 import { type Code, encodeModule, F32, I32, op, type WasmFunction } from './wasm-encoder';
 
 /**
