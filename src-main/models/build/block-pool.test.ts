@@ -56,7 +56,7 @@ describe('BlockPool', () => {
     const got = results.map((r) => r.pieces);
     assert.ok(
       got.every((pieces) => pieces.every((p) => p.bytes.buffer instanceof SharedArrayBuffer)),
-      'the outputs come back in the blocks\' slots, not in buffers of their own',
+      "the outputs come back in the blocks' slots, not in buffers of their own",
     );
     for (let i = 0; i < got.length; i++) assert.deepEqual(flat(got[i] as BlockPiece[]), flat(expected[i % 3] as BlockPiece[]));
     assert.equal(expected[2]?.length, 256, 'a block of a taller tensor is a strip of every column');

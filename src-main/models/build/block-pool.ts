@@ -76,7 +76,8 @@ export class BlockPool {
    * slot (or their own buffers, for outputs that did not fit), valid until the slot is used again.
    */
   run(job: BlockJob, slot: BlockSlot): Promise<BlockResult> {
-    if (job.raw.buffer !== slot.buffer || job.raw.byteOffset !== 0) return Promise.reject(new Error('a block job must read its source from the start of its slot'));
+    if (job.raw.buffer !== slot.buffer || job.raw.byteOffset !== 0)
+      return Promise.reject(new Error('a block job must read its source from the start of its slot'));
     const arena = { buffer: slot.buffer, start: Math.ceil(job.raw.length / 16) * 16, end: slot.buffer.byteLength };
     if (this.threads === 0) {
       try {
