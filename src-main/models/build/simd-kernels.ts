@@ -73,8 +73,8 @@ const lanes = (order: number[]) => order.flatMap((l) => [4 * l, 4 * l + 1, 4 * l
 // mergeLoraRows(w, b64, a64, rows, k, r, scale): the same sums as mergeLora with B and A already float64 (exact) and
 // k a multiple of 8: for each 8 weights of a row, the r products are summed in four f64x2 registers (t = 0 … r−1,
 // the same order and roundings as the scalar loop), then rounded and added to w, so nothing goes through memory
-// but the inputs and the result
-const [LW, LB, LA, LROWS, LK, LR, LSCALE, LJ, LT, LAP, LBP, LAJ, LBT, L0, L1, L2, L3] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16];
+// but the inputs and the result. A is laid out [k / 8, r, 8] so the loop over t reads it as one stream.
+const [LW, LB, LA, LROWS, LK, LR, LSCALE, LJ, LT, LAP, LBP, LBT, L0, L1, L2, L3] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15];
 const accumulate = (acc: number, at: number): Code => [op.get(acc), op.get(LBT), op.get(LAP), op.v128Load(at), op.f64x2Mul, op.f64x2Add, op.set(acc)];
 /** w[at … at + 4) += scale · f32(acc pair) */
 const mergeFour = (lo: number, hi: number, at: number): Code => [
@@ -85,19 +85,19 @@ const mergeFour = (lo: number, hi: number, at: number): Code => [
 const loraRows: WasmFunction = {
   name: 'mergeLoraRows',
   params: [I32, I32, I32, I32, I32, I32, F32],
-  locals: [I32, I32, I32, I32, I32, V128, V128, V128, V128, V128],
+  locals: [I32, I32, I32, I32, V128, V128, V128, V128, V128],
   body: countDown(LROWS, [
-    [op.get(LA), op.set(LAJ), op.get(LK), op.i32(3), op.i32ShrU, op.set(LJ)],
+    [op.get(LA), op.set(LAP), op.get(LK), op.i32(3), op.i32ShrU, op.set(LJ)],
     countDown(LJ, [
       [op.f32(0), op.f32x4Splat, op.tee(L0), op.tee(L1), op.tee(L2), op.set(L3)],
-      [op.get(LAJ), op.set(LAP), op.get(LB), op.set(LBP), op.get(LR), op.set(LT)],
+      [op.get(LB), op.set(LBP), op.get(LR), op.set(LT)],
       countDown(LT, [
         [op.get(LBP), op.v128Load64Splat(), op.set(LBT)],
         [accumulate(L0, 0), accumulate(L1, 16), accumulate(L2, 32), accumulate(L3, 48)],
-        [op.get(LAP), op.get(LK), op.i32(3), op.i32Shl, op.i32Add, op.set(LAP), add(LBP, 8)],
+        [add(LAP, 64), add(LBP, 8)],
       ]),
       [mergeFour(L0, L1, 0), mergeFour(L2, L3, 16)],
-      [add(LW, 32), add(LAJ, 64)],
+      add(LW, 32),
     ]),
     [op.get(LB), op.get(LR), op.i32(3), op.i32Shl, op.i32Add, op.set(LB)],
   ]),
@@ -328,12 +328,13 @@ export class SimdKernels {
   /** the rows loaded last: W + scale · B·A (k even) */
   mergeLora(b: Float32Array, a: Float32Array, rows: number, k: number, r: number, scale: number): Float32Array {
     if (k % 8 === 0) {
-      // B and A widened to float64 once per block (exact), the sums kept in registers
+      // B and A widened to float64 once per block (exact; A as [k / 8, r, 8]), the sums kept in registers
       const bAt = this.rowsBytes;
       const aAt = bAt + align(b.length * 8);
       this.reserve(aAt + align(a.length * 8));
       new Float64Array(this.memory.buffer, bAt, b.length).set(b);
-      new Float64Array(this.memory.buffer, aAt, a.length).set(a);
+      const a64 = new Float64Array(this.memory.buffer, aAt, a.length);
+      for (let c = 0, at = 0; c < k; c += 8) for (let t = 0; t < r; t++) for (let e = 0; e < 8; e++) a64[at++] = a[t * k + c + e] as number;
       this.kernels.mergeLoraRows(0, bAt, aAt, rows, k, r, Math.fround(scale));
       return new Float32Array(this.memory.buffer, 0, rows * k);
     }
