@@ -15,8 +15,9 @@ import { DTYPE_BYTES, elementCount } from './tensor-types';
  * is left as the zeros of a file extended with truncate(), which is what the reference writes.
  *
  * Memory is bounded by the blocks in flight: at most 2 per compute thread + 2, and at most MAX_IN_FLIGHT_BYTES of
- * source bytes between them (a block is at most BLOCK_ELEMENTS elements, a transposed one ROW_BLOCK_ELEMENTS), plus
- * what each holds converted (≤ 2 float32 copies of its block on its thread, and its output until written).
+ * source bytes between them (a block is at most BLOCK_ELEMENTS elements, a transposed one ROW_BLOCK_ELEMENTS). Each
+ * block in flight has a shared slot (block-slots.ts: its source bytes, then its outputs until written and hashed);
+ * each compute thread holds ≤ 2 float32 copies of its current block.
  *
  * Durability for resuming: an entry is finished once all its blocks are written; the finished prefix of the plan is
  * made durable (datasync) and reported through `onEntry` as often as the disk allows, without stopping the pipeline.
