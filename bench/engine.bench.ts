@@ -16,7 +16,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { extname, join } from 'node:path';
 import type { StepEventView } from '../src-common/api/inference';
 import type { CacheMode } from '../src-common/decoding/caches';
 import type { SamplerName } from '../src-common/diffusion/denoise';
@@ -59,6 +59,33 @@ interface EngineRun {
   windowTokensPerPass: number;
   sampledTokensPerPass: number;
   passesPerAnswer: number;
+  /** Mean wall ms per answer of each stage, as the engine timed them, and what the bench saw beyond them. */
+  stages: StageTimes;
+  /** The engine process's CPU time (user + system, all its threads) per answer. */
+  cpuMsPerAnswer: number;
+}
+
+interface StageTimes {
+  decode: number;
+  'log-mel': number;
+  'audio graph': number;
+  denoise: number;
+  /** In the engine, outside the stages: the prompt, the answer's assembly. */
+  other: number;
+  /** Between the bench and the engine: the request and its step events and reply over the process channel. */
+  ipc: number;
+}
+
+/** CPU time (user + system, in ms) a process has used so far, from /proc (Linux); null elsewhere. */
+function processCpuMs(pid: number | null): number | null {
+  if (pid === null) return null;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    // utime and stime are fields 14 and 15 of the line, 12 and 13 after "pid (comm) ", in clock ticks (100 Hz).
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return null;
+  }
 }
 
 /** Tokens the sampler itself chose in a step: an early stop's EOS fill (after the first EOS) is not counted. */
@@ -74,13 +101,24 @@ async function runEngine(engine: EngineClient, sampler: SamplerName, cache: Cach
   const runMs: number[] = [];
   let passes = 0;
   let sampled = 0;
+  const stages: StageTimes = { decode: 0, 'log-mel': 0, 'audio graph': 0, denoise: 0, other: 0, ipc: 0 };
+  const cpuBefore = processCpuMs(engine.status().pid);
   const started = performance.now();
   for (const item of items) {
     const events: StepEventView[] = [];
+    const asked = performance.now();
     const answer = await engine.ask(
       { modelDir, audioPath: item.path, start: item.start, end: item.end, question: item.question, decoding: decodingFor(sampler, cache) },
       { onStep: (step) => events.push(step) },
     );
+    const t = answer.timings;
+    const denoiseMs = t.stepsMs.reduce((a, b) => a + b, 0);
+    stages.decode += t.decodeMs;
+    stages['log-mel'] += t.featuresMs;
+    stages['audio graph'] += t.audioGraphMs;
+    stages.denoise += denoiseMs;
+    stages.other += t.totalMs - t.decodeMs - t.featuresMs - t.audioGraphMs - denoiseMs;
+    stages.ipc += performance.now() - asked - t.totalMs;
     results.push({ task: item.task, expected: item.answer, answer: answer.answer });
     stepMs.push(...answer.timings.stepsMs);
     runMs.push(...answer.timings.stepsRunMs);
@@ -88,6 +126,8 @@ async function runEngine(engine: EngineClient, sampler: SamplerName, cache: Cach
     sampled += sampledCount(events, answer.tokens, eosId);
   }
   const seconds = (performance.now() - started) / 1000;
+  const cpuAfter = processCpuMs(engine.status().pid);
+  for (const key of Object.keys(stages) as (keyof StageTimes)[]) stages[key] /= items.length;
   const shares = stepMs.map((ms, i) => 1 - (runMs[i] ?? 0) / ms).sort((a, b) => a - b);
   const totalStep = stepMs.reduce((a, b) => a + b, 0);
   const totalRun = runMs.reduce((a, b) => a + b, 0);
@@ -102,6 +142,8 @@ async function runEngine(engine: EngineClient, sampler: SamplerName, cache: Cach
     windowTokensPerPass: (items.length * GEN) / passes,
     sampledTokensPerPass: sampled / passes,
     passesPerAnswer: passes / items.length,
+    stages,
+    cpuMsPerAnswer: cpuBefore === null || cpuAfter === null ? Number.NaN : (cpuAfter - cpuBefore) / items.length,
   };
 }
 
@@ -109,6 +151,8 @@ interface TorchRun {
   accuracy: number;
   answers_per_s: number;
   median_step_ms: number;
+  cpu_ms_per_answer: number;
+  stages: Record<'decode' | 'log-mel' | 'audio graph' | 'prompt' | 'denoise', { wall_ms: number; cpu_ms: number }>;
   threads: number;
   blas: string;
   omp_wait_policy: string;
@@ -162,9 +206,11 @@ async function latency3s(engine: EngineClient): Promise<{ firstAudioMs: number; 
 }
 
 /**
- * An engine process of its own, model loaded and warmed with one answer about a clip that is not in the eval set:
- * each row starts cold of the audio cache (a row asking the items an earlier row asked would skip their audio stage)
- * and warm of everything else (the first answer pays for loading the decoders, whichever row it falls on).
+ * An engine process of its own, model loaded and warmed: one answer about a clip that is not in the eval set, and
+ * one about the first half second of a file of each format in the set. Each row starts cold of the audio cache (those
+ * regions are not the ones the rows ask about, and a row asking the items an earlier row asked would skip their audio
+ * stage) and warm of everything else: the decoders' WASM compiled, the code paths run once. The PyTorch reference
+ * likewise answers one item before it starts its clock.
  */
 async function freshEngine(cacheDir: string): Promise<EngineClient> {
   const engine = new EngineClient(forkEngine({ ...engineEnv(cacheDir), OMP_NUM_THREADS: threads }));
@@ -172,6 +218,10 @@ async function freshEngine(cacheDir: string): Promise<EngineClient> {
   await engine.load(modelDir);
   const clip = writeSineWav(join(cacheDir, 'warm-up.wav'), 2, 523, 44100);
   await engine.ask({ modelDir, audioPath: clip, question: 'What kind of sound is this?', decoding: {} });
+  const oneOfEachFormat = new Map(readEvalSet(setDir).map((item) => [extname(item.path).toLowerCase(), item]));
+  for (const item of oneOfEachFormat.values()) {
+    await engine.ask({ modelDir, audioPath: item.path, start: 0, end: 0.5, question: item.question, decoding: {} });
+  }
   return engine;
 }
 
@@ -185,6 +235,7 @@ async function main() {
     );
     console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
     const blas = new Set<string>();
+    const stageRows: string[] = [];
     for (const sampler of samplers) {
       // The reference runs before and after the engine's rows, and the ratio is taken against the mean of the two:
       // on a shared machine the load drifts during a run, and bracketing the engine spreads the drift over both sides.
@@ -205,6 +256,21 @@ async function main() {
         median_step_ms: (before.median_step_ms + after.median_step_ms) / 2,
       };
       blas.add(`${t.blas} BLAS, ${t.threads} threads, OMP_WAIT_POLICY=${t.omp_wait_policy}`);
+      const mean = (pick: (run: TorchRun) => number) => (pick(before) + pick(after)) / 2;
+      const torchStage = (name: keyof TorchRun['stages']) => mean((run) => run.stages[name].wall_ms);
+      const torchTotal = mean((run) => 1000 / run.answers_per_s);
+      const torchNamed = (['decode', 'log-mel', 'audio graph', 'denoise'] as const).reduce((n, k) => n + torchStage(k), 0);
+      stageRows.push(
+        `| ${sampler} | PyTorch | ${torchStage('decode').toFixed(2)} | ${torchStage('log-mel').toFixed(2)} | ${torchStage('audio graph').toFixed(2)} | ` +
+          `${torchStage('denoise').toFixed(2)} | ${(torchTotal - torchNamed).toFixed(2)} | – | ${torchTotal.toFixed(1)} | ${mean((run) => run.cpu_ms_per_answer).toFixed(1)} |`,
+      );
+      rows.forEach((e, i) => {
+        const st = e.stages;
+        stageRows.push(
+          `| ${sampler} | engine, ${caches[i]} | ${st.decode.toFixed(2)} | ${st['log-mel'].toFixed(2)} | ${st['audio graph'].toFixed(2)} | ${st.denoise.toFixed(2)} | ` +
+            `${st.other.toFixed(2)} | ${st.ipc.toFixed(2)} | ${(1000 / e.answersPerS).toFixed(1)} | ${e.cpuMsPerAnswer.toFixed(1)} |`,
+        );
+      });
       rows.forEach((e, i) => {
         console.log(
           `| ${sampler} | ${caches[i]} | ${(100 * e.accuracy).toFixed(1)} % / ${(100 * t.accuracy).toFixed(1)} % | ${e.answersPerS.toFixed(1)} | ` +
@@ -215,6 +281,14 @@ async function main() {
       });
     }
     console.log(`\nPyTorch reference: ${[...blas].join('; ')}`);
+    console.log(
+      '\nWhere an answer goes, mean wall ms per answer (PyTorch: mean of its two runs; its "other" is the rest of the answer: prompt, loop): ' +
+        'decode = file to 16 kHz mono (engine: decode, downmix, resample); denoise = all forward passes with the sampler; ' +
+        "IPC = the bench's wait beyond the engine's own total (request, step events, reply); CPU = the answering process, all threads.\n",
+    );
+    console.log('| sampler | side | decode | log-mel | audio graph | denoise | other | IPC | total ms / answer | CPU ms / answer |');
+    console.log('|---|---|---|---|---|---|---|---|---|---|');
+    for (const row of stageRows) console.log(row);
     const engine = await freshEngine(cacheDir);
     try {
       const { firstAudioMs, times, reusedAudioMs } = await latency3s(engine);

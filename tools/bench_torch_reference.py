@@ -14,6 +14,7 @@ torch.inference_mode. The JSON says which BLAS the process loaded.
       --threshold 0.9] [--limit N]
 Prints one JSON object: per-item answers with their times, forward passes and step times."""
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -59,6 +60,27 @@ def decode_16k_mono(path, start=None, end=None):
     return x
 
 
+class Stages:
+    """Wall and CPU time (this process, all its threads) per stage of an answer, summed over the set: the same stages
+    the engine's bench reports, measured the same way (bench/engine-stages.ts)."""
+
+    def __init__(self):
+        self.sums = {}
+
+    @contextlib.contextmanager
+    def __call__(self, name):
+        wall, cpu = time.perf_counter(), time.process_time()
+        try:
+            yield
+        finally:
+            total = self.sums.setdefault(name, [0.0, 0.0])
+            total[0] += time.perf_counter() - wall
+            total[1] += time.process_time() - cpu
+
+    def per_item(self, n):
+        return {k: {"wall_ms": 1000 * w / n, "cpu_ms": 1000 * c / n} for k, (w, c) in self.sums.items()}
+
+
 def loaded_blas():
     """Which BLAS library this process mapped (torch on Debian calls libblas.so.3, whatever the alternative is)."""
     with open("/proc/self/maps") as f:
@@ -81,6 +103,7 @@ def main():
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--factor", type=float, default=1.0)
     ap.add_argument("--threshold", type=float, default=0.9)
+    ap.add_argument("--warmup", type=int, default=1, help="items answered before the clock starts")
     a = ap.parse_args()
     torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "2")))
     model, stored = load_model(a.weights)
@@ -92,15 +115,33 @@ def main():
               "temperature": a.temperature, "seed": a.seed, "factor": a.factor, "threshold": a.threshold,
               "mask_id": mask_id, "eos_id": eos_id}
     items = [json.loads(line) for line in open(os.path.join(a.set, "index.jsonl")) if line.strip()][: a.limit]
-    results, started = [], time.perf_counter()
+    stages = Stages()
     with torch.inference_mode():
-        for item in items:
-            t0 = time.perf_counter()
+        # One answer before the clock starts, as the engine's bench warms its process: first-call costs (allocator,
+        # decoder and BLAS set-up) are not what answers/s measures.
+        for item in items[: a.warmup]:
             pcm = decode_16k_mono(os.path.join(a.set, item["audio"]), item["start"], item["end"])
             feats, n = features.featurize_audio(pcm[: features.CHUNK_SAMPLES])
             emb = audio_graph(torch.from_numpy(feats)[None], torch.tensor([n], dtype=torch.long))
             text = prompt.render_prompt(item["question"])
             ids, off = tok.encode(text), prompt.audio_offset(tok, text)
+            generate(lambda x: llm.window_logits(torch.tensor([ids + x.tolist()]), emb, torch.tensor([off]),
+                                                 torch.tensor([a.gen_length]), torch.tensor([0.0]),
+                                                 torch.zeros(a.gen_length)), params)
+    results, started = [], time.perf_counter()
+    cpu_started = time.process_time()
+    with torch.inference_mode():
+        for item in items:
+            t0 = time.perf_counter()
+            with stages("decode"):
+                pcm = decode_16k_mono(os.path.join(a.set, item["audio"]), item["start"], item["end"])
+            with stages("log-mel"):
+                feats, n = features.featurize_audio(pcm[: features.CHUNK_SAMPLES])
+            with stages("audio graph"):
+                emb = audio_graph(torch.from_numpy(feats)[None], torch.tensor([n], dtype=torch.long))
+            with stages("prompt"):
+                text = prompt.render_prompt(item["question"])
+                ids, off = tok.encode(text), prompt.audio_offset(tok, text)
             step_ms = []
 
             def window_logits(x):
@@ -110,15 +151,19 @@ def main():
                 step_ms.append((time.perf_counter() - s) * 1000)
                 return out
 
-            tokens, passes, _ = generate(window_logits, params)
+            with stages("denoise"):
+                tokens, passes, _ = generate(window_logits, params)
             stop = next((i for i, t in enumerate(tokens) if t in (eos_id, tok.special_id("<|eot_id|>"))), len(tokens))
             results.append({"task": item["task"], "expected": item["answer"], "answer": tok.decode(tokens[:stop]).strip(),
                             "forward_passes": passes, "ms": (time.perf_counter() - t0) * 1000, "step_ms": step_ms})
     seconds = time.perf_counter() - started
+    cpu_seconds = time.process_time() - cpu_started
     all_steps = [s for r in results for s in r["step_ms"]]
     print(json.dumps({"n": len(results), "answers_per_s": len(results) / seconds,
                       "median_answer_ms": float(np.median([r["ms"] for r in results])),
                       "median_step_ms": float(np.median(all_steps)), "threads": torch.get_num_threads(),
+                      "cpu_ms_per_answer": 1000 * cpu_seconds / len(results),
+                      "stages": stages.per_item(len(results)),
                       "blas": loaded_blas(), "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY"),
                       "accuracy": float(np.mean([r["answer"].lower() == r["expected"].lower() for r in results])),
                       "results": results}))

@@ -117,6 +117,12 @@ export const AnswerSchema = z.object({
   heard: z.object({ start: z.number(), end: z.number() }).optional(),
   /** The region's audio embeddings came from the engine's cache (an earlier question about the same region). */
   audioReused: z.boolean().optional(),
+  /**
+   * Whether the model was sure (src-common/routing/confidence.ts): the least confidence among the answer's word
+   * tokens (null: no words, only an end marker) against the model's calibrated threshold at the time it answered.
+   * Absent in answers saved before it was recorded.
+   */
+  confidence: z.object({ least: z.number().nullable(), unsureBelow: z.number(), unsure: z.boolean() }).optional(),
   timings: z.object({
     decodeMs: z.number(),
     featuresMs: z.number(),

@@ -141,7 +141,8 @@ describe('interchange codecs', () => {
   it('CSV and JSON: one row per exchange with provenance; quotes, commas and newlines quoted', () => {
     const csv = exportText('csv', source, '');
     const header = csv.split('\r\n')[0] ?? '';
-    for (const column of ['model_sha256', 'provider', 'sampler', 'seed', 'prompt', 'total_ms']) assert.ok(header.split(',').includes(column));
+    for (const column of ['model_sha256', 'provider', 'sampler', 'seed', 'prompt', 'total_ms', 'confidence', 'unsure'])
+      assert.ok(header.split(',').includes(column));
     assert.match(csv, /"two\nlines"/);
     assert.match(csv, /"say ""hi"""/);
     const json = JSON.parse(exportText('json', source, ''));

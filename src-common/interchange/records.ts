@@ -27,6 +27,9 @@ export function exchangeRecord(file: string, exchange: Exchange, regions: Region
     route: exchange.route,
     outside_training: exchange.route === 'outside',
     no_answer: a !== null && a.answer.trim() === '',
+    /** The least confidence among the answer's words, and whether it fell below the model's threshold (null: not recorded). */
+    confidence: a?.confidence?.least ?? null,
+    unsure: a?.confidence?.unsure ?? null,
     measured_standard: exchange.measured?.standard ?? null,
     history_turns: exchange.historyTurns,
     asked_at: exchange.askedAt,

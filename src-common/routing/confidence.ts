@@ -37,7 +37,8 @@ export function answerConfidence(trace: readonly StepEventView[]): number | null
 /** An answer with no words: the model committed only end markers. Shown as "No answer", never exported as one. */
 export const isNoAnswer = (answerText: string): boolean => answerText.trim() === '';
 
-export function isUnsure(trace: readonly StepEventView[], unsureBelow: number): boolean {
-  const confidence = answerConfidence(trace);
-  return confidence !== null && confidence < unsureBelow;
+/** What an answer records of its confidence (Answer.confidence): the least word confidence and the verdict. */
+export function confidenceOf(trace: readonly StepEventView[], unsureBelow: number): { least: number | null; unsureBelow: number; unsure: boolean } {
+  const least = answerConfidence(trace);
+  return { least, unsureBelow, unsure: least !== null && least < unsureBelow };
 }

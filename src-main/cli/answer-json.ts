@@ -4,6 +4,12 @@ import type { Answer, StepEventView } from '../../src-common/api/inference';
 export function answerJson(answer: Answer, steps?: StepEventView[]) {
   return {
     answer: answer.answer,
+    // Only an end marker: shown as "No answer" in the app and never exported as an answer.
+    no_answer: answer.answer.trim() === '',
+    // The least confidence among the answer's word tokens, and whether that is below the model's calibrated threshold.
+    confidence: answer.confidence?.least ?? null,
+    unsure: answer.confidence?.unsure ?? null,
+    unsure_below: answer.confidence?.unsureBelow ?? null,
     question: answer.question,
     region: answer.region,
     truncated: answer.truncated,

@@ -102,7 +102,12 @@ ${DECODING_USAGE}
         const route = { route: decision.route, task: decision.route === 'trained' ? decision.task : null, outside_training: decision.route === 'outside' };
         if (json) console.log(JSON.stringify({ ...route, ...answerJson(answer, trace ? steps : undefined) }, null, 2));
         else {
-          console.log(answer.answer);
+          if (answer.answer.trim() === '') console.log('No answer (the model gave only an end marker; try more --steps)');
+          else console.log(answer.answer);
+          if (answer.confidence?.unsure)
+            console.error(
+              `(unsure: the least confident word scored ${answer.confidence.least?.toFixed(2)}, below the model's ${answer.confidence.unsureBelow})`,
+            );
           if (decision.route === 'outside') console.error(`(outside training: ${manifest.name} was not trained for this question)`);
           if (answer.truncated) console.error(`(the model heard only the first ${answer.heardSeconds} s of the region)`);
         }

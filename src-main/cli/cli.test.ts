@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { describe, it } from 'node:test';
@@ -8,6 +8,9 @@ import { tempDir } from '../test-support/temp-dir';
 import { writeSineWav } from '../test-support/wav';
 
 const entry = join(import.meta.dirname, 'main.ts');
+const bundledManifest = JSON.parse(readFileSync(join(import.meta.dirname, '../../models/diffa-tiny/manifest.json'), 'utf8')) as {
+  capabilities: { unsure_below: number };
+};
 const home = tempDir();
 const diffa = (...args: string[]) =>
   spawnSync(process.execPath, ['--import', 'tsx', entry, ...args], { encoding: 'utf8', env: { ...process.env, DIFFA_HOME: home } });
@@ -49,9 +52,23 @@ describe('diffa CLI', () => {
     const wav = writeSineWav(join(home, 'ask-tone.wav'), 1, 440, 16000);
     const run = diffa('ask', '--audio', wav, '--question', 'What kind of sound is this?', '--json');
     assert.equal(run.status, 0, run.stderr);
-    const answer = JSON.parse(run.stdout) as { answer: string; provider: string; cache: { used: string }; forward_passes: number };
+    const answer = JSON.parse(run.stdout) as {
+      answer: string;
+      provider: string;
+      cache: { used: string };
+      forward_passes: number;
+      no_answer: boolean;
+      confidence: number;
+      unsure: boolean;
+      unsure_below: number;
+    };
     assert.equal(answer.provider, 'cpu');
     assert.ok(answer.answer.length > 0);
+    // Visible doubt: the least word confidence, judged by the bundled model's calibrated threshold (its manifest).
+    assert.equal(answer.no_answer, false);
+    assert.ok(answer.confidence > 0 && answer.confidence <= 1, String(answer.confidence));
+    assert.equal(answer.unsure_below, bundledManifest.capabilities.unsure_below);
+    assert.equal(answer.unsure, answer.confidence < answer.unsure_below);
     assert.ok(answer.forward_passes >= 1);
     assert.equal(answer.cache.used, 'prefix');
   });

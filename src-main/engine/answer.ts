@@ -4,8 +4,9 @@ import type { Answer, AskRequestSchema, DecodingSettings, StepEventView } from '
 import { type FullDecoding, resolveDecoding } from '../../src-common/decoding/defaults';
 import { DenoiseCancelled, type DenoiseParams, denoise } from '../../src-common/diffusion/denoise';
 import { resample } from '../../src-common/dsp/resample';
+import { confidenceOf, DEFAULT_UNSURE_BELOW } from '../../src-common/routing/confidence';
 import { decodeRegion, downmix } from '../audio/decode';
-import { apiDecodingDefaults } from '../models/bundle-manifest';
+import { apiDecodingDefaults, capabilitiesOf } from '../models/bundle-manifest';
 import { regionKey } from './audio-cache';
 import type { LoadedModel } from './loaded-model';
 
@@ -102,6 +103,7 @@ export async function answerQuestion(
   const llm = model.llmForward(prompt.ids, audio, prompt.audioOffset, decoding.cache);
   const stepsMs: number[] = [];
   const stepsRunMs: number[] = [];
+  const trace: StepEventView[] = [];
   let stepStarted = performance.now();
 
   let result: Awaited<ReturnType<typeof denoise>>;
@@ -123,7 +125,9 @@ export async function answerQuestion(
         const ms = performance.now() - stepStarted;
         stepsMs.push(ms);
         stepsRunMs.push(llm.lastRunMs);
-        onStep({ ...event, committed, ms, runMs: llm.lastRunMs });
+        const step = { ...event, committed, ms, runMs: llm.lastRunMs };
+        trace.push(step);
+        onStep(step);
       },
       signal,
     );
@@ -152,6 +156,7 @@ export async function answerQuestion(
     heardSeconds,
     heard,
     audioReused,
+    confidence: confidenceOf(trace, capabilitiesOf(manifest).unsure_below ?? DEFAULT_UNSURE_BELOW),
     timings: { decodeMs, featuresMs, audioGraphMs, stepsMs, stepsRunMs, totalMs: performance.now() - started },
   };
 }

@@ -8,7 +8,7 @@ import type { BuildJobPlan } from './build-job-plan';
 import { loadBundle } from './bundle';
 import { ensureSpace, freeSpace } from './disk-space';
 import { installBundle } from './install';
-import { etaSeconds, type FileProgress, type PullProgress, SpeedMeter } from './progress';
+import { type ActiveFile, type PullProgress, progressSnapshot, SpeedMeter } from './progress';
 import { type PullOptions, runPool } from './pull';
 import {
   type BuildInput,
@@ -83,29 +83,16 @@ export async function runBuildJob(plan: BuildJobPlan, options: BuildJobOptions):
   let bytesDone = 0;
   let bytesTotal = buildDownloadBytes(build);
   let filesDone = 0;
-  const active = new Map<string, { done: number; size: number; meter: SpeedMeter }>();
+  const active = new Map<string, ActiveFile>();
   let meter = new SpeedMeter();
-  const report = () => {
-    const now = performance.now();
-    const speedBps = meter.sample(bytesDone, now);
-    const activeFiles: FileProgress[] = [...active].map(([path, f]) => {
-      const s = f.meter.sample(f.done, now);
-      return { path, bytesDone: f.done, bytesTotal: f.size, speedBps: s, etaSeconds: etaSeconds(f.size - f.done, s) };
-    });
-    options.onProgress?.({
-      id: plan.id,
-      name: plan.name,
-      state: phase,
-      bytesDone,
-      bytesTotal,
-      speedBps,
-      etaSeconds: etaSeconds(bytesTotal - bytesDone, speedBps),
-      filesDone,
-      filesTotal: files.length,
-      active: activeFiles,
-      steps: steps.map((s) => ({ ...s })),
-    });
-  };
+  const report = () =>
+    options.onProgress?.(
+      progressSnapshot(
+        { id: plan.id, name: plan.name, state: phase, bytesDone, bytesTotal, filesDone, filesTotal: files.length, steps: steps.map((s) => ({ ...s })) },
+        meter,
+        active,
+      ),
+    );
   report();
   const ticker = setInterval(report, options.progressIntervalMs ?? 250);
   try {

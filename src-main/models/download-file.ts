@@ -4,6 +4,7 @@ import { type Dispatcher, request } from 'undici';
 import { ApiError } from '../../src-common/api/errors';
 import { Attempt } from './attempt';
 import { BlockSink } from './block-sink';
+import { bodyFeed } from './body-feed';
 import { HubPolicy, refusedAddress } from './hub-policy';
 import { tlsTrustError } from './network';
 import { type OpenPart, openPartFile, type PartFile } from './part-file';
@@ -200,43 +201,24 @@ async function fetchFrom(file: FileDownload, state: Progress, options: DownloadO
     part = await openPart(file.partPath, state.have);
     const into = new BlockSink(part, state.have, state.hasher);
     sink = into;
-    let waitingForSink = false;
-    let refused: ApiError | undefined;
-    // 'data' events rather than async iteration: iteration makes the stream concatenate its buffered chunks (a copy
-    // of every byte) and costs a promise per chunk.
-    const receive = (chunk: Buffer) => {
-      attempt.touch();
-      if (refused) return;
-      if (state.have + chunk.length > file.size) {
-        // kept as well as destroying: a body that had already ended (all of it arrived while the file opened) would
-        // otherwise finish cleanly
-        refused = new ApiError('bad_model', `${name}: the server sent more than the expected ${file.size} bytes`, { file: file.path });
-        return void body.destroy(refused);
-      }
-      state.have += chunk.length;
-      options.onBytes?.(chunk.length);
-      try {
-        if (into.push(chunk) || waitingForSink) return;
-      } catch (error) {
-        return void body.destroy(error as Error);
-      }
-      waitingForSink = true;
-      body.pause();
-      into.ready().then(
-        () => {
-          waitingForSink = false;
-          body.resume();
-        },
-        (error: Error) => body.destroy(error),
-      );
-    };
+    const feed = bodyFeed(
+      body,
+      into,
+      attempt,
+      (bytes) => {
+        if (state.have + bytes > file.size)
+          return new ApiError('bad_model', `${name}: the server sent more than the expected ${file.size} bytes`, { file: file.path });
+        state.have += bytes;
+      },
+      options.onBytes,
+    );
     body.off('data', hold);
-    body.on('data', receive);
+    body.on('data', feed.receive);
     // (also when the network cut the body meanwhile: these bytes arrived whole)
-    for (const chunk of early) receive(chunk);
-    if (!waitingForSink) body.resume();
+    for (const chunk of early) feed.receive(chunk);
+    if (!feed.waitingForSink) body.resume();
     await finished(body);
-    if (refused) throw refused;
+    if (feed.refused) throw feed.refused;
     await into.flush();
     return 'done';
   } catch (thrown) {

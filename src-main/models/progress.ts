@@ -61,6 +61,29 @@ export class SpeedMeter {
   }
 }
 
+/** A file in flight as a pull or a build tracks it: its bytes so far, its size and its own speed meter. */
+export interface ActiveFile {
+  done: number;
+  size: number;
+  meter: SpeedMeter;
+}
+
+/** One progress report from a pull's or a build's counters, speeds sampled now (overall and per active file). */
+export function progressSnapshot(
+  head: Pick<PullProgress, 'id' | 'name' | 'state' | 'bytesDone' | 'bytesTotal' | 'filesDone' | 'filesTotal' | 'steps'>,
+  meter: SpeedMeter,
+  active: ReadonlyMap<string, ActiveFile>,
+): PullProgress {
+  const now = performance.now();
+  const speedBps = meter.sample(head.bytesDone, now);
+  const files: FileProgress[] = [...active].map(([path, f]) => {
+    const fileSpeed = f.meter.sample(f.done, now);
+    return { path, bytesDone: f.done, bytesTotal: f.size, speedBps: fileSpeed, etaSeconds: etaSeconds(f.size - f.done, fileSpeed) };
+  });
+  const { steps, ...rest } = head;
+  return { ...rest, speedBps, etaSeconds: etaSeconds(head.bytesTotal - head.bytesDone, speedBps), active: files, ...(steps ? { steps } : {}) };
+}
+
 export function formatBytes(bytes: number): string {
   const units = ['B', 'KB', 'MB', 'GB', 'TB'];
   let value = bytes;

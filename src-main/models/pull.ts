@@ -10,7 +10,7 @@ import { type PlannedFile, type PullPlan, resolveUrl } from './hub';
 import type { HubPolicy } from './hub-policy';
 import { installBundle } from './install';
 import type { OpenPart } from './part-file';
-import { etaSeconds, type PullProgress, SpeedMeter } from './progress';
+import { type ActiveFile, type PullProgress, progressSnapshot, SpeedMeter } from './progress';
 import { RangeMap } from './range-map';
 import { downloadRanged } from './ranged-download';
 import { bytesOnDisk, partPath, readStagingState, removeStaging, type StagingState, sizeOf, stagingBundle, writeStagingState } from './staging';
@@ -66,28 +66,13 @@ export async function pullModel(plan: PullPlan, options: PullOptions): Promise<s
   const pending = plan.files.filter((f) => sizeOf(join(bundle, f.path)) !== f.size);
   let filesDone = plan.files.length - pending.length;
   /** Files in flight, in the order they started, with their own speed meters. */
-  const active = new Map<string, { size: number; done: number; meter: SpeedMeter }>();
+  const active = new Map<string, ActiveFile>();
   const meter = new SpeedMeter();
   let phase: PullProgress['state'] = 'downloading';
-  const report = () => {
-    const now = performance.now();
-    const speedBps = meter.sample(bytesDone, now);
-    options.onProgress?.({
-      id: plan.id,
-      name: plan.name,
-      state: phase,
-      bytesDone,
-      bytesTotal,
-      speedBps,
-      etaSeconds: etaSeconds(bytesTotal - bytesDone, speedBps),
-      filesDone,
-      filesTotal: plan.files.length,
-      active: [...active].map(([path, f]) => {
-        const fileSpeed = f.meter.sample(f.done, now);
-        return { path, bytesDone: f.done, bytesTotal: f.size, speedBps: fileSpeed, etaSeconds: etaSeconds(f.size - f.done, fileSpeed) };
-      }),
-    });
-  };
+  const report = () =>
+    options.onProgress?.(
+      progressSnapshot({ id: plan.id, name: plan.name, state: phase, bytesDone, bytesTotal, filesDone, filesTotal: plan.files.length }, meter, active),
+    );
   report();
   const ticker = setInterval(report, options.progressIntervalMs ?? 250);
   // One file failing for good stops the others too (their partial bytes stay for the next try).

@@ -4,6 +4,7 @@ import type { Dispatcher } from 'undici';
 import { ApiError } from '../../src-common/api/errors';
 import { Attempt } from './attempt';
 import { BlockSink } from './block-sink';
+import { bodyFeed } from './body-feed';
 import {
   type DownloadOptions,
   downloadFile,
@@ -237,34 +238,20 @@ async function fetchPiece(piece: Piece, shared: Shared): Promise<void> {
     });
     sink = into;
     let received = piece.start;
-    let refused: ApiError | undefined;
-    let waitingForSink = false;
-    body.on('data', (chunk: Buffer) => {
-      attempt.touch();
-      if (refused) return;
-      if (received + chunk.length > piece.end) {
-        refused = new ApiError('bad_model', `${name}: the server sent more than the ${piece.end - piece.start} bytes asked for`, { file: file.path });
-        return void body.destroy(refused);
-      }
-      received += chunk.length;
-      options.onBytes?.(chunk.length);
-      try {
-        if (into.push(chunk) || waitingForSink) return;
-      } catch (error) {
-        return void body.destroy(error as Error);
-      }
-      waitingForSink = true;
-      body.pause();
-      into.ready().then(
-        () => {
-          waitingForSink = false;
-          body.resume();
-        },
-        (error: Error) => body.destroy(error),
-      );
-    });
+    const feed = bodyFeed(
+      body,
+      into,
+      attempt,
+      (bytes) => {
+        if (received + bytes > piece.end)
+          return new ApiError('bad_model', `${name}: the server sent more than the ${piece.end - piece.start} bytes asked for`, { file: file.path });
+        received += bytes;
+      },
+      options.onBytes,
+    );
+    body.on('data', feed.receive);
     await finished(body);
-    if (refused) throw refused;
+    if (feed.refused) throw feed.refused;
     await into.flush();
     if (received < piece.end) throw new Retryable(`connection closed at byte ${received} of bytes ${piece.start}-${piece.end - 1}`);
   } catch (thrown) {

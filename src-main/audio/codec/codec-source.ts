@@ -2,6 +2,8 @@ import { createReadStream } from 'node:fs';
 import { decodeChunked } from 'audio-decode/stream';
 import { badAudio } from '../bad-audio';
 import type { AudioInfo, AudioSource, Block } from '../source';
+import { decodeWithPool } from './decoder-pool';
+import { type DecodedChunk, REUSABLE_FORMATS, type ReusableFormat } from './reusable-decoders';
 
 /** audio-decode's name for each decoder (pure JS/WASM: mpg123, libFLAC, libopus, libvorbis, FAAD2). */
 export type DecoderFormat = Parameters<typeof decodeChunked>[1];
@@ -23,8 +25,12 @@ function toWidth(channelData: Float32Array[], channels: number): Block {
   return Array.from({ length: channels }, (_, c) => channelData[c] ?? (channelData[0] as Float32Array));
 }
 
-/** Decodes chunks of the whole file, as audio-decode yields them (sizes vary by codec). */
-async function* decodeAll(path: string, format: DecoderFormat, counter: { bytes: number }) {
+/** Decodes chunks of the whole file, as the decoder yields them (sizes vary by codec). */
+async function* decodeAll(path: string, format: DecoderFormat, counter: { bytes: number }): AsyncGenerator<DecodedChunk> {
+  if (REUSABLE_FORMATS.has(format)) {
+    yield* decodeWithPool(countedBytes(path, counter), format as ReusableFormat);
+    return;
+  }
   for await (const chunk of decodeChunked(countedBytes(path, counter), format)) {
     if ((chunk.channelData[0]?.length ?? 0) > 0) yield chunk;
   }
@@ -40,7 +46,6 @@ interface PrimedDecode {
   rest: AsyncGenerator<DecodedChunk>;
   counter: { bytes: number };
 }
-type DecodedChunk = { channelData: Float32Array[]; sampleRate: number };
 
 /** How long a primed decode waits for the read that normally follows the open before it lets its decoder go. */
 const PRIMED_FOR_MS = 1000;
