@@ -1,8 +1,8 @@
 import { toFloat32 } from './dtype-cast';
 import { quantizeRows } from './int4-quantize';
-import { clearOutputArena, outputCopy, useOutputArena } from './output-arena';
+import { clearOutputArena, outputBytes, outputCopy, useOutputArena } from './output-arena';
 import { SimdKernels } from './simd-kernels';
-import { mergeLora, storedBytes, transposeBlock } from './tensor-ops';
+import { mergeLora, storedBytes, transposeBlock, transposeHalves } from './tensor-ops';
 import type { TensorDType } from './tensor-types';
 
 /**
@@ -87,8 +87,30 @@ function stored(values: Float32Array, dtype: 'float32' | 'float16', k: SimdKerne
   return dtype === 'float16' && k ? k.toFloat16Bytes(values) : storedBytes(values, dtype);
 }
 
+/** halves to halves with nothing to merge: transposed as 16-bit values (the same bits as through float32) */
+function transposedHalves(job: BlockJob): Uint8Array {
+  const n = job.rows * job.rowLength;
+  const raw = job.raw.byteOffset % 2 === 0 ? job.raw : Uint8Array.from(job.raw);
+  const out = outputBytes(n * 2);
+  const aligned = out.byteOffset % 2 === 0 ? out : new Uint8Array(n * 2);
+  transposeHalves(new Uint16Array(raw.buffer, raw.byteOffset, n), job.rows, job.rowLength, new Uint16Array(aligned.buffer, aligned.byteOffset, n));
+  return aligned;
+}
+
+/** a transposed block's bytes as pieces: a block of rows is a strip of every column of the transposed tensor */
+function transposedPieces(job: BlockJob, t: Uint8Array): BlockPiece[] {
+  const { rows, rowLength, r0, target } = job;
+  if (rows === job.rowsTotal) return [{ position: target.offset, bytes: t }];
+  const item = t.length / (rows * rowLength);
+  const pieces: BlockPiece[] = [];
+  for (let j = 0; j < rowLength; j++)
+    pieces.push({ position: target.offset + (j * job.rowsTotal + r0) * item, bytes: t.subarray(j * rows * item, (j + 1) * rows * item) });
+  return pieces;
+}
+
 export function computeBlock(job: BlockJob): BlockPiece[] {
   const { rows, rowLength, r0, target } = job;
+  if (job.op === 'transpose' && job.dtype === 'F16' && job.outDtype === 'float16' && !job.lora) return transposedPieces(job, transposedHalves(job));
   const k = kernels();
   const block = mergedRows(job, k);
   if (job.op === 'copy') {
@@ -96,16 +118,7 @@ export function computeBlock(job: BlockJob): BlockPiece[] {
     // float32 rows are a view (of the source, or of the kernels' memory): the result gets its own copy
     return [{ position: target.offset + r0 * target.perRow, bytes: bytes.buffer === block.buffer ? outputCopy(bytes) : bytes }];
   }
-  if (job.op === 'transpose') {
-    const t = stored(transposeBlock(block, rows, rowLength), job.outDtype, k);
-    if (rows === job.rowsTotal) return [{ position: target.offset, bytes: t }];
-    // a block of rows is a strip of every column of the transposed tensor
-    const item = t.length / block.length;
-    const pieces: BlockPiece[] = [];
-    for (let j = 0; j < rowLength; j++)
-      pieces.push({ position: target.offset + (j * job.rowsTotal + r0) * item, bytes: t.subarray(j * rows * item, (j + 1) * rows * item) });
-    return pieces;
-  }
+  if (job.op === 'transpose') return transposedPieces(job, stored(transposeBlock(block, rows, rowLength), job.outDtype, k));
   if (!target.scales || !target.zeroPoints) throw new Error('a q4 block needs the places of its scales and zero points');
   const q = k && block.buffer === k.buffer ? k.quantize(rows, rowLength, job.outDtype) : quantizeRows(block, rows, rowLength, job.outDtype);
   return [
