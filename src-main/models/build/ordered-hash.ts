@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 
 const ZEROS = new Uint8Array(1 << 16);
+/** at most this many bytes of hashed copies kept for reuse */
+const SPARE_BYTES = 64 * 1024 * 1024;
 
 /**
  * SHA-256 of a data file computed from the pieces written into it, so the manifest needs no second pass over the
@@ -17,6 +19,9 @@ export class OrderedHash {
   private readonly waiting = new Map<number, Uint8Array | number>();
   private waitingBytes = 0;
   private abandoned = false;
+  /** copies already hashed, by length, for the next pieces that must wait (a build's pieces come in few sizes) */
+  private readonly spare = new Map<number, Uint8Array[]>();
+  private spareBytes = 0;
 
   /** `zeroRanges`: [start, end) ranges nobody writes (the file was extended with zeros) */
   constructor(
@@ -33,7 +38,7 @@ export class OrderedHash {
     if (this.abandoned || bytes.length === 0) return;
     if (position !== this.position) {
       this.waitingBytes += bytes.length;
-      if (this.waitingBytes <= this.budget) this.waiting.set(position, Uint8Array.from(bytes));
+      if (this.waitingBytes <= this.budget) this.waiting.set(position, this.copy(bytes));
       else this.abandon();
       return;
     }
@@ -58,11 +63,30 @@ export class OrderedHash {
         this.waitingBytes -= next.length;
         this.hash.update(next);
         this.position += next.length;
+        this.keep(next);
       }
     }
   }
 
+  private copy(bytes: Uint8Array): Uint8Array {
+    const reused = this.spare.get(bytes.length)?.pop();
+    if (!reused) return Uint8Array.from(bytes);
+    this.spareBytes -= reused.length;
+    reused.set(bytes);
+    return reused;
+  }
+
+  private keep(copy: Uint8Array): void {
+    if (this.spareBytes + copy.length > SPARE_BYTES) return;
+    const list = this.spare.get(copy.length) ?? [];
+    list.push(copy);
+    this.spare.set(copy.length, list);
+    this.spareBytes += copy.length;
+  }
+
   private abandon(): void {
+    this.spare.clear();
+    this.spareBytes = 0;
     this.abandoned = true;
     this.waiting.clear();
     this.waitingBytes = 0;
