@@ -288,12 +288,12 @@ describe('a catalog model built on this machine', { skip: python ? false : missi
     const rows = await m.listing();
     assert.equal(rows.find((r) => r.id === 'diffa-2-int4')?.build?.unavailable, null);
     assert.match(rows.find((r) => r.id === 'diffa-2-fp16')?.build?.unavailable ?? '', /build template \(templates\/diffa2-fp16\) is not included/);
-    assert.match(rows.find((r) => r.id === 'diffa-int4')?.build?.unavailable ?? '', /cannot build DIFFA \(v1\) models yet/);
+    assert.match(rows.find((r) => r.id === 'diffa-int4')?.build?.unavailable ?? '', /build template \(templates\/diffa-int4\) is not included/);
     await assert.rejects(
       m.pull('diffa-2-fp16'),
       /cannot be installed \(nothing was downloaded\): its build template \(templates\/diffa2-fp16\) is not included/,
     );
-    await assert.rejects(m.pull('diffa-int4'), /cannot build DIFFA \(v1\) models yet/);
+    await assert.rejects(m.pull('diffa-int4'), /build template \(templates\/diffa-int4\) is not included/);
     assert.equal(hub.requests.length, 0, 'nothing asked of the hub');
   });
 

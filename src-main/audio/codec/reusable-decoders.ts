@@ -163,7 +163,7 @@ async function createVorbisDecoder(): Promise<FileDecoder> {
       return trimmed(codec.flush() as DecodedChunk, mono);
     },
     recycle() {
-      const reusable = !broken && !finished && chunks === 1 && wholeStream;
+      const reusable = !broken && !finished && (chunks === 0 || (chunks === 1 && wholeStream));
       chunks = 0;
       wholeStream = false;
       return reusable;

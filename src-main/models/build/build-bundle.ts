@@ -4,6 +4,7 @@ import { open } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { ApiError } from '../../../src-common/api/errors';
 import { ensureSpace } from '../disk-space';
+import { buildArchitecture } from './architectures';
 import { BlockPool } from './block-pool';
 import { readBuildPlan } from './build-plan';
 import { fillManifest } from './bundle-manifest-fill';
@@ -69,7 +70,7 @@ export async function buildBundle(req: BuildRequest): Promise<{ dir: string; man
   const out = resolve(req.out);
   if (existsSync(out)) throw new ApiError('bad_request', `${out} already exists; choose another --out or remove it`);
   const plan = readBuildPlan(req.templateDir);
-  if (plan.arch !== 'diffa2') throw new ApiError('unsupported', `templates for ${plan.arch} are not built by this version`);
+  const arch = buildArchitecture(plan.arch);
   const progress = (p: BuildProgress) => req.onProgress?.(p);
   const bytesTotal = plan.graphs.reduce((n, g) => n + g.size, 0);
   progress({ phase: 'checking', bytesDone: 0, bytesTotal });
@@ -77,7 +78,7 @@ export async function buildBundle(req: BuildRequest): Promise<{ dir: string; man
   const sources = await Diffa2Sources.open(req);
   const wanted = new Map<string, number[]>();
   for (const g of plan.graphs) for (const e of g.tensors) wanted.set(e.source, e.source_shape);
-  sources.check(wanted);
+  sources.check(wanted, { lora: arch.lora, label: arch.label });
 
   const partial = `${out}.partial`;
   const statePath = join(partial, 'build-state.json');
@@ -160,6 +161,7 @@ export async function buildBundle(req: BuildRequest): Promise<{ dir: string; man
   }
   const manifest = await fillManifest({
     plan,
+    arch,
     llada: req.llada,
     whisper: req.whisper,
     checkpoint: req.checkpoint,
