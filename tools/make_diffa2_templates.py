@@ -20,6 +20,7 @@ import onnx
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import convert_diffa2 as conv  # noqa: E402
 from diffa import onnx_export  # noqa: E402
+from diffa.archs import ARCHS  # noqa: E402
 from diffa.checkpoints import Diffa2Weights  # noqa: E402
 
 # template folder suffix -> (dtype of the weights and activations, int4 MatMulNBits for the LLM's linear layers)
@@ -65,8 +66,9 @@ def main():
         out = os.path.join(a.out_root, f"diffa2-{name}")
         os.makedirs(out, exist_ok=True)
         # The fields write_template_plan reads from convert_diffa2's command line.
-        opts = argparse.Namespace(out=out, dtype=dtype, int4=int4, lora_alpha=a.lora_alpha, id="diffa-2",
-                                  name="DIFFA-2", version="2.0.0", no_cache=False)
+        arch = ARCHS["diffa2"]
+        opts = argparse.Namespace(arch="diffa2", out=out, dtype=dtype, int4=int4, lora_alpha=a.lora_alpha,
+                                  id=arch["id"], name=arch["name"], version=arch["version"], no_cache=False)
         plans, stats = [], {}
         stats["audio"] = conv.write_graph(copy(audio), os.path.join(out, "audio.onnx"), src, dtype, plans=plans)
         stats["llm"] = conv.write_graph(copy(llm), os.path.join(out, "llm.onnx"), src, dtype, conv.llm_keep_fp32,
