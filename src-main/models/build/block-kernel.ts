@@ -1,6 +1,6 @@
 import { toFloat32 } from './dtype-cast';
 import { quantizeRows } from './int4-quantize';
-import { outputCopy, recycle } from './recycled-buffers';
+import { clearOutputArena, outputCopy, useOutputArena } from './output-arena';
 import { SimdKernels } from './simd-kernels';
 import { mergeLora, storedBytes, transposeBlock } from './tensor-ops';
 import type { TensorDType } from './tensor-types';
@@ -8,7 +8,8 @@ import type { TensorDType } from './tensor-types';
 /**
  * One block of whole rows of one plan entry, from the checkpoint's raw bytes to the bytes the data file gets: the
  * CPU part of a build, with no I/O, so it runs the same on a worker thread (block-worker.ts) or inline. Everything
- * in a job is plain data that crosses a thread by structured clone; `raw` and the result's buffers are transferred.
+ * in a job is plain data that crosses a thread by structured clone, but `raw` and the outputs: they live in a shared
+ * slot (block-slots.ts, block-pool.ts), and only their places cross.
  */
 export interface BlockJob {
   op: 'copy' | 'transpose' | 'q4';
@@ -23,8 +24,6 @@ export interface BlockJob {
   outDtype: 'float32' | 'float16';
   /** where the entry (and for q4 its scales and zero points) starts in the data file, and their bytes per source row */
   target: { offset: number; perRow: number; scales?: { offset: number; perRow: number }; zeroPoints?: { offset: number; perRow: number } };
-  /** buffers of earlier results, written and no longer needed: this thread reuses them for its outputs */
-  recycled?: ArrayBuffer[];
   /** LoRA: all of A ([rank, rowLength]) and B's rows of this block ([rows, rank]), raw, and alpha / rank */
   lora?: { a: Uint8Array; aDtype: TensorDType; b: Uint8Array; bDtype: TensorDType; rank: number; scale: number };
 }
@@ -35,17 +34,19 @@ export interface BlockPiece {
   bytes: Uint8Array;
 }
 
-/** A block's pieces, and the source buffer handed back for the next read when no piece uses it */
+/** A block's pieces */
 export interface BlockResult {
   pieces: BlockPiece[];
-  spare?: ArrayBuffer;
 }
 
-export function computeBlockResult(job: BlockJob): BlockResult {
-  if (job.recycled) recycle(job.recycled);
-  const pieces = computeBlock(job);
-  const raw = job.raw.buffer as ArrayBuffer;
-  return pieces.some((p) => p.bytes.buffer === raw) ? { pieces } : { pieces, spare: raw };
+/** Computes a block; with an arena, its outputs are put in `arena.buffer` [start, end) where they fit. */
+export function computeBlockResult(job: BlockJob, arena?: { buffer: ArrayBufferLike; start: number; end: number }): BlockResult {
+  if (arena) useOutputArena(arena.buffer, arena.start, arena.end);
+  try {
+    return { pieces: computeBlock(job) };
+  } finally {
+    clearOutputArena();
+  }
 }
 
 let simd: SimdKernels | undefined | null = null;

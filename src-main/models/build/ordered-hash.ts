@@ -5,7 +5,7 @@ const ZEROS = new Uint8Array(1 << 16);
 /**
  * SHA-256 of a data file computed from the pieces written into it, so the manifest needs no second pass over the
  * file. Pieces arrive in any order (blocks finish on different threads; a q4 block writes its codes, scales and
- * zero points in three regions); each is hashed once everything before it has been, and kept until then. Ranges
+ * zero points in three regions); each is hashed once everything before it has been, and a copy kept until then. Ranges
  * never written (padding between tensors) are zeros and are hashed as such. When more than `budget` bytes would be
  * kept waiting (the strips of a transposed tensor larger than a block), it gives up and `digest()` says so: the
  * caller then hashes the file from disk, as it does for a resumed build.
@@ -28,20 +28,18 @@ export class OrderedHash {
     this.drain();
   }
 
-  /** true when `bytes` are kept (waiting for what comes before them): the caller must not reuse them yet */
-  add(position: number, bytes: Uint8Array): boolean {
-    if (this.abandoned || bytes.length === 0) return false;
+  /** Hashes `bytes` now, or a copy of them once what comes before is in: the caller may reuse them on return. */
+  add(position: number, bytes: Uint8Array): void {
+    if (this.abandoned || bytes.length === 0) return;
     if (position !== this.position) {
-      this.waiting.set(position, bytes);
       this.waitingBytes += bytes.length;
-      if (this.waitingBytes <= this.budget) return true;
-      this.abandon();
-      return false;
+      if (this.waitingBytes <= this.budget) this.waiting.set(position, Uint8Array.from(bytes));
+      else this.abandon();
+      return;
     }
     this.hash.update(bytes);
     this.position += bytes.length;
     this.drain();
-    return false;
   }
 
   /** The file's SHA-256 (hex) if every byte of it went through `add` or a zero range; otherwise undefined. */
