@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { open, rename, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { ApiError } from '../../../src-common/api/errors';
 import { ensureSpace } from '../disk-space';
@@ -52,6 +52,12 @@ function sourcesKey(req: BuildRequest, planText: string): string {
 function writeState(path: string, state: BuildState) {
   writeFileSync(`${path}.tmp`, JSON.stringify(state));
   renameSync(`${path}.tmp`, path);
+}
+
+/** The same, off the thread that feeds the pipeline (a rename can wait for the disk's journal behind the build's writes) */
+async function writeStateAsync(path: string, state: BuildState) {
+  await writeFile(`${path}.tmp`, JSON.stringify(state));
+  await rename(`${path}.tmp`, path);
 }
 
 /** The [start, end) ranges of a data file that no tensor covers (alignment padding, the tail): zeros. */
@@ -129,9 +135,10 @@ export async function buildBundle(req: BuildRequest): Promise<{ dir: string; man
           pool,
           hash,
           onWritten: (written) => progress({ phase: 'writing', bytesDone: before + written, bytesTotal, graph: g.graph }),
-          onEntry: (next) => {
+          // called one at a time (the next checkpoint waits for this one)
+          onEntry: async (next) => {
             (state as BuildState).next[g.data] = next;
-            writeState(statePath, state as BuildState);
+            await writeStateAsync(statePath, state as BuildState);
           },
         });
         state.next[g.data] = g.tensors.length;
