@@ -90,6 +90,8 @@ function stored(values: Float32Array, dtype: 'float32' | 'float16', k: SimdKerne
 /** halves to halves with nothing to merge: transposed as 16-bit values (the same bits as through float32) */
 function transposedHalves(job: BlockJob): Uint8Array {
   const n = job.rows * job.rowLength;
+  const k = kernels();
+  if (k && job.rows % 8 === 0 && job.rowLength % 8 === 0) return k.transposeHalves(job.raw, job.rows, job.rowLength);
   const raw = job.raw.byteOffset % 2 === 0 ? job.raw : Uint8Array.from(job.raw);
   const out = outputBytes(n * 2);
   const aligned = out.byteOffset % 2 === 0 ? out : new Uint8Array(n * 2);

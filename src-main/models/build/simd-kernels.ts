@@ -16,6 +16,8 @@ import { type Code, encodeModule, F32, I32, op, type WasmFunction } from './wasm
  *                and zero point of four blocks at once in f32x4 lanes (the scalar float32 operations lane by lane),
  *                the codes with f32x4 divide and round-half-even (`nearest`), clamped, then packed two a byte
  *                with narrowing shuffles
+ *   transpose    IEEE halves in 8 × 8 tiles: three rounds of interleaving shuffles (NaN made 0x7e00 first, as the
+ *                float32 path makes it)
  * Each worker thread has its own instance and memory; a block's data is copied in and its results copied out.
  */
 const V128 = 0x7b;
@@ -246,7 +248,79 @@ const narrow: WasmFunction = {
   ],
 };
 
+// transposeHalves(src, dst, rows, k): IEEE halves [rows, k] → [k, rows] in 8 × 8 tiles (rows and k multiples of 8):
+// eight rows loaded, NaN made 0x7e00 (as tensor-ops.ts transposeHalves), transposed by three rounds of interleaving
+// (16-, 32- then 64-bit lanes), stored as eight columns
+const [HS, HD, HROWS, HK, HI0, HJ0, HP, HQ, HO, HMASK, HNAN, HINF] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
+const HA = [12, 13, 14, 15, 16, 17, 18, 19];
+const HB = [20, 21, 22, 23, 24, 25, 26, 27];
+const bytesOf = (size: number, order: number[]) => order.flatMap((l) => Array.from({ length: size }, (_, b) => size * l + b));
+const interleave = (size: number, high: boolean, x: number, y: number, into: number): Code => {
+  const n = 16 / size;
+  const half = Array.from({ length: n / 2 }, (_, i) => (high ? n / 2 : 0) + i);
+  return [
+    op.get(x),
+    op.get(y),
+    op.i8x16Shuffle(
+      bytesOf(
+        size,
+        half.flatMap((l) => [l, l + n]),
+      ),
+    ),
+    op.set(into),
+  ];
+};
+const transposeH: WasmFunction = {
+  name: 'transposeHalves',
+  params: [I32, I32, I32, I32],
+  locals: [I32, I32, I32, V128, I32, V128, V128, V128, ...HA.map(() => V128), ...HB.map(() => V128)],
+  body: [
+    [op.i32(0x7fff), op.i16x8Splat, op.set(HMASK), op.i32(0x7e00), op.i16x8Splat, op.set(HNAN), op.i32(0x7c00), op.i16x8Splat, op.set(HINF)],
+    op.block,
+    [op.get(HROWS), op.i32Eqz, op.get(HK), op.i32Eqz, op.i32Or, op.brIf(0)],
+    op.loop, // i0
+    [op.i32(0), op.set(HJ0)],
+    op.loop, // j0
+    // the tile's rows: src + ((i0 + r) · k + j0) · 2
+    [op.get(HS), op.get(HI0), op.get(HK), op.i32Mul, op.get(HJ0), op.i32Add, op.i32(1), op.i32Shl, op.i32Add, op.set(HP)],
+    HA.map((a) => [
+      [op.get(HP), op.v128Load(), op.set(a)],
+      [op.get(HNAN), op.get(a), op.get(a), op.get(HMASK), op.v128And, op.get(HINF), op.i16x8GtS, op.v128Bitselect, op.set(a)],
+      [op.get(HP), op.get(HK), op.i32(1), op.i32Shl, op.i32Add, op.set(HP)],
+    ]),
+    [0, 1, 2, 3].map((p) => [
+      interleave(2, false, HA[2 * p] as number, HA[2 * p + 1] as number, HB[2 * p] as number),
+      interleave(2, true, HA[2 * p] as number, HA[2 * p + 1] as number, HB[2 * p + 1] as number),
+    ]),
+    // 32-bit: rows 0–3 from B0/B2 (columns 0–3) and B1/B3 (4–7); rows 4–7 from B4/B6 and B5/B7
+    [
+      interleave(4, false, HB[0] as number, HB[2] as number, HA[0] as number),
+      interleave(4, true, HB[0] as number, HB[2] as number, HA[1] as number),
+      interleave(4, false, HB[1] as number, HB[3] as number, HA[2] as number),
+      interleave(4, true, HB[1] as number, HB[3] as number, HA[3] as number),
+      interleave(4, false, HB[4] as number, HB[6] as number, HA[4] as number),
+      interleave(4, true, HB[4] as number, HB[6] as number, HA[5] as number),
+      interleave(4, false, HB[5] as number, HB[7] as number, HA[6] as number),
+      interleave(4, true, HB[5] as number, HB[7] as number, HA[7] as number),
+    ],
+    // 64-bit: column 2c is low(A_c, A_c+4), column 2c + 1 high(A_c, A_c+4); stored at dst + ((j0 + col) · rows + i0) · 2
+    [op.get(HD), op.get(HJ0), op.get(HROWS), op.i32Mul, op.get(HI0), op.i32Add, op.i32(1), op.i32Shl, op.i32Add, op.set(HO)],
+    [0, 1, 2, 3].map((c) => [
+      [op.get(HO), interleave(8, false, HA[c] as number, HA[c + 4] as number, HQ), op.get(HQ), op.v128Store()],
+      [op.get(HO), op.get(HROWS), op.i32(1), op.i32Shl, op.i32Add, op.set(HO)],
+      [op.get(HO), interleave(8, true, HA[c] as number, HA[c + 4] as number, HQ), op.get(HQ), op.v128Store()],
+      [op.get(HO), op.get(HROWS), op.i32(1), op.i32Shl, op.i32Add, op.set(HO)],
+    ]),
+    [add(HJ0, 8), op.get(HJ0), op.get(HK), op.i32LtU, op.brIf(0)],
+    op.end,
+    [add(HI0, 8), op.get(HI0), op.get(HROWS), op.i32LtU, op.brIf(0)],
+    op.end,
+    op.end,
+  ],
+};
+
 interface Exports {
+  transposeHalves(src: number, dst: number, rows: number, k: number): void;
   f32ToF16(src: number, dst: number, octets: number, fixes: number, countAt: number): void;
   bf16ToF32(src: number, dst: number, groups: number): void;
   mergeLora(w: number, b: number, a: number, rows: number, k: number, r: number, scale: number, dot: number): void;
@@ -283,7 +357,7 @@ export class SimdKernels {
   /** undefined where WebAssembly SIMD is not available (the JavaScript kernels are used) */
   static create(): SimdKernels | undefined {
     if (SimdKernels.module === undefined) {
-      const bytes = encodeModule([widen, lora, loraRows, quantize, narrow]);
+      const bytes = encodeModule([widen, lora, loraRows, quantize, narrow, transposeH]);
       SimdKernels.module = wasm.validate(bytes) ? new wasm.Module(bytes) : null;
     }
     return SimdKernels.module ? new SimdKernels(SimdKernels.module) : undefined;
@@ -370,6 +444,15 @@ export class SimdKernels {
     const fixes = new Int32Array(buffer, fixAt, new Int32Array(buffer, countAt, 1)[0] as number);
     for (const o of fixes) for (let i = o * 8; i < Math.min(n, o * 8 + 8); i++) dst[i] = floatToHalfBits(src[i] as number);
     return outputCopy(new Uint8Array(buffer, dstAt, n * 2));
+  }
+
+  /** IEEE halves [rows, k] → [k, rows] (rows and k multiples of 8), as tensor-ops.ts transposeHalves (in an output buffer) */
+  transposeHalves(raw: Uint8Array, rows: number, k: number): Uint8Array {
+    const dstAt = align(raw.length);
+    this.reserve(dstAt + align(raw.length));
+    new Uint8Array(this.memory.buffer, 0, raw.length).set(raw);
+    this.kernels.transposeHalves(0, dstAt, rows, k);
+    return outputCopy(new Uint8Array(this.memory.buffer, dstAt, raw.length));
   }
 
   /** the rows loaded last, int4 as quantizeRows lays them out (in output buffers) */

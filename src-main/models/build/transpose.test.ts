@@ -17,11 +17,13 @@ function halves(n: number, seed: number): Uint16Array {
 }
 
 describe('transposing halves', () => {
-  it('gives the bytes of the float32 path (widen, transpose, round to half), whole tensors and strips, odd sizes', () => {
+  it('gives the bytes of the float32 path (widen, transpose, round to half), whole tensors and strips, odd sizes (JavaScript) and multiples of 8 (SIMD)', () => {
     for (const [rows, k, rowsTotal, r0] of [
       [37, 19, 37, 0],
       [64, 40, 64, 0],
       [16, 24, 48, 16],
+      [128, 1280, 128, 0],
+      [8, 8, 8, 0],
     ] as const) {
       const raw = new Uint8Array(halves(rows * k, rows + k).buffer);
       const job: BlockJob = {

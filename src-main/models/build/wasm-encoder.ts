@@ -97,6 +97,7 @@ export const op = {
   f32x4Sub: simd(0xe5),
   f32x4Min: simd(0xe8),
   f32x4Max: simd(0xe9),
+  i16x8GtS: simd(0x31),
   i32x4GeU: simd(0x40),
   v128And: simd(0x4e),
   v128Or: simd(0x50),
