@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { bundledModelsDir } from '../core/resources';
 import { ARCHITECTURE_IDS } from '../models/build/architectures';
 import { buildBundle } from '../models/build/build-bundle';
+import { readBuildPlan } from '../models/build/build-plan';
 import { formatBytes } from '../models/progress';
 import { UsageError } from './command';
 
@@ -39,6 +40,10 @@ export async function buildCommand(values: Record<string, unknown>): Promise<num
   if (!['fp32', 'fp16', 'int4'].includes(dtype)) throw new UsageError('models build: --dtype must be fp32, fp16 or int4');
   const templateDir = typeof values.template === 'string' ? resolve(values.template) : join(bundledModelsDir(), 'templates', `${arch}-${dtype}`);
   if (!existsSync(join(templateDir, 'build-plan.json'))) throw new UsageError(`models build: no template at ${templateDir} (see docs/diffa2.md)`);
+  // A template is made for one dtype: a folder of another would build a bundle the user did not ask for.
+  const templateDtype = readBuildPlan(templateDir).dtype;
+  if (templateDtype !== (dtype === 'int4' ? 'fp16-int4' : dtype))
+    throw new UsageError(`models build: the template at ${templateDir} builds ${templateDtype}, not --dtype ${dtype}`);
   const threads = values.threads === undefined ? undefined : Number(values.threads);
   if (threads !== undefined && !(Number.isInteger(threads) && threads >= 0 && threads <= 256))
     throw new UsageError('models build: --threads must be a whole number from 0 (no worker threads) to 256');
