@@ -43,6 +43,12 @@ test('the models panel lists the bundled DIFFA-Tiny with its licence, verifies i
     await expect(big.getByTestId('build-unavailable')).toContainText('build template');
     await expect(big.getByTestId('model-download')).toBeDisabled();
   }
+  // The fp16 and fp32 templates ship with the app: those entries install with one click too.
+  for (const id of ['diffa-2-fp16', 'diffa-2-fp32']) {
+    const entry = page.locator(`[data-testid="catalog-model"][data-model-id="${id}"]`);
+    await expect(entry.getByTestId('model-download')).toBeEnabled();
+    await expect(entry.getByTestId('build-unavailable')).toHaveCount(0);
+  }
   // DIFFA (v1) shows its non-commercial licence.
   await expect(page.locator('[data-testid="catalog-model"][data-model-id="diffa-int4"]').getByTestId('model-licence')).toContainText('CC-BY-NC-SA-4.0');
 

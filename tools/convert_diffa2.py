@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
-"""Convert DIFFA-2 (LLaDA-8B-Instruct + Whisper-large-v3 encoder + the DIFFA-2 adapters and LoRA) to a model
-bundle (docs/model-bundle.md; user guide: docs/diffa2.md):
+"""Convert DIFFA-2 (LLaDA-8B-Instruct + Whisper-large-v3 encoder + the DIFFA-2 adapters and LoRA) or DIFFA (v1:
+LLaDA-8B-Instruct + Whisper-small encoder + the DIFFA adapters) to a model bundle (docs/model-bundle.md; user
+guide: docs/diffa2.md):
 
-  python3 tools/convert_diffa2.py --llada DIR --whisper DIR --diffa2 CHECKPOINT --out DIR [--dtype fp16|fp32] [--int4]
+  python3 tools/convert_diffa2.py [--arch diffa2|diffa] --llada DIR --whisper DIR --diffa2 CHECKPOINT --out DIR
+                                  [--dtype fp16|fp32] [--int4]
 
 Sizes come from the checkpoints' config.json files and tensor shapes, so the same code converts the real models
 and the tiny random ones the tests make. llm.onnx has the key/value cache inputs and outputs of DIFFA-Tiny's
@@ -17,15 +19,11 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from diffa import bundle_io, onnx_export, onnx_fp16, onnx_int4, onnx_weights, prompt  # noqa: E402
+from diffa.archs import ARCHS, check_lora  # noqa: E402
 from diffa.checkpoints import Diffa2Weights  # noqa: E402
 
 SPECIALS = {"bos": "<|startoftext|>", "eos": "<|endoftext|>", "mask": "<|mdm_mask|>", "eot": "<|eot_id|>",
             "start_header": "<|start_header_id|>", "end_header": "<|end_header_id|>", "pad": "<|endoftext|>"}
-# DIFFA-2's benchmark setting (run_*_inference.sh): factor-based parallel decoding, 16 steps / block / tokens.
-DECODING = {"sampler": "factor", "steps": 16, "gen_length": 16, "block_length": 16, "temperature": 0,
-            "factor": 1.0, "cfg_scale": 0}
-LICENCE = ("LLaDA-8B-Instruct: MIT; Whisper-large-v3: Apache-2.0; DIFFA-2 adapters and LoRA: no licence tag on "
-           "the release, check with the authors before use")
 # RMSNorm is computed in float32, as LLaDA does (x.float()): squares of large activations overflow float16.
 FP32_SCOPES = ("/attn_norm/", "/ff_norm/", "/ln_f/")
 HEAD = "llm_model.model.transformer.ff_out.weight"
@@ -94,8 +92,8 @@ def source_info(a, src):
                 if f.endswith((".safetensors", ".bin", ".json"))]
     return [
         {"name": "LLaDA-8B-Instruct (GSAI-ML/LLaDA-8B-Instruct)", "licence": "MIT", "files": files(a.llada)},
-        {"name": "Whisper-large-v3 encoder (openai/whisper-large-v3)", "licence": "Apache-2.0", "files": files(a.whisper)},
-        {"name": "DIFFA-2 adapters + LoRA (zhoujiaming777/DIFFA-2)", "licence": "not stated",
+        {"name": ARCHS[a.arch]["whisper"], "licence": "Apache-2.0", "files": files(a.whisper)},
+        {"name": ARCHS[a.arch]["checkpoint"], "licence": ARCHS[a.arch]["checkpoint_licence"],
          "file": os.path.basename(a.diffa2), "sha256": bundle_io.sha256(a.diffa2), **src.sources()},
     ]
 
@@ -106,9 +104,8 @@ def manifest(a, src, cfg, n_params, out, tok, tcfg, files, stats, template=False
     frames = 2 * cfg.whisper.max_source_positions
     m = {
         "format": "diffa-bundle", "format_version": 1, "id": a.id, "name": a.name, "version": a.version,
-        "licence": LICENCE,
-        "description": "DIFFA-2 (arXiv 2601.23161): Whisper-large-v3 encoder, semantic and Q-Former acoustic "
-                       "adapters, LLaDA-8B-Instruct masked-diffusion LM with the DIFFA-2 LoRA merged. Converted by "
+        "licence": ARCHS[a.arch]["licence"],
+        "description": ARCHS[a.arch]["description"] + " Converted by "
                        f"tools/convert_diffa2.py ({a.dtype}{', int4 MatMulNBits' if a.int4 else ''}).",
         "source_checkpoints": None if template else source_info(a, src),
         "architecture": {**cfg.to_dict(), "tap_indices": cfg.tap_indices(), "parameters": n_params,
@@ -134,7 +131,7 @@ def manifest(a, src, cfg, n_params, out, tok, tcfg, files, stats, template=False
             "offset_adjust": -1,
             "rule": "DIFFA-2's build_chat_prompt: the audio embeddings (acoustic, then semantic) go before token "
                     "index len(tokens of the prompt up to and including after_text) + offset_adjust."},
-        "decoding": DECODING,
+        "decoding": ARCHS[a.arch]["decoding"],
         "tasks": [],
         "suggested_questions": ["Please transcribe the audio to text.", "What is the speaker's emotion?",
                                 "What sound events can you hear?", "What instrument is playing?"],
@@ -157,7 +154,7 @@ def write_template_plan(a, src, cfg, n_params, stats, plans):
     files (tokenizer ids, chat template, sources, file hashes), which the builder fills in."""
     m = manifest(a, src, cfg, n_params, a.out, {}, {}, [], stats, template=True)
     m["description"] = m["description"].replace("Converted by tools/convert_diffa2.py", "Built by Diffa Studio")
-    plan = {"format": "diffa-build-plan", "format_version": 1, "arch": "diffa2", "dtype": a.dtype + ("-int4" if a.int4 else ""),
+    plan = {"format": "diffa-build-plan", "format_version": 1, "arch": a.arch, "dtype": a.dtype + ("-int4" if a.int4 else ""),
             "config": cfg.to_dict(), "lora_alpha": a.lora_alpha, "specials": SPECIALS, "graphs": plans, "manifest": m}
     with open(os.path.join(a.out, "build-plan.json"), "w") as f:
         json.dump(plan, f, indent=1, ensure_ascii=False)
@@ -166,24 +163,32 @@ def write_template_plan(a, src, cfg, n_params, stats, plans):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--arch", choices=sorted(ARCHS), default="diffa2",
+                    help="diffa2: DIFFA-2 (Whisper-large-v3, LoRA); diffa: DIFFA v1 (Whisper-small, no LoRA)")
     ap.add_argument("--llada", required=True, help="LLaDA-8B-Instruct folder (config.json, *.safetensors, tokenizer)")
-    ap.add_argument("--whisper", required=True, help="whisper-large-v3 folder (config.json, model.safetensors)")
-    ap.add_argument("--diffa2", required=True, help="DIFFA-2 checkpoint: pytorch_model.bin or *.safetensors")
+    ap.add_argument("--whisper", required=True,
+                    help="whisper-large-v3 (diffa2) or whisper-small (diffa) folder (config.json, model.safetensors)")
+    ap.add_argument("--diffa2", "--checkpoint", dest="diffa2", required=True,
+                    help="the DIFFA-2 or DIFFA checkpoint: pytorch_model.bin or *.safetensors")
     ap.add_argument("--out", required=True)
     ap.add_argument("--dtype", choices=["fp16", "fp32"], default="fp16")
     ap.add_argument("--int4", action="store_true", help="LLM linear weights as 4-bit MatMulNBits (block 32)")
-    ap.add_argument("--lora-alpha", type=float, default=16.0, help="DIFFA-2: r 8, alpha 16")
+    ap.add_argument("--lora-alpha", type=float, default=None, help="DIFFA-2: r 8, alpha 16 (DIFFA v1: no LoRA)")
     ap.add_argument("--qformer-heads", type=int, default=None, help="default: the Whisper encoder's head count")
-    ap.add_argument("--id", default="diffa-2")
-    ap.add_argument("--name", default="DIFFA-2")
-    ap.add_argument("--version", default="2.0.0")
+    ap.add_argument("--id", default=None, help="default: diffa-2 / diffa")
+    ap.add_argument("--name", default=None, help="default: DIFFA-2 / DIFFA")
+    ap.add_argument("--version", default=None)
     ap.add_argument("--no-cache", action="store_true",
                     help="llm.onnx without the key/value cache (as bundles converted before it; for tests)")
     ap.add_argument("--template", action="store_true",
                     help="write graph templates and build-plan.json (no weights) for the app's builder")
     a = ap.parse_args()
+    for key in ("id", "name", "version", "lora_alpha"):
+        if getattr(a, key) is None:
+            setattr(a, key, ARCHS[a.arch][key])
     os.makedirs(a.out, exist_ok=True)
     src = Diffa2Weights(a.llada, a.whisper, a.diffa2, a.lora_alpha, a.qformer_heads)
+    check_lora(a.arch, src.adapter.lora, a.diffa2)
     cfg = src.config
     log(f"config: {json.dumps(cfg.to_dict())}")
     model = onnx_export.skeleton(cfg)

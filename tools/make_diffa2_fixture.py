@@ -11,7 +11,11 @@ outputs for it (for src-main/models/diffa2-convert.test.ts):
                 and cached steps (tools/diffa/parity_kv.py)
   OUT/parity-int4/  the same with the LLM's Linear weights quantized to 4 bits and back
 
-  python3 tools/make_diffa2_fixture.py --out DIR"""
+With --arch diffa, DIFFA (v1)'s layout instead: Whisper as fp32 (as openai/whisper-small ships), 4 Q-Former taps
+over 4 encoder layers (DIFFA's whisper-tiny taps [0,1,2,3]), and OUT/diffa/pytorch_model.bin with the adapters and
+the unused stage-1 prompts but no LoRA (DIFFA trains none).
+
+  python3 tools/make_diffa2_fixture.py --out DIR [--arch diffa2|diffa]"""
 import argparse
 import json
 import os
@@ -67,11 +71,11 @@ def tokenizer_json():
                       "merges": [f"{a} {b}" for a, b in MERGES]}}
 
 
-def config():
+def config(arch="diffa2"):
     return DiffaConfig(
         whisper=WhisperEncoderConfig(num_mel_bins=16, d_model=32, encoder_layers=4, encoder_attention_heads=2,
                                      encoder_ffn_dim=64, max_source_positions=100),
-        acoustic=AcousticAdapterConfig(num_taps=2, prompt_size=4, qformer_layers=2, qformer_heads=2, qformer_ffn_dim=64),
+        acoustic=AcousticAdapterConfig(num_taps=4 if arch == "diffa" else 2, prompt_size=4, qformer_layers=2, qformer_heads=2, qformer_ffn_dim=64),
         semantic=SemanticAdapterConfig(downsample_rate=4),
         llm=LLaDAConfig(d_model=64, n_heads=4, n_kv_heads=2, n_layers=2, mlp_hidden_size=128,
                         vocab_size=EMBEDDING_SIZE, rope_theta=500000.0, rms_norm_eps=1e-5,
@@ -90,11 +94,14 @@ def randomised(model):
         model.llm_model.model.transformer.ff_out.weight.mul_(8.0)
 
 
-def write_checkpoints(model, cfg, out):
+def write_checkpoints(model, cfg, out, arch="diffa2"):
     sd = {k: v.detach().clone() for k, v in model.state_dict().items()}
-    # LLaDA ships bf16, Whisper fp16: the reference uses the same rounded values the converter will read.
+    # LLaDA ships bf16, Whisper-large-v3 fp16 (Whisper-small fp32): the reference uses the same rounded values the
+    # converter will read.
+    v1 = arch == "diffa"
     llm = {k[len("llm_model."):]: v.bfloat16().float() for k, v in sd.items() if k.startswith("llm_model.")}
-    enc = {"model.encoder." + k[len("whisper_model."):]: v.half().float() for k, v in sd.items() if k.startswith("whisper_model.")}
+    enc = {"model.encoder." + k[len("whisper_model."):]: v if v1 else v.half().float()
+           for k, v in sd.items() if k.startswith("whisper_model.")}
     d = os.path.join(out, "llada")
     os.makedirs(d, exist_ok=True)
     names = sorted(llm)
@@ -123,7 +130,7 @@ def write_checkpoints(model, cfg, out):
     d = os.path.join(out, "whisper")
     os.makedirs(d, exist_ok=True)
     enc["model.decoder.embed_tokens.weight"] = torch.randn(10, cfg.whisper.d_model)  # unused: must be ignored
-    write_safetensors(os.path.join(d, "model.safetensors"), {k: v.numpy() for k, v in enc.items()}, "F16")
+    write_safetensors(os.path.join(d, "model.safetensors"), {k: v.numpy() for k, v in enc.items()}, "F32" if v1 else "F16")
     w = cfg.whisper
     with open(os.path.join(d, "config.json"), "w") as f:
         json.dump({"model_type": "whisper", "num_mel_bins": w.num_mel_bins, "d_model": w.d_model,
@@ -131,16 +138,16 @@ def write_checkpoints(model, cfg, out):
                    "encoder_ffn_dim": w.encoder_ffn_dim, "max_source_positions": w.max_source_positions}, f)
     adapters = {k: v for k, v in sd.items() if k.startswith(("semantic_connector.", "acoustic_connector."))}
     lora = {}
-    for i in range(c.n_layers):
+    for i in range(0 if v1 else c.n_layers):  # DIFFA (v1) trains no LoRA
         for t in ("q_proj", "k_proj", "v_proj", "ff_proj", "up_proj"):
             out_f, in_f = sd[f"llm_model.model.transformer.blocks.{i}.{t}.weight"].shape
             pre = f"llm_model.base_model.model.model.transformer.blocks.{i}.{t}"
             lora[f"{pre}.lora_A.default.weight"] = torch.randn(LORA_R, in_f) * 0.05
             lora[f"{pre}.lora_B.default.weight"] = torch.randn(out_f, LORA_R) * 0.05
-    os.makedirs(os.path.join(out, "diffa2"), exist_ok=True)
+    os.makedirs(os.path.join(out, arch), exist_ok=True)
     # stage-1 prompt embeddings ride along in the release; the converter must skip them
     prompts = {"trainable_prompts.weight": torch.randn(20, cfg.llm.d_model)}
-    torch.save({**adapters, **prompts, **lora}, os.path.join(out, "diffa2", "pytorch_model.bin"))
+    torch.save({**adapters, **prompts, **lora}, os.path.join(out, arch, "pytorch_model.bin"))
     # the reference model: the rounded base weights with the LoRA merged here, in torch
     ref = {**{"llm_model." + k: v for k, v in llm.items()},
            **{"whisper_model." + k[len("model.encoder."):]: v for k, v in enc.items() if k.startswith("model.encoder.")},
@@ -219,12 +226,13 @@ def cached_decode_case(model, cfg, pdir, prompt_ids, emb, audio_offset):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", required=True)
+    ap.add_argument("--arch", choices=["diffa2", "diffa"], default="diffa2")
     a = ap.parse_args()
     torch.manual_seed(0)
-    cfg = config()
+    cfg = config(a.arch)
     model = DiffaModel(cfg).eval()
     randomised(model)
-    ref = write_checkpoints(model, cfg, a.out)
+    ref = write_checkpoints(model, cfg, a.out, a.arch)
     model.load_state_dict(ref)
     reference_cases(model, cfg, a.out)
     int4_weights(model)

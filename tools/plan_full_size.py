@@ -49,7 +49,7 @@ def main():
     ap.add_argument("--dtype", choices=["fp16", "fp32"], default="fp16")
     ap.add_argument("--int4", action="store_true")
     a = ap.parse_args()
-    for k, v in (("lora_alpha", 16.0), ("id", "diffa-2"), ("name", "DIFFA-2"), ("version", "2.0.0"), ("template", True)):
+    for k, v in (("arch", "diffa2"), ("lora_alpha", 16.0), ("id", "diffa-2"), ("name", "DIFFA-2"), ("version", "2.0.0"), ("template", True)):
         setattr(a, k, v)
     os.makedirs(a.out, exist_ok=True)
     src = Diffa2Weights(a.llada, a.whisper, a.diffa2)

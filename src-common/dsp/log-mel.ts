@@ -35,7 +35,8 @@ export class LogMelExtractor {
    * Work buffers, reused from call to call (extract is synchronous, so calls never overlap): a 6 s chunk needs
    * ~1.2 MB of them, and allocating that afresh for every question left garbage for the first denoising step.
    */
-  private readonly padded: Float64Array;
+  /** Float32 like the audio it copies (exactly): half the memory a frame's reads walk through. */
+  private readonly padded: Float32Array;
   private readonly mel: Float64Array;
   private readonly work: Record<'frameRe' | 'frameIm' | 'outRe' | 'outIm' | 'powerA' | 'powerB', Float64Array>;
 
@@ -58,7 +59,7 @@ export class LogMelExtractor {
       this.support[2 * m] = Math.min(first, end);
       this.support[2 * m + 1] = end;
     }
-    this.padded = new Float64Array(config.chunkSamples + nFft);
+    this.padded = new Float32Array(config.chunkSamples + nFft);
     this.mel = new Float64Array(nMels * this.frames);
     const bins = this.bins;
     this.work = {
@@ -94,17 +95,16 @@ export class LogMelExtractor {
     const real = Math.min(audio.length, chunkSamples);
     // Chunk with reflect padding on both sides (torch.stft(center=True, pad_mode='reflect')).
     const padded = this.padded;
-    padded.fill(0);
-    for (let i = 0; i < real; i++) padded[pad + i] = audio[i] ?? 0;
+    padded.set(real === audio.length ? audio : audio.subarray(0, real), pad);
+    padded.fill(0, pad + real);
     for (let i = 1; i <= pad; i++) {
       padded[pad - i] = padded[pad + i] ?? 0;
       padded[pad + chunkSamples - 1 + i] = padded[pad + chunkSamples - 1 - i] ?? 0;
     }
 
     const mel = this.mel;
-    mel.fill(0);
-    // Frames lying entirely in the zero padding have zero power: skip their FFT; they keep mel = 0 (the log floor
-    // handles them like any silent frame).
+    // Frames lying entirely in the zero padding have zero power: no FFT, and their mel values are never read (their
+    // log is the floor's, below).
     const lastLive = Math.min(frames - 1, Math.ceil((real + pad) / hopLength));
     // Two real frames per complex FFT: z = a + i·b, then A[k] = (Z[k] + conj Z[N−k]) / 2 and
     // B[k] = (Z[k] − conj Z[N−k]) / 2i, so half the transforms of one frame per FFT.
@@ -134,14 +134,28 @@ export class LogMelExtractor {
       if (second) this.applyFilters(powerB, mel, t + 1, frames);
     }
 
-    let max = Number.NEGATIVE_INFINITY;
-    for (let i = 0; i < mel.length; i++) {
-      const value = Math.log10(Math.max(mel[i] ?? 0, 1e-10));
-      mel[i] = value;
-      if (value > max) max = value;
+    // The frames after the last live one are all zero power: their log is the floor's, computed once, not per value
+    // (a 3 s question leaves half of a 6 s chunk silent). Same values, same order of operations as for every frame.
+    const { nMels } = this.config;
+    const live = lastLive + 1;
+    const silentLog = Math.log10(1e-10);
+    let max = live < frames ? silentLog : Number.NEGATIVE_INFINITY;
+    for (let m = 0; m < nMels; m++) {
+      const row = m * frames;
+      for (let i = row; i < row + live; i++) {
+        const value = Math.log10(Math.max(mel[i] as number, 1e-10));
+        mel[i] = value;
+        if (value > max) max = value;
+      }
     }
     const features = new Float32Array(mel.length);
-    for (let i = 0; i < mel.length; i++) features[i] = (Math.max(mel[i] ?? 0, max - 8) + 4) / 4;
+    const floor = max - 8;
+    const silentFeature = (Math.max(silentLog, floor) + 4) / 4;
+    for (let m = 0; m < nMels; m++) {
+      const row = m * frames;
+      for (let i = row; i < row + live; i++) features[i] = (Math.max(mel[i] as number, floor) + 4) / 4;
+      if (live < frames) features.fill(silentFeature, row + live, row + frames);
+    }
     return { features, frames, melLength: Math.min(Math.ceil(real / hopLength), frames) };
   }
 }

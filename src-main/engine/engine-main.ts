@@ -29,4 +29,5 @@ serveEngine(
     },
   },
   verifyCache,
+  { prepareDecoders: true },
 );

@@ -27,6 +27,23 @@ describe('prompt builder (bundled DIFFA-Tiny)', () => {
     assert.ok(built.text.indexOf('a tone') < built.text.indexOf('Is the pitch rising or falling?'));
   });
 
+  it('gives a question asked again the prompt a new builder renders, and keeps only the latest prompts', () => {
+    const fresh = () => PromptBuilder.fromJson(manifest, JSON.parse(readFileSync(join(dir, manifest.tokenizer), 'utf8')));
+    const builder = fresh();
+    const thread = [{ question: 'What kind of sound is this?', answer: 'a tone' }];
+    const first = builder.build('Is it loud?', thread);
+    first.ids.fill(0); // a caller that changes what it got does not change the next answer's prompt
+    for (const [question, history] of [
+      ['Is it loud?', thread],
+      ['Is it loud?', []],
+      ['Is it loud?', [{ question: 'What kind of sound is this?', answer: 'speech' }]],
+    ] as const) {
+      assert.deepEqual(builder.build(question, history), fresh().build(question, history), `${question} after ${JSON.stringify(history)}`);
+    }
+    for (let i = 0; i < 2 * PromptBuilder.BUILT_KEPT; i++) builder.build(`Question ${i}?`);
+    assert.deepEqual(builder.build('Is it loud?', thread), fresh().build('Is it loud?', thread));
+  });
+
   it('decodes an answer up to its end marker, and an answer that is only an end marker as empty', () => {
     const ids = prompt.encode('a tone');
     assert.equal(prompt.decodeAnswer([...ids, eot, eos, eos]), 'a tone');

@@ -41,6 +41,8 @@ function py(...args: string[]) {
 const LLADA = 'GSAI-ML/LLaDA-8B-Instruct';
 const WHISPER = 'openai/whisper-large-v3';
 const DIFFA2 = 'zhoujiaming777/DIFFA-2';
+const WHISPER_SMALL = 'openai/whisper-small';
+const DIFFA = 'zhoujiaming777/DIFFA';
 
 const recipe = (over: Record<string, unknown> = {}) => ({
   arch: 'diffa2',
@@ -74,6 +76,17 @@ describe('a catalog model built on this machine', { skip: python ? false : missi
     py('tools/make_diffa2_fixture.py', '--out', ckpt);
     const sources = ['--llada', join(ckpt, 'llada'), '--whisper', join(ckpt, 'whisper'), '--diffa2', join(ckpt, 'diffa2', 'pytorch_model.bin')];
     py('tools/convert_diffa2.py', ...sources, '--dtype', 'fp16', '--int4', '--template', '--out', join(templates, 'diffa2-int4'));
+    // DIFFA (v1): its own layout (Whisper fp32, no LoRA) and template
+    py('tools/make_diffa2_fixture.py', '--arch', 'diffa', '--out', join(dir, 'ckpt-v1'));
+    const v1 = [
+      '--llada',
+      join(dir, 'ckpt-v1', 'llada'),
+      '--whisper',
+      join(dir, 'ckpt-v1', 'whisper'),
+      '--checkpoint',
+      join(dir, 'ckpt-v1', 'diffa', 'pytorch_model.bin'),
+    ];
+    py('tools/convert_diffa2.py', '--arch', 'diffa', ...v1, '--dtype', 'fp16', '--int4', '--template', '--out', join(templates, 'diffa-int4'));
     // The same template and checkpoints built directly: what the installed model's weights must equal.
     reference = join(dir, 'reference');
     await buildBundle({
@@ -96,6 +109,16 @@ describe('a catalog model built on this machine', { skip: python ? false : missi
       { path: 'pytorch_model.bin', data: fileOf('diffa2', 'pytorch_model.bin') },
       { path: 'stage1/pytorch_model.bin', data: Buffer.alloc(7000, 2) },
     ]);
+    const v1File = (...p: string[]) => readFileSync(join(dir, 'ckpt-v1', ...p));
+    hub.addRepo(
+      'test/llada-v1',
+      readdirSync(join(dir, 'ckpt-v1', 'llada')).map((f) => ({ path: f, data: v1File('llada', f) })),
+    );
+    hub.addRepo(WHISPER_SMALL, [
+      { path: 'model.safetensors', data: v1File('whisper', 'model.safetensors') },
+      { path: 'config.json', data: v1File('whisper', 'config.json') },
+    ]);
+    hub.addRepo(DIFFA, [{ path: 'pytorch_model.bin', data: v1File('diffa', 'pytorch_model.bin') }]);
     hub.addRepo(
       'test/llada-without-shard',
       llada.filter((f) => f.path !== 'model-00002-of-00002.safetensors'),
@@ -110,7 +133,16 @@ describe('a catalog model built on this machine', { skip: python ? false : missi
         models: [
           entry('diffa-2-int4', recipe()),
           entry('diffa-2-fp16', recipe({ dtype: 'fp16' })),
-          entry('diffa-int4', recipe({ arch: 'diffa', checkpoint: { repo: 'zhoujiaming777/DIFFA' } })),
+          entry(
+            'diffa-int4',
+            recipe({
+              arch: 'diffa',
+              // the tiny v1 fixture's LLaDA (its own random weights) stands in for the shared LLaDA repo
+              llada: { repo: 'test/llada-v1' },
+              whisper: { repo: WHISPER_SMALL, file: 'model.safetensors', tensorPrefix: 'model.encoder.', dtype: 'F32' },
+              checkpoint: { repo: DIFFA, file: 'pytorch_model.bin' },
+            }),
+          ),
           entry('no-shard', recipe({ llada: { repo: 'test/llada-without-shard' } })),
           entry('elsewhere', recipe({ endpoint: otherHub.url })),
           entry(
@@ -231,6 +263,30 @@ describe('a catalog model built on this machine', { skip: python ? false : missi
     await m.dispose();
   });
 
+  it('DIFFA (v1) installs like any other model: only its encoder fetched, built with its template, answering', async () => {
+    hub.resetCounts();
+    const m = manager();
+    const { done } = await m.pull('diffa-int4');
+    const installed = await done;
+    const manifest = JSON.parse(readFileSync(join(installed, 'manifest.json'), 'utf8'));
+    assert.equal(manifest.id, 'diffa-int4');
+    assert.equal(manifest.decoding.sampler, 'low-confidence');
+    assert.equal(manifest.source_checkpoints[2].lora_pairs, 0);
+    const ranges = hub.requests.filter((r) => r.path === 'model.safetensors');
+    assert.ok(ranges.length > 0 && ranges.every((r) => r.range), "Whisper-small's file is fetched by byte ranges only");
+    const model = await LoadedModel.load(installed, { provider: 'cpu', verifyCache: join(dir, 'verified.json') });
+    try {
+      const audioPath = writeSineWav(join(dir, 'tone-v1.wav'), 1.2, 440, 16000);
+      const request = AskRequestSchema.parse({ modelDir: installed, audioPath, question: 'What is this sound?', provider: 'cpu' });
+      const answer = await answerQuestion(model, request, () => {}, { aborted: false });
+      assert.equal(answer.model.id, 'diffa-int4');
+      assert.equal(answer.tokens.length, 16);
+    } finally {
+      await model.release();
+    }
+    await m.dispose();
+  });
+
   it('a build killed mid-way resumes from the last finished tensor, fetching nothing again', async () => {
     const home = tempDir('build-kill-');
     const child = spawn(
@@ -288,12 +344,11 @@ describe('a catalog model built on this machine', { skip: python ? false : missi
     const rows = await m.listing();
     assert.equal(rows.find((r) => r.id === 'diffa-2-int4')?.build?.unavailable, null);
     assert.match(rows.find((r) => r.id === 'diffa-2-fp16')?.build?.unavailable ?? '', /build template \(templates\/diffa2-fp16\) is not included/);
-    assert.match(rows.find((r) => r.id === 'diffa-int4')?.build?.unavailable ?? '', /cannot build DIFFA \(v1\) models yet/);
+    assert.equal(rows.find((r) => r.id === 'diffa-int4')?.build?.unavailable, null, 'DIFFA (v1) has its template');
     await assert.rejects(
       m.pull('diffa-2-fp16'),
       /cannot be installed \(nothing was downloaded\): its build template \(templates\/diffa2-fp16\) is not included/,
     );
-    await assert.rejects(m.pull('diffa-int4'), /cannot build DIFFA \(v1\) models yet/);
     assert.equal(hub.requests.length, 0, 'nothing asked of the hub');
   });
 

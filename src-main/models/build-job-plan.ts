@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ApiError } from '../../src-common/api/errors';
+import { ARCHITECTURE_IDS } from './build/architectures';
 import { readBuildPlan } from './build/build-plan';
 import type { BuildRecipe, CatalogEntry } from './catalog';
 import { getBytes, type HubClient, listTree, pinRevision, resolveUrl, type TreeEntry } from './hub';
@@ -25,11 +26,8 @@ export interface BuildJobPlan {
 /** The template folder an entry is built with, or why it cannot be built by this version of the app. */
 export function templateFor(recipe: BuildRecipe, templatesDir: string): { dir: string; missing: string | null } {
   const dir = join(templatesDir, `${recipe.arch}-${recipe.dtype}`);
-  if (recipe.arch !== 'diffa2')
-    return {
-      dir,
-      missing: `the app's builder cannot build ${recipe.arch === 'diffa' ? 'DIFFA (v1)' : recipe.arch} models yet (only DIFFA-2); see docs/diffa2.md`,
-    };
+  if (!(ARCHITECTURE_IDS as string[]).includes(recipe.arch))
+    return { dir, missing: `the app's builder cannot build ${recipe.arch} models (it builds ${ARCHITECTURE_IDS.join(', ')}); see docs/diffa2.md` };
   if (!existsSync(join(dir, 'build-plan.json')))
     return {
       dir,

@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import { decodeChunked } from 'audio-decode/stream';
 import { tempDir } from '../../test-support/temp-dir';
 import { ffmpegMissing, render } from '../testing/ffmpeg';
-import { decodeWithPool, idleDecoders, releaseIdleDecoders } from './decoder-pool';
+import { decodeWithPool, idleDecoders, prepareDecoders, releaseIdleDecoders } from './decoder-pool';
 import { createFileDecoder, isWholeOggStream, type ReusableFormat } from './reusable-decoders';
 
 /**
@@ -99,6 +99,19 @@ describe('decoder pool', { skip: ffmpegMissing }, () => {
     assert.equal(idleDecoders('oga'), 0, 'a stream decoded in parts cannot be recycled: freed');
     releaseIdleDecoders();
     assert.equal(idleDecoders('mp3'), 0);
+  });
+
+  it('prepares one decoder of each format ahead of the first file, and that decoder decodes as a new one', async () => {
+    releaseIdleDecoders();
+    await prepareDecoders();
+    assert.equal(idleDecoders('mp3'), 1);
+    assert.equal(idleDecoders('oga'), 1);
+    for (const format of ['mp3', 'oga'] as const) {
+      const bytes = new Uint8Array(readFileSync(files[format][0]));
+      assert.deepEqual(await pooled(bytes, format, 1 << 30), await fresh(bytes, format, 1 << 30), format);
+      assert.equal(idleDecoders(format), 1, `${format}: the prepared decoder was used and kept`);
+    }
+    releaseIdleDecoders();
   });
 
   it('frees a decoder that failed instead of keeping it', async () => {

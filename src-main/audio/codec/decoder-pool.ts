@@ -33,6 +33,18 @@ function giveBack(format: ReusableFormat, decoder: FileDecoder): void {
   }
 }
 
+/**
+ * Loads and compiles the decoders ahead of the first file that needs them (~50-70 ms each the first time: the
+ * module, its WASM compiled, an instance), and keeps one of each idle for the usual spell. For a process that will
+ * answer questions for a while (the engine), not for one that decodes one file and exits.
+ */
+export async function prepareDecoders(formats: readonly ReusableFormat[] = ['mp3', 'oga']): Promise<void> {
+  for (const format of formats) {
+    if (idleDecoders(format) > 0) continue;
+    giveBack(format, await createFileDecoder(format));
+  }
+}
+
 /** Frees every idle decoder (after a quiet spell, and for tests). */
 export function releaseIdleDecoders(): void {
   if (sweep) clearTimeout(sweep);

@@ -1,6 +1,3 @@
-import { decoder as mp3Decoder } from '@audio/decode-mp3';
-import { decoder as vorbisDecoder } from '@audio/decode-vorbis';
-
 /** Samples out of a decoder, one Float32Array per channel; null when a call produced none. */
 export interface DecodedChunk {
   channelData: Float32Array[];
@@ -104,7 +101,9 @@ interface MpegDecoder {
 }
 
 async function createMp3Decoder(): Promise<FileDecoder> {
-  const codec = (await mp3Decoder()) as unknown as MpegDecoder;
+  // Loaded when first needed, as audio-decode loads its codecs: a command that never meets an MP3 never parses it.
+  const { decoder } = await import('@audio/decode-mp3');
+  const codec = (await decoder()) as unknown as MpegDecoder;
   const wasm = codec._common?.wasm;
   const snapshot = wasm && typeof wasm.malloc === 'function' && typeof wasm.free === 'function' ? snapshotMemory(wasm) : null;
   let mono = { upmixed: true };
@@ -139,7 +138,8 @@ async function createMp3Decoder(): Promise<FileDecoder> {
  * anything else (a longer file streamed in parts, a chained or truncated stream) does not.
  */
 async function createVorbisDecoder(): Promise<FileDecoder> {
-  const codec = await vorbisDecoder();
+  const { decoder } = await import('@audio/decode-vorbis');
+  const codec = await decoder();
   let chunks = 0;
   let wholeStream = false;
   let finished = false;
@@ -163,7 +163,7 @@ async function createVorbisDecoder(): Promise<FileDecoder> {
       return trimmed(codec.flush() as DecodedChunk, mono);
     },
     recycle() {
-      const reusable = !broken && !finished && chunks === 1 && wholeStream;
+      const reusable = !broken && !finished && (chunks === 0 || (chunks === 1 && wholeStream));
       chunks = 0;
       wholeStream = false;
       return reusable;

@@ -1,14 +1,15 @@
 import { toFloat32 } from './dtype-cast';
 import { quantizeRows } from './int4-quantize';
-import { outputCopy, recycle } from './recycled-buffers';
+import { clearOutputArena, outputBytes, outputCopy, useOutputArena } from './output-arena';
 import { SimdKernels } from './simd-kernels';
-import { mergeLora, storedBytes, transposeBlock } from './tensor-ops';
+import { mergeLora, storedBytes, transposeBlock, transposeHalves } from './tensor-ops';
 import type { TensorDType } from './tensor-types';
 
 /**
  * One block of whole rows of one plan entry, from the checkpoint's raw bytes to the bytes the data file gets: the
  * CPU part of a build, with no I/O, so it runs the same on a worker thread (block-worker.ts) or inline. Everything
- * in a job is plain data that crosses a thread by structured clone; `raw` and the result's buffers are transferred.
+ * in a job is plain data that crosses a thread by structured clone, but `raw` and the outputs: they live in a shared
+ * slot (block-slots.ts, block-pool.ts), and only their places cross.
  */
 export interface BlockJob {
   op: 'copy' | 'transpose' | 'q4';
@@ -23,8 +24,6 @@ export interface BlockJob {
   outDtype: 'float32' | 'float16';
   /** where the entry (and for q4 its scales and zero points) starts in the data file, and their bytes per source row */
   target: { offset: number; perRow: number; scales?: { offset: number; perRow: number }; zeroPoints?: { offset: number; perRow: number } };
-  /** buffers of earlier results, written and no longer needed: this thread reuses them for its outputs */
-  recycled?: ArrayBuffer[];
   /** LoRA: all of A ([rank, rowLength]) and B's rows of this block ([rows, rank]), raw, and alpha / rank */
   lora?: { a: Uint8Array; aDtype: TensorDType; b: Uint8Array; bDtype: TensorDType; rank: number; scale: number };
 }
@@ -35,17 +34,19 @@ export interface BlockPiece {
   bytes: Uint8Array;
 }
 
-/** A block's pieces, and the source buffer handed back for the next read when no piece uses it */
+/** A block's pieces */
 export interface BlockResult {
   pieces: BlockPiece[];
-  spare?: ArrayBuffer;
 }
 
-export function computeBlockResult(job: BlockJob): BlockResult {
-  if (job.recycled) recycle(job.recycled);
-  const pieces = computeBlock(job);
-  const raw = job.raw.buffer as ArrayBuffer;
-  return pieces.some((p) => p.bytes.buffer === raw) ? { pieces } : { pieces, spare: raw };
+/** Computes a block; with an arena, its outputs are put in `arena.buffer` [start, end) where they fit. */
+export function computeBlockResult(job: BlockJob, arena?: { buffer: ArrayBufferLike; start: number; end: number }): BlockResult {
+  if (arena) useOutputArena(arena.buffer, arena.start, arena.end);
+  try {
+    return { pieces: computeBlock(job) };
+  } finally {
+    clearOutputArena();
+  }
 }
 
 let simd: SimdKernels | undefined | null = null;
@@ -86,8 +87,32 @@ function stored(values: Float32Array, dtype: 'float32' | 'float16', k: SimdKerne
   return dtype === 'float16' && k ? k.toFloat16Bytes(values) : storedBytes(values, dtype);
 }
 
+/** halves to halves with nothing to merge: transposed as 16-bit values (the same bits as through float32) */
+function transposedHalves(job: BlockJob): Uint8Array {
+  const n = job.rows * job.rowLength;
+  const k = kernels();
+  if (k && job.rows % 8 === 0 && job.rowLength % 8 === 0) return k.transposeHalves(job.raw, job.rows, job.rowLength);
+  const raw = job.raw.byteOffset % 2 === 0 ? job.raw : Uint8Array.from(job.raw);
+  const out = outputBytes(n * 2);
+  const aligned = out.byteOffset % 2 === 0 ? out : new Uint8Array(n * 2);
+  transposeHalves(new Uint16Array(raw.buffer, raw.byteOffset, n), job.rows, job.rowLength, new Uint16Array(aligned.buffer, aligned.byteOffset, n));
+  return aligned;
+}
+
+/** a transposed block's bytes as pieces: a block of rows is a strip of every column of the transposed tensor */
+function transposedPieces(job: BlockJob, t: Uint8Array): BlockPiece[] {
+  const { rows, rowLength, r0, target } = job;
+  if (rows === job.rowsTotal) return [{ position: target.offset, bytes: t }];
+  const item = t.length / (rows * rowLength);
+  const pieces: BlockPiece[] = [];
+  for (let j = 0; j < rowLength; j++)
+    pieces.push({ position: target.offset + (j * job.rowsTotal + r0) * item, bytes: t.subarray(j * rows * item, (j + 1) * rows * item) });
+  return pieces;
+}
+
 export function computeBlock(job: BlockJob): BlockPiece[] {
   const { rows, rowLength, r0, target } = job;
+  if (job.op === 'transpose' && job.dtype === 'F16' && job.outDtype === 'float16' && !job.lora) return transposedPieces(job, transposedHalves(job));
   const k = kernels();
   const block = mergedRows(job, k);
   if (job.op === 'copy') {
@@ -95,16 +120,7 @@ export function computeBlock(job: BlockJob): BlockPiece[] {
     // float32 rows are a view (of the source, or of the kernels' memory): the result gets its own copy
     return [{ position: target.offset + r0 * target.perRow, bytes: bytes.buffer === block.buffer ? outputCopy(bytes) : bytes }];
   }
-  if (job.op === 'transpose') {
-    const t = stored(transposeBlock(block, rows, rowLength), job.outDtype, k);
-    if (rows === job.rowsTotal) return [{ position: target.offset, bytes: t }];
-    // a block of rows is a strip of every column of the transposed tensor
-    const item = t.length / block.length;
-    const pieces: BlockPiece[] = [];
-    for (let j = 0; j < rowLength; j++)
-      pieces.push({ position: target.offset + (j * job.rowsTotal + r0) * item, bytes: t.subarray(j * rows * item, (j + 1) * rows * item) });
-    return pieces;
-  }
+  if (job.op === 'transpose') return transposedPieces(job, stored(transposeBlock(block, rows, rowLength), job.outDtype, k));
   if (!target.scales || !target.zeroPoints) throw new Error('a q4 block needs the places of its scales and zero points');
   const q = k && block.buffer === k.buffer ? k.quantize(rows, rowLength, job.outDtype) : quantizeRows(block, rows, rowLength, job.outDtype);
   return [

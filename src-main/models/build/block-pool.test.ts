@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import type { BlockJob, BlockPiece } from './block-kernel';
 import { BlockPool } from './block-pool';
+import { type BlockSlot, BlockSlots, slotBytes } from './block-slots';
 
 /** bf16 bit patterns of moderate magnitude, as the released checkpoints hold */
 function bf16Rows(rows: number, k: number, seed: number): Uint8Array {
@@ -33,6 +34,14 @@ function jobs(): BlockJob[] {
   ];
 }
 
+/** the job with its source in a slot of its own, as the builder hands it over */
+function inSlot(job: BlockJob, slots: BlockSlots): [BlockJob, BlockSlot] {
+  const slot = slots.acquire(slotBytes(job.raw.length, job.rows * job.rowLength));
+  const raw = new Uint8Array(slot.buffer, 0, job.raw.length);
+  raw.set(job.raw);
+  return [{ ...job, raw }, slot];
+}
+
 const flat = (pieces: BlockPiece[]) => pieces.map((p) => ({ position: p.position, bytes: Buffer.from(p.bytes).toString('hex') }));
 
 describe('BlockPool', () => {
@@ -41,12 +50,13 @@ describe('BlockPool', () => {
 
   it('computes on worker threads the bytes the calling thread computes', async () => {
     const inline = new BlockPool(0);
-    const expected = (await Promise.all(jobs().map((j) => inline.run(j)))).map((r) => r.pieces);
-    const results = await Promise.all([...jobs(), ...jobs()].map((j) => pool.run(j)));
+    const expected = (await Promise.all(jobs().map((j) => inline.run(...inSlot(j, new BlockSlots(1)))))).map((r) => r.pieces);
+    const slots = new BlockSlots(6);
+    const results = await Promise.all([...jobs(), ...jobs()].map((j) => pool.run(...inSlot(j, slots))));
     const got = results.map((r) => r.pieces);
     assert.ok(
-      results.every((r) => r.spare?.byteLength),
-      'each source buffer comes back for the next read',
+      got.every((pieces) => pieces.every((p) => p.bytes.buffer instanceof SharedArrayBuffer)),
+      "the outputs come back in the blocks' slots, not in buffers of their own",
     );
     for (let i = 0; i < got.length; i++) assert.deepEqual(flat(got[i] as BlockPiece[]), flat(expected[i % 3] as BlockPiece[]));
     assert.equal(expected[2]?.length, 256, 'a block of a taller tensor is a strip of every column');
@@ -54,7 +64,8 @@ describe('BlockPool', () => {
 
   it('reports a job it cannot compute, and keeps working', async () => {
     const [q4] = jobs() as [BlockJob];
-    await assert.rejects(pool.run({ ...q4, target: { offset: 0, perRow: 128 } }), /scales and zero points/);
-    assert.equal((await pool.run(jobs()[1] as BlockJob)).pieces.length, 1);
+    const slots = new BlockSlots(2);
+    await assert.rejects(pool.run(...inSlot({ ...q4, target: { offset: 0, perRow: 128 } }, slots)), /scales and zero points/);
+    assert.equal((await pool.run(...inSlot(jobs()[1] as BlockJob, slots))).pieces.length, 1);
   });
 });

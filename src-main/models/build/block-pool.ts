@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { type BlockJob, type BlockResult, computeBlockResult } from './block-kernel';
+import type { BlockSlot } from './block-slots';
 import type { BlockReply, BlockRequest } from './block-worker';
 
 /**
@@ -30,6 +31,7 @@ function workerScript(): { script: string; eval: boolean } {
 interface Pending {
   resolve: (result: BlockResult) => void;
   reject: (error: Error) => void;
+  slot: BlockSlot;
 }
 
 /**
@@ -38,7 +40,9 @@ interface Pending {
  */
 export class BlockPool {
   private readonly idle: Worker[] = [];
-  private readonly queue: { request: BlockRequest; transfer: ArrayBuffer[] }[] = [];
+  private readonly queue: { request: BlockRequest; slot: BlockSlot }[] = [];
+  /** the slot buffers each thread has been sent, by slot id */
+  private readonly sent = new Map<Worker, Map<number, SharedArrayBuffer>>();
   private readonly pending = new Map<number, Pending>();
   private readonly busy = new Map<Worker, number>();
   private readonly workers: Worker[] = [];
@@ -58,6 +62,7 @@ export class BlockPool {
       });
       this.workers.push(worker);
       this.idle.push(worker);
+      this.sent.set(worker, new Map());
     }
   }
 
@@ -66,19 +71,27 @@ export class BlockPool {
     return Math.max(1, this.threads);
   }
 
-  run(job: BlockJob): Promise<BlockResult> {
+  /**
+   * Computes `job`, whose `raw` is a view at the start of `slot`'s buffer; the result's pieces are views of the
+   * slot (or their own buffers, for outputs that did not fit), valid until the slot is used again.
+   */
+  run(job: BlockJob, slot: BlockSlot): Promise<BlockResult> {
+    if (job.raw.buffer !== slot.buffer || job.raw.byteOffset !== 0)
+      return Promise.reject(new Error('a block job must read its source from the start of its slot'));
+    const arena = { buffer: slot.buffer, start: Math.ceil(job.raw.length / 16) * 16, end: slot.buffer.byteLength };
     if (this.threads === 0) {
       try {
-        return Promise.resolve(computeBlockResult(job));
+        return Promise.resolve(computeBlockResult(job, arena));
       } catch (error) {
         return Promise.reject(error);
       }
     }
     if (this.failure) return Promise.reject(this.failure);
     const id = this.nextId++;
+    const { raw, ...rest } = job;
     return new Promise<BlockResult>((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      this.queue.push({ request: { id, job }, transfer: [job.raw.buffer as ArrayBuffer, ...(job.recycled ?? [])] });
+      this.pending.set(id, { resolve, reject, slot });
+      this.queue.push({ request: { id, job: rest, rawLength: raw.length, slot: slot.id }, slot });
       this.pump();
     });
   }
@@ -87,15 +100,22 @@ export class BlockPool {
     this.closed = true;
     const workers = this.workers.splice(0);
     this.idle.length = 0;
+    this.sent.clear();
     await Promise.all(workers.map((w) => w.terminate()));
   }
 
   private pump(): void {
     while (this.idle.length > 0 && this.queue.length > 0) {
       const worker = this.idle.pop() as Worker;
-      const { request, transfer } = this.queue.shift() as { request: BlockRequest; transfer: ArrayBuffer[] };
+      const { request, slot } = this.queue.shift() as { request: BlockRequest; slot: BlockSlot };
+      // a slot's buffer goes to a thread once (and again when the slot was replaced by a larger one)
+      const sent = this.sent.get(worker) as Map<number, SharedArrayBuffer>;
+      if (sent.get(slot.id) !== slot.buffer) {
+        sent.set(slot.id, slot.buffer);
+        request.buffer = slot.buffer;
+      }
       this.busy.set(worker, request.id);
-      worker.postMessage(request, transfer);
+      worker.postMessage(request);
     }
   }
 
@@ -106,7 +126,11 @@ export class BlockPool {
     this.pending.delete(reply.id);
     if (waiting) {
       if ('error' in reply) waiting.reject(new Error(reply.error));
-      else waiting.resolve(reply.result);
+      else {
+        const buffer = waiting.slot.buffer;
+        const pieces = reply.pieces.map((p) => ('bytes' in p ? p : { position: p.position, bytes: new Uint8Array(buffer, p.at, p.length) }));
+        waiting.resolve({ pieces });
+      }
     }
     this.pump();
   }

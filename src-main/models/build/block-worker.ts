@@ -1,21 +1,36 @@
 import { parentPort } from 'node:worker_threads';
-import { type BlockJob, type BlockResult, computeBlockResult } from './block-kernel';
+import { type BlockJob, computeBlockResult } from './block-kernel';
+import type { BlockSlot } from './block-slots';
 
 /**
- * A model build's compute thread: takes blocks (block-kernel.ts) one message at a time and sends back the bytes
- * for the data file. The source bytes come in transferred and the result goes back transferred (with the source's
- * buffer, for the next read), so nothing is copied between threads but the small LoRA factors.
+ * A model build's compute thread: takes blocks (block-kernel.ts) one message at a time. The source bytes are in a
+ * shared slot (block-slots.ts) whose buffer came once, with the first job that used it; the outputs go into the
+ * same slot after them, and only their places go back. Outputs that did not fit come back transferred.
  */
-export type BlockRequest = { id: number; job: BlockJob };
-export type BlockReply = { id: number; result: BlockResult } | { id: number; error: string };
+export type BlockRequest = { id: number; job: Omit<BlockJob, 'raw'>; rawLength: number; slot: number; buffer?: SharedArrayBuffer };
+export type ReplyPiece = { position: number; at: number; length: number } | { position: number; bytes: Uint8Array };
+export type BlockReply = { id: number; pieces: ReplyPiece[] } | { id: number; error: string };
 
-parentPort?.on('message', ({ id, job }: BlockRequest) => {
+const slots = new Map<number, SharedArrayBuffer>();
+
+parentPort?.on('message', ({ id, job, rawLength, slot, buffer }: BlockRequest) => {
   try {
-    const result = computeBlockResult(job);
-    const buffers = new Set<ArrayBuffer>();
-    for (const p of result.pieces) buffers.add(p.bytes.buffer as ArrayBuffer);
-    if (result.spare) buffers.add(result.spare);
-    parentPort?.postMessage({ id, result } satisfies BlockReply, [...buffers]);
+    if (buffer) slots.set(slot, buffer);
+    const shared = slots.get(slot);
+    if (!shared) throw new Error(`build slot ${slot} was never sent to this thread`);
+    const arena: BlockSlot['buffer'] = shared;
+    const { pieces } = computeBlockResult({ ...job, raw: new Uint8Array(shared, 0, rawLength) } as BlockJob, {
+      buffer: arena,
+      start: Math.ceil(rawLength / 16) * 16,
+      end: shared.byteLength,
+    });
+    const transfer = new Set<ArrayBuffer>();
+    const reply: ReplyPiece[] = pieces.map((p) => {
+      if (p.bytes.buffer === shared) return { position: p.position, at: p.bytes.byteOffset, length: p.bytes.length };
+      transfer.add(p.bytes.buffer as ArrayBuffer);
+      return { position: p.position, bytes: p.bytes };
+    });
+    parentPort?.postMessage({ id, pieces: reply } satisfies BlockReply, [...transfer]);
   } catch (error) {
     parentPort?.postMessage({ id, error: (error as Error).message } satisfies BlockReply);
   }

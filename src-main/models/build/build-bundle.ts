@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { open, rename, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { ApiError } from '../../../src-common/api/errors';
 import { ensureSpace } from '../disk-space';
+import { buildArchitecture } from './architectures';
 import { BlockPool } from './block-pool';
 import { readBuildPlan } from './build-plan';
 import { fillManifest } from './bundle-manifest-fill';
@@ -53,6 +54,12 @@ function writeState(path: string, state: BuildState) {
   renameSync(`${path}.tmp`, path);
 }
 
+/** The same, off the thread that feeds the pipeline (a rename can wait for the disk's journal behind the build's writes) */
+async function writeStateAsync(path: string, state: BuildState) {
+  await writeFile(`${path}.tmp`, JSON.stringify(state));
+  await rename(`${path}.tmp`, path);
+}
+
 /** The [start, end) ranges of a data file that no tensor covers (alignment padding, the tail): zeros. */
 function paddingRanges(g: { size: number; tensors: { offset: number; length: number }[] }): [number, number][] {
   const ranges: [number, number][] = [];
@@ -69,7 +76,7 @@ export async function buildBundle(req: BuildRequest): Promise<{ dir: string; man
   const out = resolve(req.out);
   if (existsSync(out)) throw new ApiError('bad_request', `${out} already exists; choose another --out or remove it`);
   const plan = readBuildPlan(req.templateDir);
-  if (plan.arch !== 'diffa2') throw new ApiError('unsupported', `templates for ${plan.arch} are not built by this version`);
+  const arch = buildArchitecture(plan.arch);
   const progress = (p: BuildProgress) => req.onProgress?.(p);
   const bytesTotal = plan.graphs.reduce((n, g) => n + g.size, 0);
   progress({ phase: 'checking', bytesDone: 0, bytesTotal });
@@ -77,7 +84,7 @@ export async function buildBundle(req: BuildRequest): Promise<{ dir: string; man
   const sources = await Diffa2Sources.open(req);
   const wanted = new Map<string, number[]>();
   for (const g of plan.graphs) for (const e of g.tensors) wanted.set(e.source, e.source_shape);
-  sources.check(wanted);
+  sources.check(wanted, { lora: arch.lora, label: arch.label });
 
   const partial = `${out}.partial`;
   const statePath = join(partial, 'build-state.json');
@@ -128,9 +135,10 @@ export async function buildBundle(req: BuildRequest): Promise<{ dir: string; man
           pool,
           hash,
           onWritten: (written) => progress({ phase: 'writing', bytesDone: before + written, bytesTotal, graph: g.graph }),
-          onEntry: (next) => {
+          // called one at a time (the next checkpoint waits for this one)
+          onEntry: async (next) => {
             (state as BuildState).next[g.data] = next;
-            writeState(statePath, state as BuildState);
+            await writeStateAsync(statePath, state as BuildState);
           },
         });
         state.next[g.data] = g.tensors.length;
@@ -160,6 +168,7 @@ export async function buildBundle(req: BuildRequest): Promise<{ dir: string; man
   }
   const manifest = await fillManifest({
     plan,
+    arch,
     llada: req.llada,
     whisper: req.whisper,
     checkpoint: req.checkpoint,

@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { ApiError } from '../../../src-common/api/errors';
 import { sha256File } from '../sha256';
+import type { BuildArchitecture } from './architectures';
 import type { BuildPlan } from './build-plan';
 
 /**
@@ -30,6 +31,7 @@ function weightFiles(dir: string) {
 
 export interface ManifestInputs {
   plan: BuildPlan;
+  arch: BuildArchitecture;
   llada: string;
   whisper: string;
   checkpoint: string;
@@ -57,10 +59,10 @@ export async function fillManifest(m: ManifestInputs): Promise<Record<string, un
     ...template,
     source_checkpoints: [
       { name: 'LLaDA-8B-Instruct (GSAI-ML/LLaDA-8B-Instruct)', licence: 'MIT', files: weightFiles(m.llada) },
-      { name: 'Whisper-large-v3 encoder (openai/whisper-large-v3)', licence: 'Apache-2.0', files: weightFiles(m.whisper) },
+      { name: m.arch.sources.whisper, licence: 'Apache-2.0', files: weightFiles(m.whisper) },
       {
-        name: 'DIFFA-2 adapters + LoRA (zhoujiaming777/DIFFA-2)',
-        licence: 'not stated',
+        name: m.arch.sources.checkpoint,
+        licence: m.arch.sources.checkpointLicence,
         file: basename(checkpointFile),
         ...(statSync(checkpointFile).isFile() ? { sha256: await sha256File(checkpointFile) } : {}),
         lora_pairs: m.loraPairs,

@@ -45,7 +45,13 @@ export class Diffa2Sources {
   /** adapter tensors that inference does not use (stage-1 prompts, …) */
   readonly ignored: string[] = [];
 
-  private constructor(llada: TensorSource, whisper: TensorSource, adapter: TensorSource) {
+  private constructor(
+    llada: TensorSource,
+    whisper: TensorSource,
+    adapter: TensorSource,
+    /** where each part came from, for messages about a tensor that is not there */
+    private readonly paths: { llada: string; whisper: string; checkpoint: string } = { llada: 'llada', whisper: 'whisper', checkpoint: 'checkpoint' },
+  ) {
     for (const k of llada.names()) if (k.startsWith('model.transformer.')) this.map.set(`llm_model.${k}`, llada.locate(k));
     for (const k of whisper.names()) if (k.startsWith('model.encoder.')) this.map.set(`whisper_model.${k.slice('model.encoder.'.length)}`, whisper.locate(k));
     for (const k of adapter.names()) {
@@ -66,19 +72,19 @@ export class Diffa2Sources {
       await SafetensorsFolder.open(dirs.whisper),
       await openCheckpoint(dirs.checkpoint),
     ];
-    return new Diffa2Sources(llada, whisper, adapter);
+    return new Diffa2Sources(llada, whisper, adapter, { llada: dirs.llada, whisper: dirs.whisper, checkpoint: dirs.checkpoint });
   }
 
   /**
    * Every tensor the plan reads must exist with the shape the template was made for, and every LoRA pair must
    * be complete, fit its weight and hit a weight the plan reads. Errors name the file and the tensor.
    */
-  check(wanted: Map<string, number[]>): void {
+  check(wanted: Map<string, number[]>, arch: { lora: boolean; label: string } = { lora: true, label: 'DIFFA-2' }): void {
     for (const [name, shape] of wanted) {
       const t = this.map.get(name);
       if (!t)
         throw checkpointError(
-          name.startsWith('whisper_model.') ? 'whisper' : name.startsWith('llm_model.') ? 'llada' : 'checkpoint',
+          name.startsWith('whisper_model.') ? this.paths.whisper : name.startsWith('llm_model.') ? this.paths.llada : this.paths.checkpoint,
           'is missing from the checkpoints',
           name,
         );
@@ -88,6 +94,9 @@ export class Diffa2Sources {
     }
     for (const [target, pair] of this.lora) {
       const any = (pair.a ?? pair.b) as TensorLocation;
+      // merging or dropping it would give another model than the one asked for: a DIFFA-2 checkpoint given as v1?
+      if (!arch.lora)
+        throw checkpointError(any.file, `is LoRA for ${target}, but ${arch.label} has no LoRA (a DIFFA-2 checkpoint? use --arch diffa2)`, any.name);
       if (!pair.a || !pair.b) throw checkpointError(any.file, `LoRA for ${target} lacks lora_${pair.a ? 'B' : 'A'}`, any.name);
       const shape = wanted.get(target);
       if (!shape) throw checkpointError(any.file, `LoRA for ${target}, which the model does not have`, any.name);

@@ -1,11 +1,13 @@
 import { createHash } from 'node:crypto';
 
 const ZEROS = new Uint8Array(1 << 16);
+/** at most this many bytes of hashed copies kept for reuse */
+const SPARE_BYTES = 64 * 1024 * 1024;
 
 /**
  * SHA-256 of a data file computed from the pieces written into it, so the manifest needs no second pass over the
  * file. Pieces arrive in any order (blocks finish on different threads; a q4 block writes its codes, scales and
- * zero points in three regions); each is hashed once everything before it has been, and kept until then. Ranges
+ * zero points in three regions); each is hashed once everything before it has been, and a copy kept until then. Ranges
  * never written (padding between tensors) are zeros and are hashed as such. When more than `budget` bytes would be
  * kept waiting (the strips of a transposed tensor larger than a block), it gives up and `digest()` says so: the
  * caller then hashes the file from disk, as it does for a resumed build.
@@ -17,6 +19,9 @@ export class OrderedHash {
   private readonly waiting = new Map<number, Uint8Array | number>();
   private waitingBytes = 0;
   private abandoned = false;
+  /** copies already hashed, by length, for the next pieces that must wait (a build's pieces come in few sizes) */
+  private readonly spare = new Map<number, Uint8Array[]>();
+  private spareBytes = 0;
 
   /** `zeroRanges`: [start, end) ranges nobody writes (the file was extended with zeros) */
   constructor(
@@ -28,20 +33,18 @@ export class OrderedHash {
     this.drain();
   }
 
-  /** true when `bytes` are kept (waiting for what comes before them): the caller must not reuse them yet */
-  add(position: number, bytes: Uint8Array): boolean {
-    if (this.abandoned || bytes.length === 0) return false;
+  /** Hashes `bytes` now, or a copy of them once what comes before is in: the caller may reuse them on return. */
+  add(position: number, bytes: Uint8Array): void {
+    if (this.abandoned || bytes.length === 0) return;
     if (position !== this.position) {
-      this.waiting.set(position, bytes);
       this.waitingBytes += bytes.length;
-      if (this.waitingBytes <= this.budget) return true;
-      this.abandon();
-      return false;
+      if (this.waitingBytes <= this.budget) this.waiting.set(position, this.copy(bytes));
+      else this.abandon();
+      return;
     }
     this.hash.update(bytes);
     this.position += bytes.length;
     this.drain();
-    return false;
   }
 
   /** The file's SHA-256 (hex) if every byte of it went through `add` or a zero range; otherwise undefined. */
@@ -60,11 +63,30 @@ export class OrderedHash {
         this.waitingBytes -= next.length;
         this.hash.update(next);
         this.position += next.length;
+        this.keep(next);
       }
     }
   }
 
+  private copy(bytes: Uint8Array): Uint8Array {
+    const reused = this.spare.get(bytes.length)?.pop();
+    if (!reused) return Uint8Array.from(bytes);
+    this.spareBytes -= reused.length;
+    reused.set(bytes);
+    return reused;
+  }
+
+  private keep(copy: Uint8Array): void {
+    if (this.spareBytes + copy.length > SPARE_BYTES) return;
+    const list = this.spare.get(copy.length) ?? [];
+    list.push(copy);
+    this.spare.set(copy.length, list);
+    this.spareBytes += copy.length;
+  }
+
   private abandon(): void {
+    this.spare.clear();
+    this.spareBytes = 0;
     this.abandoned = true;
     this.waiting.clear();
     this.waitingBytes = 0;

@@ -71,6 +71,8 @@ describe('WebAssembly SIMD kernels', () => {
     for (const [rows, k, r] of [
       [1, 2, 1],
       [7, 96, 8],
+      [3, 100, 8],
+      [5, 64, 3],
       [33, 1280, 8],
     ] as const) {
       const random = lcg(rows + k);

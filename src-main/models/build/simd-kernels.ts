@@ -1,6 +1,6 @@
 import { floatToHalfBits } from './dtype-cast';
 import { BLOCK, type QuantizedRows } from './int4-quantize';
-import { outputCopy } from './recycled-buffers';
+import { outputCopy } from './output-arena';
 import { type Code, encodeModule, F32, I32, op, type WasmFunction } from './wasm-encoder';
 
 /**
@@ -9,10 +9,15 @@ import { type Code, encodeModule, F32, I32, op, type WasmFunction } from './wasm
  * compares them on random and edge-case inputs):
  *   bf16 → f32   4 at a time: zero-extend the 16 bits and shift them to the top
  *   LoRA merge   the float64 sums two at a time (f64x2), in the same order t = 0 … r−1, then rounded to float32 as
- *                the scalar code rounds them (f32x4 multiply and add are single float32 roundings)
+ *                the scalar code rounds them (f32x4 multiply and add are single float32 roundings); for a row
+ *                length that is a multiple of 8, eight weights' sums stay in registers over t (no store and
+ *                reload of the sums per t: half the CPU of the first version per merged weight)
  *   int4         per block of 32: min / max with pmin / pmax (a NaN is skipped, as `x < lo` skips it), the scale
- *                and zero point in scalar float32, the codes with f32x4 divide and round-half-even (`nearest`),
- *                clamped, then packed two a byte with narrowing shuffles
+ *                and zero point of four blocks at once in f32x4 lanes (the scalar float32 operations lane by lane),
+ *                the codes with f32x4 divide and round-half-even (`nearest`), clamped, then packed two a byte
+ *                with narrowing shuffles
+ *   transpose    IEEE halves in 8 × 8 tiles: three rounds of interleaving shuffles (NaN made 0x7e00 first, as the
+ *                float32 path makes it)
  * Each worker thread has its own instance and memory; a block's data is copied in and its results copied out.
  */
 const V128 = 0x7b;
@@ -65,60 +70,147 @@ const lora: WasmFunction = {
   ]),
 };
 
-// quantize(w, blocks, kb, zpBytes, q4, scales, zeroPoints): blocks = rows · kb of 32 floats each
-const [QW, NB, KB, ZPB, Q4, SC, ZP, N, LO, HI, TMP, S, Z, VS, VZ, BI, AT] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16];
 const lanes = (order: number[]) => order.flatMap((l) => [4 * l, 4 * l + 1, 4 * l + 2, 4 * l + 3]);
+
+// mergeLoraRows(w, b64, a64, rows, k, r, scale): the same sums as mergeLora with B and A already float64 (exact) and
+// k a multiple of 8: for each 8 weights of a row, the r products are summed in four f64x2 registers (t = 0 … r−1,
+// the same order and roundings as the scalar loop), then rounded and added to w, so nothing goes through memory
+// but the inputs and the result. A is laid out [k / 8, r, 8] so the loop over t reads it as one stream.
+const [LW, LB, LA, LROWS, LK, LR, LSCALE, LJ, LT, LAP, LBP, LBT, L0, L1, L2, L3] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15];
+const accumulate = (acc: number, at: number): Code => [op.get(acc), op.get(LBT), op.get(LAP), op.v128Load(at), op.f64x2Mul, op.f64x2Add, op.set(acc)];
+/** w[at … at + 4) += scale · f32(acc pair) */
+const mergeFour = (lo: number, hi: number, at: number): Code => [
+  [op.get(LW), op.get(LW), op.v128Load(at)],
+  [op.get(LSCALE), op.f32x4Splat, op.get(lo), op.f32x4DemoteF64x2Zero, op.get(hi), op.f32x4DemoteF64x2Zero, op.i8x16Shuffle(lanes([0, 1, 4, 5]))],
+  [op.f32x4Mul, op.f32x4Add, op.v128Store(at)],
+];
+const loraRows: WasmFunction = {
+  name: 'mergeLoraRows',
+  params: [I32, I32, I32, I32, I32, I32, F32],
+  locals: [I32, I32, I32, I32, V128, V128, V128, V128, V128],
+  body: countDown(LROWS, [
+    [op.get(LA), op.set(LAP), op.get(LK), op.i32(3), op.i32ShrU, op.set(LJ)],
+    countDown(LJ, [
+      [op.f32(0), op.f32x4Splat, op.tee(L0), op.tee(L1), op.tee(L2), op.set(L3)],
+      [op.get(LB), op.set(LBP), op.get(LR), op.set(LT)],
+      countDown(LT, [
+        [op.get(LBP), op.v128Load64Splat(), op.set(LBT)],
+        [accumulate(L0, 0), accumulate(L1, 16), accumulate(L2, 32), accumulate(L3, 48)],
+        [add(LAP, 64), add(LBP, 8)],
+      ]),
+      [mergeFour(L0, L1, 0), mergeFour(L2, L3, 16)],
+      add(LW, 32),
+    ]),
+    [op.get(LB), op.get(LR), op.i32(3), op.i32Shl, op.i32Add, op.set(LB)],
+  ]),
+};
+
+// quantize(w, blocks, kb, zpBytes, q4, scales, zeroPoints): blocks = rows · kb of 32 floats each. Four blocks at a
+// time: their minima and maxima as eight independent chains, reduced into one vector each (lane b: block b), so the
+// scale and zero point of four blocks take one vector division each; a last 0–3 blocks one at a time. No NaN or −0
+// ever enters a min / max chain, so the order they are combined in does not change the result, and f32x4 sub, div,
+// nearest, min and max are the scalar operations lane by lane.
+const [QW, NB, KB, ZPB, Q4, SC, ZP, N, TMP, S, Z, VS, VZ, BI, AT, X, V15, V0, M0F, MF0, ONE, S4, Z4] = [
+  0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22,
+];
+const LOS = [23, 24, 25, 26];
+const HIS = [27, 28, 29, 30];
+const [LO, HI] = [LOS[0] as number, HIS[0] as number];
+/** lane 0 of `local` ← the min (max) of its four lanes */
 const reduce = (local: number, pick: readonly number[]): Code => [
   [op.get(local), op.get(local), op.get(local), op.i8x16Shuffle(lanes([2, 3, 0, 1])), pick, op.set(local)],
   [op.get(local), op.get(local), op.get(local), op.i8x16Shuffle(lanes([1, 0, 3, 2])), pick, op.set(local)],
 ];
-/** the codes of floats m, m + 1 (8 of them) as i32x4 pairs narrowed to i16x8 */
-const codes = (m: number): Code => {
+/** `into` ← [pick(a), pick(b), pick(c), pick(d)] of four locals, each reduced over its lanes */
+const reduceFour = ([a, b, c, d]: number[], pick: readonly number[], into: number): Code => {
+  const half = (x: number, y: number): Code => [
+    [op.get(x), op.get(y), op.i8x16Shuffle(lanes([0, 1, 4, 5])), op.get(x), op.get(y), op.i8x16Shuffle(lanes([2, 3, 6, 7])), pick],
+  ];
+  return [half(a as number, b as number), op.set(X), half(c as number, d as number), op.set(into)];
+};
+const reduceFourLanes = (into: number, pick: readonly number[]): Code => [
+  [op.get(X), op.get(into), op.i8x16Shuffle(lanes([0, 2, 4, 6])), op.get(X), op.get(into), op.i8x16Shuffle(lanes([1, 3, 5, 7])), pick, op.set(into)],
+];
+/** min / max of the 32 floats at QW + at into lo / hi (which start at 0) */
+const minMax = (at: number, lo: number, hi: number): Code =>
+  [0, 1, 2, 3, 4, 5, 6, 7].map((v) => [
+    [op.get(QW), op.v128Load(at + 16 * v), op.set(X)],
+    [op.get(lo), op.get(X), op.f32x4Pmin, op.set(lo)],
+    [op.get(hi), op.get(X), op.f32x4Pmax, op.set(hi)],
+  ]);
+/** the codes of floats m, m + 1 (8 of them) of the block at QW + at, as i32x4 pairs narrowed to i16x8 */
+const codes = (at: number, m: number): Code => {
   const one = (v: number): Code => [
-    [op.get(QW), op.v128Load(16 * v), op.get(VS), op.f32x4Div, op.f32x4Nearest, op.get(VZ), op.f32x4Add],
-    [op.f32(15), op.f32x4Splat, op.f32x4Pmin, op.f32(0), op.f32x4Splat, op.f32x4Pmax, op.i32x4TruncSatF32x4S],
+    [op.get(QW), op.v128Load(at + 16 * v), op.get(VS), op.f32x4Div, op.f32x4Nearest, op.get(VZ), op.f32x4Add],
+    [op.get(V15), op.f32x4Pmin, op.get(V0), op.f32x4Pmax, op.i32x4TruncSatF32x4S],
   ];
   return [one(m), one(m + 1), op.i16x8NarrowI32x4U];
 };
 /** 16 codes as bytes, then two a byte: lane i of the i16 view is code 2i | code 2i+1 << 8 */
-const packed = (m: number): Code => [
-  [codes(m), codes(m + 2), op.i8x16NarrowI16x8U, op.tee(TMP)],
-  [op.i32(0x0f), op.i16x8Splat, op.v128And, op.get(TMP), op.i32(4), op.i16x8ShrU, op.i32(0xf0), op.i16x8Splat, op.v128And, op.v128Or],
+const packed = (at: number, m: number): Code => [
+  [codes(at, m), codes(at, m + 2), op.i8x16NarrowI16x8U, op.tee(TMP)],
+  [op.get(M0F), op.v128And, op.get(TMP), op.i32(4), op.i16x8ShrU, op.get(MF0), op.v128And, op.v128Or],
 ];
+/** the block at QW + at: its 32 codes → 16 bytes at Q4 + at / 8 (VS, VZ: its scale and zero point) */
+const blockCodes = (at: number): Code => [op.get(Q4), packed(at, 0), packed(at, 4), op.i8x16NarrowI16x8U, op.v128Store(at / 8)];
+/** the block's zero point (an i32 on the stack) as its nibble (ZP points at the row's zero points, BI is the block's
+ * index in its row: no division per block), then on to the next block's place */
+const zeroPoint = (z: Code): Code => [
+  [op.get(ZP), op.get(BI), op.i32(1), op.i32ShrU, op.i32Add, op.set(AT)],
+  [op.get(BI), op.i32(1), op.i32And, op.if],
+  [op.get(AT), op.get(AT), op.i32Load8U(), z, op.i32(4), op.i32Shl, op.i32Or, op.i32Store8()],
+  op.else,
+  [op.get(AT), z, op.i32Store8()],
+  op.end,
+  [add(BI, 1), op.get(BI), op.get(KB), op.i32Eq, op.if, op.i32(0), op.set(BI), op.get(ZP), op.get(ZPB), op.i32Add, op.set(ZP), op.end],
+];
+const splatLane = (local: number, lane: number): Code => [op.get(local), op.get(local), op.i8x16Shuffle(lanes([lane, lane, lane, lane]))];
 const quantize: WasmFunction = {
   name: 'quantize',
   params: [I32, I32, I32, I32, I32, I32, I32],
-  locals: [I32, V128, V128, V128, F32, F32, V128, V128, I32, I32],
+  locals: [I32, V128, F32, F32, V128, V128, I32, I32, ...new Array(16).fill(V128)],
   body: [
+    [op.i32(0), op.set(BI)],
+    [op.f32(15), op.f32x4Splat, op.set(V15), op.f32(0), op.f32x4Splat, op.set(V0), op.f32(1), op.f32x4Splat, op.set(ONE)],
+    [op.i32(0x0f), op.i16x8Splat, op.set(M0F), op.i32(0xf0), op.i16x8Splat, op.set(MF0)],
+    // four blocks at a time
     op.block,
-    [op.get(NB), op.i32Eqz, op.brIf(0)],
     op.loop,
-    // lo = min(0, x…), hi = max(0, x…), skipping NaN
-    [op.f32(0), op.f32x4Splat, op.tee(LO), op.set(HI)],
-    [0, 1, 2, 3, 4, 5, 6, 7].map((v) => [
-      [op.get(LO), op.get(QW), op.v128Load(16 * v), op.f32x4Pmin, op.set(LO)],
-      [op.get(HI), op.get(QW), op.v128Load(16 * v), op.f32x4Pmax, op.set(HI)],
-    ]),
+    [op.get(N), op.i32(4), op.i32Add, op.get(NB), op.i32GtU, op.brIf(1)],
+    // lo = min(0, x…), hi = max(0, x…) per block, skipping NaN
+    [op.get(V0), ...[...LOS, ...HIS.slice(0, 3)].flatMap((l) => [op.tee(l)]), op.set(HIS[3] as number)],
+    [0, 1, 2, 3].map((b) => minMax(128 * b, LOS[b] as number, HIS[b] as number)),
+    [reduceFour(LOS, op.f32x4Pmin, LO), reduceFourLanes(LO, op.f32x4Pmin)],
+    [reduceFour(HIS, op.f32x4Pmax, HI), reduceFourLanes(HI, op.f32x4Pmax)],
+    // scale = (hi − lo) / 15, or 1; zp = clip(round(−lo / scale)), four lanes
+    [op.get(HI), op.get(LO), op.f32x4Sub, op.get(V15), op.f32x4Div, op.set(S4)],
+    [op.get(ONE), op.get(S4), op.get(S4), op.get(V0), op.f32x4Eq, op.v128Bitselect, op.set(S4)],
+    [op.get(V0), op.get(LO), op.f32x4Neg, op.get(S4), op.f32x4Div, op.f32x4Nearest, op.get(V15), op.f32x4Min, op.f32x4Max, op.set(Z4)],
+    [op.get(SC), op.get(S4), op.v128Store()],
+    [0, 1, 2, 3].map((b) => [splatLane(S4, b), op.set(VS), splatLane(Z4, b), op.set(VZ), blockCodes(128 * b)]),
+    [op.get(Z4), op.i32x4TruncSatF32x4S, op.set(Z4)],
+    [0, 1, 2, 3].map((b) => zeroPoint([op.get(Z4), op.i32x4ExtractLane(b)])),
+    [add(QW, 4 * 4 * BLOCK), add(Q4, 4 * (BLOCK / 2)), add(SC, 16), add(N, 4)],
+    op.br(0),
+    op.end,
+    op.end,
+    // the last blocks, one at a time
+    op.block,
+    op.loop,
+    [op.get(N), op.get(NB), op.i32LtU, op.i32Eqz, op.brIf(1)],
+    [op.get(V0), op.tee(LO), op.set(HI)],
+    minMax(0, LO, HI),
     reduce(LO, op.f32x4Pmin),
     reduce(HI, op.f32x4Pmax),
-    // scale = (hi − lo) / 15, or 1; zp = clip(round(−lo / scale))
     [op.get(HI), op.f32x4ExtractLane0, op.get(LO), op.f32x4ExtractLane0, op.f32Sub, op.f32(15), op.f32Div, op.set(S)],
     [op.f32(1), op.get(S), op.get(S), op.f32(0), op.f32Eq, op.select, op.set(S)],
     [op.f32(0), op.get(LO), op.f32x4ExtractLane0, op.f32Neg, op.get(S), op.f32Div, op.f32Nearest, op.f32(15), op.f32Min, op.f32Max, op.set(Z)],
     [op.get(S), op.f32x4Splat, op.set(VS), op.get(Z), op.f32x4Splat, op.set(VZ)],
-    // 32 codes → 16 bytes
-    [op.get(Q4), packed(0), packed(4), op.i8x16NarrowI16x8U, op.v128Store()],
+    blockCodes(0),
     [op.get(SC), op.get(S), op.f32Store()],
-    // the zero point's nibble: row n / kb, block n % kb
-    [op.get(ZP), op.get(N), op.get(KB), op.i32DivU, op.get(ZPB), op.i32Mul, op.i32Add],
-    [op.get(N), op.get(KB), op.i32RemU, op.tee(BI), op.i32(1), op.i32ShrU, op.i32Add, op.set(AT)],
-    [op.get(BI), op.i32(1), op.i32And, op.if],
-    [op.get(AT), op.get(AT), op.i32Load8U(), op.get(Z), op.i32TruncSatF32S, op.i32(4), op.i32Shl, op.i32Or, op.i32Store8()],
-    op.else,
-    [op.get(AT), op.get(Z), op.i32TruncSatF32S, op.i32Store8()],
-    op.end,
+    zeroPoint([op.get(Z), op.i32TruncSatF32S]),
     [add(QW, 4 * BLOCK), add(Q4, BLOCK / 2), add(SC, 4), add(N, 1)],
-    [op.get(N), op.get(NB), op.i32LtU, op.brIf(0)],
+    op.br(0),
     op.end,
     op.end,
   ],
@@ -156,10 +248,83 @@ const narrow: WasmFunction = {
   ],
 };
 
+// transposeHalves(src, dst, rows, k): IEEE halves [rows, k] → [k, rows] in 8 × 8 tiles (rows and k multiples of 8):
+// eight rows loaded, NaN made 0x7e00 (as tensor-ops.ts transposeHalves), transposed by three rounds of interleaving
+// (16-, 32- then 64-bit lanes), stored as eight columns
+const [HS, HD, HROWS, HK, HI0, HJ0, HP, HQ, HO, HMASK, HNAN, HINF] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
+const HA = [12, 13, 14, 15, 16, 17, 18, 19];
+const HB = [20, 21, 22, 23, 24, 25, 26, 27];
+const bytesOf = (size: number, order: number[]) => order.flatMap((l) => Array.from({ length: size }, (_, b) => size * l + b));
+const interleave = (size: number, high: boolean, x: number, y: number, into: number): Code => {
+  const n = 16 / size;
+  const half = Array.from({ length: n / 2 }, (_, i) => (high ? n / 2 : 0) + i);
+  return [
+    op.get(x),
+    op.get(y),
+    op.i8x16Shuffle(
+      bytesOf(
+        size,
+        half.flatMap((l) => [l, l + n]),
+      ),
+    ),
+    op.set(into),
+  ];
+};
+const transposeH: WasmFunction = {
+  name: 'transposeHalves',
+  params: [I32, I32, I32, I32],
+  locals: [I32, I32, I32, V128, I32, V128, V128, V128, ...HA.map(() => V128), ...HB.map(() => V128)],
+  body: [
+    [op.i32(0x7fff), op.i16x8Splat, op.set(HMASK), op.i32(0x7e00), op.i16x8Splat, op.set(HNAN), op.i32(0x7c00), op.i16x8Splat, op.set(HINF)],
+    op.block,
+    [op.get(HROWS), op.i32Eqz, op.get(HK), op.i32Eqz, op.i32Or, op.brIf(0)],
+    op.loop, // i0
+    [op.i32(0), op.set(HJ0)],
+    op.loop, // j0
+    // the tile's rows: src + ((i0 + r) · k + j0) · 2
+    [op.get(HS), op.get(HI0), op.get(HK), op.i32Mul, op.get(HJ0), op.i32Add, op.i32(1), op.i32Shl, op.i32Add, op.set(HP)],
+    HA.map((a) => [
+      [op.get(HP), op.v128Load(), op.set(a)],
+      [op.get(HNAN), op.get(a), op.get(a), op.get(HMASK), op.v128And, op.get(HINF), op.i16x8GtS, op.v128Bitselect, op.set(a)],
+      [op.get(HP), op.get(HK), op.i32(1), op.i32Shl, op.i32Add, op.set(HP)],
+    ]),
+    [0, 1, 2, 3].map((p) => [
+      interleave(2, false, HA[2 * p] as number, HA[2 * p + 1] as number, HB[2 * p] as number),
+      interleave(2, true, HA[2 * p] as number, HA[2 * p + 1] as number, HB[2 * p + 1] as number),
+    ]),
+    // 32-bit: rows 0–3 from B0/B2 (columns 0–3) and B1/B3 (4–7); rows 4–7 from B4/B6 and B5/B7
+    [
+      interleave(4, false, HB[0] as number, HB[2] as number, HA[0] as number),
+      interleave(4, true, HB[0] as number, HB[2] as number, HA[1] as number),
+      interleave(4, false, HB[1] as number, HB[3] as number, HA[2] as number),
+      interleave(4, true, HB[1] as number, HB[3] as number, HA[3] as number),
+      interleave(4, false, HB[4] as number, HB[6] as number, HA[4] as number),
+      interleave(4, true, HB[4] as number, HB[6] as number, HA[5] as number),
+      interleave(4, false, HB[5] as number, HB[7] as number, HA[6] as number),
+      interleave(4, true, HB[5] as number, HB[7] as number, HA[7] as number),
+    ],
+    // 64-bit: column 2c is low(A_c, A_c+4), column 2c + 1 high(A_c, A_c+4); stored at dst + ((j0 + col) · rows + i0) · 2
+    [op.get(HD), op.get(HJ0), op.get(HROWS), op.i32Mul, op.get(HI0), op.i32Add, op.i32(1), op.i32Shl, op.i32Add, op.set(HO)],
+    [0, 1, 2, 3].map((c) => [
+      [op.get(HO), interleave(8, false, HA[c] as number, HA[c + 4] as number, HQ), op.get(HQ), op.v128Store()],
+      [op.get(HO), op.get(HROWS), op.i32(1), op.i32Shl, op.i32Add, op.set(HO)],
+      [op.get(HO), interleave(8, true, HA[c] as number, HA[c + 4] as number, HQ), op.get(HQ), op.v128Store()],
+      [op.get(HO), op.get(HROWS), op.i32(1), op.i32Shl, op.i32Add, op.set(HO)],
+    ]),
+    [add(HJ0, 8), op.get(HJ0), op.get(HK), op.i32LtU, op.brIf(0)],
+    op.end,
+    [add(HI0, 8), op.get(HI0), op.get(HROWS), op.i32LtU, op.brIf(0)],
+    op.end,
+    op.end,
+  ],
+};
+
 interface Exports {
+  transposeHalves(src: number, dst: number, rows: number, k: number): void;
   f32ToF16(src: number, dst: number, octets: number, fixes: number, countAt: number): void;
   bf16ToF32(src: number, dst: number, groups: number): void;
   mergeLora(w: number, b: number, a: number, rows: number, k: number, r: number, scale: number, dot: number): void;
+  mergeLoraRows(w: number, b64: number, a64: number, rows: number, k: number, r: number, scale: number): void;
   quantize(w: number, blocks: number, kb: number, zpBytes: number, q4: number, scales: number, zeroPoints: number): void;
 }
 
@@ -192,7 +357,7 @@ export class SimdKernels {
   /** undefined where WebAssembly SIMD is not available (the JavaScript kernels are used) */
   static create(): SimdKernels | undefined {
     if (SimdKernels.module === undefined) {
-      const bytes = encodeModule([widen, lora, quantize, narrow]);
+      const bytes = encodeModule([widen, lora, loraRows, quantize, narrow, transposeH]);
       SimdKernels.module = wasm.validate(bytes) ? new wasm.Module(bytes) : null;
     }
     return SimdKernels.module ? new SimdKernels(SimdKernels.module) : undefined;
@@ -236,6 +401,17 @@ export class SimdKernels {
 
   /** the rows loaded last: W + scale · B·A (k even) */
   mergeLora(b: Float32Array, a: Float32Array, rows: number, k: number, r: number, scale: number): Float32Array {
+    if (k % 8 === 0) {
+      // B and A widened to float64 once per block (exact; A as [k / 8, r, 8]), the sums kept in registers
+      const bAt = this.rowsBytes;
+      const aAt = bAt + align(b.length * 8);
+      this.reserve(aAt + align(a.length * 8));
+      new Float64Array(this.memory.buffer, bAt, b.length).set(b);
+      const a64 = new Float64Array(this.memory.buffer, aAt, a.length);
+      for (let c = 0, at = 0; c < k; c += 8) for (let t = 0; t < r; t++) for (let e = 0; e < 8; e++) a64[at++] = a[t * k + c + e] as number;
+      this.kernels.mergeLoraRows(0, bAt, aAt, rows, k, r, Math.fround(scale));
+      return new Float32Array(this.memory.buffer, 0, rows * k);
+    }
     const bAt = this.rowsBytes;
     const aAt = bAt + align(b.byteLength);
     const dotAt = aAt + align(a.byteLength);
@@ -268,6 +444,15 @@ export class SimdKernels {
     const fixes = new Int32Array(buffer, fixAt, new Int32Array(buffer, countAt, 1)[0] as number);
     for (const o of fixes) for (let i = o * 8; i < Math.min(n, o * 8 + 8); i++) dst[i] = floatToHalfBits(src[i] as number);
     return outputCopy(new Uint8Array(buffer, dstAt, n * 2));
+  }
+
+  /** IEEE halves [rows, k] → [k, rows] (rows and k multiples of 8), as tensor-ops.ts transposeHalves (in an output buffer) */
+  transposeHalves(raw: Uint8Array, rows: number, k: number): Uint8Array {
+    const dstAt = align(raw.length);
+    this.reserve(dstAt + align(raw.length));
+    new Uint8Array(this.memory.buffer, 0, raw.length).set(raw);
+    this.kernels.transposeHalves(0, dstAt, rows, k);
+    return outputCopy(new Uint8Array(this.memory.buffer, dstAt, raw.length));
   }
 
   /** the rows loaded last, int4 as quantizeRows lays them out (in output buffers) */

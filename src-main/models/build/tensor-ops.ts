@@ -27,11 +27,45 @@ export function mergeLora(w: Float32Array, b: Float32Array, a: Float32Array, row
   }
 }
 
-/** [rows, k] → [k, rows] */
+const TILE = 8;
+/**
+ * [rows, k] → [k, rows], in tiles of 8 × 8: the output rows a tile writes stay in the cache while it fills them
+ * (row by row over a whole matrix every write missed it: ≈ 8.6 → ≈ 3-5 ns per element at 5120 × 1280)
+ */
 export function transposeBlock(x: Float32Array, rows: number, k: number): Float32Array {
   const out = new Float32Array(x.length);
-  for (let i = 0; i < rows; i++) for (let j = 0; j < k; j++) out[j * rows + i] = x[i * k + j] as number;
+  for (let i0 = 0; i0 < rows; i0 += TILE) {
+    const i1 = Math.min(rows, i0 + TILE);
+    for (let j0 = 0; j0 < k; j0 += TILE) {
+      const j1 = Math.min(k, j0 + TILE);
+      for (let i = i0; i < i1; i++) {
+        const from = i * k;
+        for (let j = j0; j < j1; j++) out[j * rows + i] = x[from + j] as number;
+      }
+    }
+  }
   return out;
+}
+
+/**
+ * IEEE halves [rows, k] → [k, rows] into `out`, bit for bit — what widening to float32, transposing and rounding
+ * back to half gives (every half is exact as a float32), except NaN, which that path makes 0x7e00 (the float32 NaN
+ * of JavaScript rounded to half), so it is made 0x7e00 here too.
+ */
+export function transposeHalves(x: Uint16Array, rows: number, k: number, out: Uint16Array): void {
+  for (let i0 = 0; i0 < rows; i0 += TILE) {
+    const i1 = Math.min(rows, i0 + TILE);
+    for (let j0 = 0; j0 < k; j0 += TILE) {
+      const j1 = Math.min(k, j0 + TILE);
+      for (let i = i0; i < i1; i++) {
+        const from = i * k;
+        for (let j = j0; j < j1; j++) {
+          const h = x[from + j] as number;
+          out[j * rows + i] = (h & 0x7fff) > 0x7c00 ? 0x7e00 : h;
+        }
+      }
+    }
+  }
 }
 
 /** float32 values as the stored type's little-endian bytes */

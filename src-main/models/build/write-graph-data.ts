@@ -1,6 +1,7 @@
 import type { FileHandle } from 'node:fs/promises';
 import type { BlockJob } from './block-kernel';
 import { BlockPool } from './block-pool';
+import { type BlockSlot, BlockSlots, slotBytes } from './block-slots';
 import type { GraphPlan, PlanEntry } from './build-plan';
 import type { Diffa2Sources, ResolvedTensor } from './diffa2-sources';
 import type { OrderedHash } from './ordered-hash';
@@ -14,8 +15,9 @@ import { DTYPE_BYTES, elementCount } from './tensor-types';
  * is left as the zeros of a file extended with truncate(), which is what the reference writes.
  *
  * Memory is bounded by the blocks in flight: at most 2 per compute thread + 2, and at most MAX_IN_FLIGHT_BYTES of
- * source bytes between them (a block is at most BLOCK_ELEMENTS elements, a transposed one ROW_BLOCK_ELEMENTS), plus
- * what each holds converted (≤ 2 float32 copies of its block on its thread, and its output until written).
+ * source bytes between them (a block is at most BLOCK_ELEMENTS elements, a transposed one ROW_BLOCK_ELEMENTS). Each
+ * block in flight has a shared slot (block-slots.ts: its source bytes, then its outputs until written and hashed);
+ * each compute thread holds ≤ 2 float32 copies of its current block.
  *
  * Durability for resuming: an entry is finished once all its blocks are written; the finished prefix of the plan is
  * made durable (datasync) and reported through `onEntry` as often as the disk allows, without stopping the pipeline.
@@ -155,11 +157,11 @@ export async function writeGraphData(plan: GraphPlan, sources: Diffa2Sources, lo
     }
   }
 
-  async function runBlock(spec: BlockSpec): Promise<void> {
+  async function runBlock(spec: BlockSpec, slot: BlockSlot): Promise<void> {
     const { work, r0, rows, rowLength } = spec;
     const { base, lora } = work.resolved;
     const item = DTYPE_BYTES[base.dtype];
-    const raw = await files.read(base.file, base.offset + r0 * rowLength * item, rows * rowLength * item, base.name);
+    const raw = await files.readInto(base.file, base.offset + r0 * rowLength * item, new Uint8Array(slot.buffer, 0, spec.sourceBytes), base.name);
     let loraJob: BlockJob['lora'];
     if (lora && work.loraA) {
       const rank = lora.a.shape[0] as number;
@@ -167,39 +169,33 @@ export async function writeGraphData(plan: GraphPlan, sources: Diffa2Sources, lo
       const b = await files.read(lora.b.file, lora.b.offset + r0 * rank * bItem, rows * rank * bItem, lora.b.name);
       loraJob = { a: await work.loraA, aDtype: lora.a.dtype, b, bDtype: lora.b.dtype, rank, scale: loraAlpha / rank };
     }
-    const recycled = written.splice(0, 8);
-    const { pieces, spare } = await pool.run({
-      recycled: recycled.length > 0 ? recycled : undefined,
-      op: work.entry.op as BlockJob['op'],
-      raw,
-      dtype: base.dtype,
-      r0,
-      rows,
-      rowsTotal: spec.rowsTotal,
-      rowLength,
-      outDtype: (work.entry.op === 'q4' ? (byName.get(`${work.entry.source}/scales`) as PlanEntry).dtype : work.entry.dtype) as 'float32' | 'float16',
-      target: work.target,
-      lora: loraJob,
-    });
-    if (spare) files.recycle(spare);
-    const reusable = new Set<ArrayBuffer>();
-    const kept = new Set<ArrayBuffer>();
+    const { pieces } = await pool.run(
+      {
+        op: work.entry.op as BlockJob['op'],
+        raw,
+        dtype: base.dtype,
+        r0,
+        rows,
+        rowsTotal: spec.rowsTotal,
+        rowLength,
+        outDtype: (work.entry.op === 'q4' ? (byName.get(`${work.entry.source}/scales`) as PlanEntry).dtype : work.entry.dtype) as 'float32' | 'float16',
+        target: work.target,
+        lora: loraJob,
+      },
+      slot,
+    );
+    // written and hashed (the hash copies what must wait) before the slot is used again
     for (const piece of pieces) {
       await writeAt(out, piece.bytes, piece.position);
-      const buffer = piece.bytes.buffer as ArrayBuffer;
-      if (options.hash?.add(piece.position, piece.bytes)) kept.add(buffer);
-      else reusable.add(buffer);
+      options.hash?.add(piece.position, piece.bytes);
     }
-    // written and hashed: the compute threads may fill these again
-    for (const buffer of reusable) if (!kept.has(buffer) && written.length < 32) written.push(buffer);
     if (--work.blocksLeft === 0) entryFinished(work.index);
   }
 
-  /** result buffers written and hashed, to hand back to the compute threads */
-  const written: ArrayBuffer[] = [];
   const inFlight = new Set<Promise<void>>();
   let inFlightBytes = 0;
   const maxBlocks = 2 * pool.parallelism + 2;
+  const slots = new BlockSlots(maxBlocks);
   try {
     for (const spec of blocks()) {
       options.signal?.throwIfAborted();
@@ -209,11 +205,13 @@ export async function writeGraphData(plan: GraphPlan, sources: Diffa2Sources, lo
       }
       if (failure) throw failure;
       inFlightBytes += spec.sourceBytes;
-      const task: Promise<void> = runBlock(spec)
+      const slot = slots.acquire(slotBytes(spec.sourceBytes, spec.rows * spec.rowLength));
+      const task: Promise<void> = runBlock(spec, slot)
         .catch((error) => {
           failure ??= error;
         })
         .finally(() => {
+          slots.release(slot);
           inFlight.delete(task);
           inFlightBytes -= spec.sourceBytes;
         });
