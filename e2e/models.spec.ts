@@ -43,8 +43,8 @@ test('the models panel lists the bundled DIFFA-Tiny with its licence, verifies i
     await expect(big.getByTestId('build-unavailable')).toContainText('build template');
     await expect(big.getByTestId('model-download')).toBeDisabled();
   }
-  // The fp16 and fp32 templates ship with the app: those entries install with one click too.
-  for (const id of ['diffa-2-fp16', 'diffa-2-fp32']) {
+  // The fp16 and fp32 templates ship with the app (DIFFA-2 and DIFFA v1): those entries install with one click too.
+  for (const id of ['diffa-2-fp16', 'diffa-2-fp32', 'diffa-int4', 'diffa-fp16']) {
     const entry = page.locator(`[data-testid="catalog-model"][data-model-id="${id}"]`);
     await expect(entry.getByTestId('model-download')).toBeEnabled();
     await expect(entry.getByTestId('build-unavailable')).toHaveCount(0);
