@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,6 +9,7 @@ import { AskRequestSchema } from '../../src-common/api/inference';
 import { openAppHome } from '../core/app-home';
 import { answerQuestion } from '../engine/answer';
 import { LoadedModel } from '../engine/loaded-model';
+import { pythonMissing as missing, py, python } from '../test-support/python';
 import { tempDir } from '../test-support/temp-dir';
 import { writeSineWav } from '../test-support/wav';
 import { buildBundle } from './build/build-bundle';
@@ -25,18 +26,6 @@ import { TestHub } from './testing/hub-server';
  * then a build killed mid-way, a file missing on the hub, a hub that is not configured, a missing template, an
  * architecture the builder lacks, too little disk, and a Whisper file that is not the one the catalog expects.
  */
-const root = join(import.meta.dirname, '..', '..');
-const env = { ...process.env, OMP_NUM_THREADS: '1' };
-const python = [process.env.DIFFA_PYTHON, 'python3', '/usr/bin/python3'].find(
-  (p) => p && spawnSync(p, ['-c', 'import torch, onnx, numpy'], { env }).status === 0,
-);
-const missing = 'python3 with torch, onnx and numpy is needed (Debian: apt install python3-torch python3-onnx python3-numpy)';
-if (!python && process.env.CI) throw new Error(missing);
-
-function py(...args: string[]) {
-  const r = spawnSync(python as string, args, { cwd: root, env, encoding: 'utf8' });
-  assert.equal(r.status, 0, `${args.join(' ')} failed:\n${r.stdout}\n${r.stderr}`);
-}
 
 const LLADA = 'GSAI-ML/LLaDA-8B-Instruct';
 const WHISPER = 'openai/whisper-large-v3';

@@ -9,6 +9,7 @@ import type { CacheMode } from '../../src-common/decoding/caches';
 import { type DenoiseParams, denoise } from '../../src-common/diffusion/denoise';
 import { answerQuestion } from '../engine/answer';
 import { LoadedModel } from '../engine/loaded-model';
+import { pythonEnv as env, pythonMissing as missing, py, python } from '../test-support/python';
 import { tempDir } from '../test-support/temp-dir';
 import { writeSineWav } from '../test-support/wav';
 import { importModel } from './pack';
@@ -23,18 +24,6 @@ import { readParityCase } from './testing/parity-case';
  * caches commit the tokens of the PyTorch cached decode (tools/diffa/reference_cached.py).
  */
 const root = join(import.meta.dirname, '..', '..');
-const env = { ...process.env, OMP_NUM_THREADS: '1' };
-// Debian's python3-torch installs into the system interpreter; a PATH python3 (pyenv, venv) may lack it.
-const python = [process.env.DIFFA_PYTHON, 'python3', '/usr/bin/python3'].find(
-  (p) => p && spawnSync(p, ['-c', 'import torch, onnx, numpy'], { env }).status === 0,
-);
-const missing = 'python3 with torch, onnx and numpy is needed (Debian: apt install python3-torch python3-onnx python3-numpy)';
-if (!python && process.env.CI) throw new Error(missing);
-
-function py(...args: string[]) {
-  const r = spawnSync(python as string, args, { cwd: root, env, encoding: 'utf8' });
-  assert.equal(r.status, 0, `${args.join(' ')} failed:\n${r.stdout}\n${r.stderr}`);
-}
 
 /** max |got − want| over a float output, and over |want| (for relative bounds). */
 function maxDiff(got: Float32Array, want: Float32Array) {

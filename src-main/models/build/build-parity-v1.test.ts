@@ -7,6 +7,7 @@ import * as ort from 'onnxruntime-node';
 import { AskRequestSchema } from '../../../src-common/api/inference';
 import { answerQuestion } from '../../engine/answer';
 import { LoadedModel } from '../../engine/loaded-model';
+import { pythonEnv as env, pythonMissing as missing, py, python } from '../../test-support/python';
 import { tempDir } from '../../test-support/temp-dir';
 import { writeSineWav } from '../../test-support/wav';
 import { readParityCase } from '../testing/parity-case';
@@ -22,18 +23,6 @@ import { readBuildPlan } from './build-plan';
  * given as DIFFA's.
  */
 const root = join(import.meta.dirname, '..', '..', '..');
-const env = { ...process.env, OMP_NUM_THREADS: '1' };
-const python = [process.env.DIFFA_PYTHON, 'python3', '/usr/bin/python3'].find(
-  (p) => p && spawnSync(p, ['-c', 'import torch, onnx, numpy'], { env }).status === 0,
-);
-const missing = 'python3 with torch, onnx and numpy is needed (Debian: apt install python3-torch python3-onnx python3-numpy)';
-if (!python && process.env.CI) throw new Error(missing);
-
-function py(...args: string[]) {
-  const r = spawnSync(python as string, args, { cwd: root, env, encoding: 'utf8' });
-  assert.equal(r.status, 0, `${args.join(' ')} failed:\n${r.stdout}\n${r.stderr}`);
-  return r;
-}
 
 const VARIANTS = { fp32: ['--dtype', 'fp32'], int4: ['--dtype', 'fp16', '--int4'] } as const;
 type Variant = keyof typeof VARIANTS;

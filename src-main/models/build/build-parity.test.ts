@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cpSync, existsSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as ort from 'onnxruntime-node';
+import { pythonMissing as missing, py, python } from '../../test-support/python';
 import { tempDir } from '../../test-support/temp-dir';
 import { readParityCase } from '../testing/parity-case';
 import { buildBundle } from './build-bundle';
@@ -18,18 +18,6 @@ import { halfBitsToFloat } from './dtype-cast';
  * LoRA merge does arithmetic, int4 codes identical except on rounding boundaries (counted), and the same tokens
  * from both bundles. Then what a user gets wrong: missing, mis-shaped and truncated inputs, and a killed build.
  */
-const root = join(import.meta.dirname, '..', '..', '..');
-const env = { ...process.env, OMP_NUM_THREADS: '1' };
-const python = [process.env.DIFFA_PYTHON, 'python3', '/usr/bin/python3'].find(
-  (p) => p && spawnSync(p, ['-c', 'import torch, onnx, numpy'], { env }).status === 0,
-);
-const missing = 'python3 with torch, onnx and numpy is needed (Debian: apt install python3-torch python3-onnx python3-numpy)';
-if (!python && process.env.CI) throw new Error(missing);
-
-function py(...args: string[]) {
-  const r = spawnSync(python as string, args, { cwd: root, env, encoding: 'utf8' });
-  assert.equal(r.status, 0, `${args.join(' ')} failed:\n${r.stdout}\n${r.stderr}`);
-}
 
 const VARIANTS = { fp32: ['--dtype', 'fp32'], fp16: ['--dtype', 'fp16'], int4: ['--dtype', 'fp16', '--int4'] } as const;
 type Variant = keyof typeof VARIANTS;

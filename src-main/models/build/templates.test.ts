@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { pythonMissing as missing, py, python } from '../../test-support/python';
 import { tempDir } from '../../test-support/temp-dir';
 import { type BuildPlan, readBuildPlan } from './build-plan';
 
@@ -72,18 +72,6 @@ function describeShipped(archName: 'diffa2' | 'diffa'): void {
       );
     });
   });
-}
-
-const env = { ...process.env, OMP_NUM_THREADS: '1' };
-const python = [process.env.DIFFA_PYTHON, 'python3', '/usr/bin/python3'].find(
-  (p) => p && spawnSync(p, ['-c', 'import torch, onnx, numpy'], { env }).status === 0,
-);
-const missing = 'python3 with torch, onnx and numpy is needed (Debian: apt install python3-torch python3-onnx python3-numpy)';
-if (!python && process.env.CI) throw new Error(missing);
-
-function py(...args: string[]) {
-  const r = spawnSync(python as string, args, { cwd: root, env, encoding: 'utf8' });
-  assert.equal(r.status, 0, `${args.join(' ')} failed:\n${r.stdout}\n${r.stderr}`);
 }
 
 describe('templates from one trace', { skip: python ? false : missing }, () => {
