@@ -1,27 +1,14 @@
-/**
- * The key/value cache kept in device memory between steps (IO binding) against the same cache copied to the host and
- * back at every block, on one execution provider, in one run: the same LLM graph, the same answer (the bundled
- * model's sampler parity case, gen 32, blocks of 8, low-confidence), prefix and dual cache. Each row is a session of
- * its own; rows alternate round by round. Prints a table and checks that both paths give the same tokens.
- *
- *   npx tsx bench/io-binding.bench.ts --provider cuda [--model DIR] [--rounds 20]   # the GPU check (tools/gpu/)
- *   npx tsx bench/io-binding.bench.ts --provider cpu                                # the same mechanics on the CPU
- *
- * On the CPU there is no device memory: the "device" row runs the same slicing graph on the CPU provider, so the
- * script's own mechanics can be checked anywhere; only a CUDA run measures IO binding.
- */
-import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
-import { type DenoiseParams, denoise } from '../src-common/diffusion/denoise';
+import { denoise } from '../src-common/diffusion/denoise';
 import { bundledModelsDir } from '../src-main/core/resources';
 import { DeviceCacheSlicer } from '../src-main/engine/device-cache';
 import { cacheSupport, LlmForward, type LlmRunner } from '../src-main/engine/llm-forward';
 import { type ProviderName, sessionOptions } from '../src-main/engine/providers';
 import { loadBundle } from '../src-main/models/bundle';
-import { tensorView } from '../src-main/models/testing/parity-case';
+import { readSamplerCase } from '../src-main/models/testing/parity-case';
 import { median } from './stats';
 
 const { values } = parseArgs({
@@ -32,33 +19,8 @@ const modelDir = values.model ?? join(bundledModelsDir(), 'diffa-tiny');
 const rounds = Number(values.rounds);
 
 const { manifest } = loadBundle(modelDir);
-const parity = JSON.parse(readFileSync(join(modelDir, 'parity', 'samplers.json'), 'utf8')) as {
-  bin: string;
-  mask_id: number;
-  eos_id: number;
-  cases: { prompt_ids: number[]; audio_offset: number; audio_embeds: { offset: number; shape: number[] } }[];
-};
-const [first] = parity.cases;
-if (!first) throw new Error('the bundle has no sampler parity case');
-const { prompt_ids: promptIds, audio_offset: audioOffset } = first;
-const blob = readFileSync(join(modelDir, 'parity', parity.bin));
-const audio = {
-  embeds: new ort.Tensor('float32', tensorView(blob, { dtype: 'float32', ...first.audio_embeds }), first.audio_embeds.shape),
-  count: first.audio_embeds.shape[1] ?? 0,
-};
-const params: DenoiseParams = {
-  sampler: 'low-confidence',
-  genLength: 32,
-  blockLength: 8,
-  steps: 32,
-  temperature: 0,
-  cfgScale: 0,
-  seed: 0,
-  factor: 1,
-  threshold: 0.9,
-  maskId: parity.mask_id,
-  eosId: parity.eos_id,
-};
+const { maskId, promptIds, audioOffset, audio, params: decoding } = readSamplerCase(modelDir);
+const params = decoding();
 
 async function runner(deviceOutputs: string[]): Promise<{ runner: LlmRunner; session: ort.InferenceSession }> {
   const session = await ort.InferenceSession.create(join(modelDir, manifest.graphs.llm.file), sessionOptions(provider, undefined, deviceOutputs));
@@ -86,7 +48,7 @@ async function main(): Promise<void> {
       audio,
       audioOffset,
       promptIds,
-      parity.mask_id,
+      maskId,
       cache,
       support,
       where === 'device' ? slicer : null,

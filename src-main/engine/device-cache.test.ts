@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as ort from 'onnxruntime-node';
-import { type DenoiseParams, denoise } from '../../src-common/diffusion/denoise';
+import { denoise } from '../../src-common/diffusion/denoise';
 import { bundledModelsDir } from '../core/resources';
-import { tensorView } from '../models/testing/parity-case';
+import { readSamplerCase } from '../models/testing/parity-case';
 import { tempDir } from '../test-support/temp-dir';
 import { cacheSliceGraph } from './cache-slice-graph';
 import { DeviceCacheSlicer } from './device-cache';
@@ -57,33 +56,8 @@ describe('key/value cache cut in device memory', () => {
 
   describe('answers through it', () => {
     const modelDir = join(bundledModelsDir(), 'diffa-tiny');
-    const parity = join(modelDir, 'parity');
-    const stored = JSON.parse(readFileSync(join(parity, 'samplers.json'), 'utf8')) as {
-      bin: string;
-      mask_id: number;
-      eos_id: number;
-      cases: { prompt_ids: number[]; audio_offset: number; audio_embeds: { offset: number; shape: number[] } }[];
-    };
-    const first = stored.cases[0];
-    if (!first) throw new Error('no sampler case');
-    const blob = readFileSync(join(parity, stored.bin));
-    const audio = {
-      embeds: new ort.Tensor('float32', tensorView(blob, { dtype: 'float32', ...first.audio_embeds }), first.audio_embeds.shape),
-      count: first.audio_embeds.shape[1] ?? 0,
-    };
-    const params: DenoiseParams = {
-      sampler: 'low-confidence',
-      genLength: 32,
-      blockLength: 8,
-      steps: 32,
-      temperature: 0,
-      cfgScale: 0,
-      seed: 0,
-      factor: 1,
-      threshold: 0.9,
-      maskId: stored.mask_id,
-      eosId: stored.eos_id,
-    };
+    const { maskId, promptIds, audioOffset, audio, params: decoding } = readSamplerCase(modelDir);
+    const params = decoding();
     let model: LoadedModel;
     let slicer: DeviceCacheSlicer;
     before(async () => {
@@ -100,7 +74,7 @@ describe('key/value cache cut in device memory', () => {
     for (const cache of ['prefix', 'dual'] as const) {
       it(`${cache}: the same tokens and work as the host's slicing`, async () => {
         const run = async (device: DeviceCacheSlicer | null) => {
-          const llm = new LlmForward(model.llm, audio, first.audio_offset, first.prompt_ids, stored.mask_id, cache, model.cacheSupport, device);
+          const llm = new LlmForward(model.llm, audio, audioOffset, promptIds, maskId, cache, model.cacheSupport, device);
           const result = await denoise(params, llm.forward, () => undefined);
           llm.dispose();
           return { tokens: Array.from(result.tokens), report: llm.report };

@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as ort from 'onnxruntime-node';
 import type { CacheMode } from '../../src-common/decoding/caches';
-import { type DenoiseParams, denoise } from '../../src-common/diffusion/denoise';
+import { denoise } from '../../src-common/diffusion/denoise';
 import { bundledModelsDir } from '../core/resources';
-import { tensorView } from '../models/testing/parity-case';
+import { readSamplerCase } from '../models/testing/parity-case';
 import { tempDir } from '../test-support/temp-dir';
 import { cacheSupport, LlmForward, type LlmRunner } from './llm-forward';
 import { LoadedModel } from './loaded-model';
@@ -16,36 +15,7 @@ import { LoadedModel } from './loaded-model';
  * the refresh, the prefix cache does a fraction of the work, and a graph without a usable cache answers anyway.
  */
 const modelDir = join(bundledModelsDir(), 'diffa-tiny');
-const parity = join(modelDir, 'parity');
-const stored = JSON.parse(readFileSync(join(parity, 'samplers.json'), 'utf8')) as {
-  bin: string;
-  mask_id: number;
-  eos_id: number;
-  cases: { prompt_ids: number[]; audio_offset: number; audio_embeds: { offset: number; shape: number[] } }[];
-};
-const first = stored.cases[0];
-if (!first) throw new Error('no sampler case');
-const blob = readFileSync(join(parity, stored.bin));
-const audio = {
-  embeds: new ort.Tensor('float32', tensorView(blob, { dtype: 'float32', ...first.audio_embeds }), first.audio_embeds.shape),
-  count: first.audio_embeds.shape[1] ?? 0,
-  melLength: 0,
-};
-
-const params = (over: Partial<DenoiseParams>): DenoiseParams => ({
-  sampler: 'low-confidence',
-  genLength: 32,
-  blockLength: 8,
-  steps: 32,
-  temperature: 0,
-  cfgScale: 0,
-  seed: 0,
-  factor: 1,
-  threshold: 0.9,
-  maskId: stored.mask_id,
-  eosId: stored.eos_id,
-  ...over,
-});
+const { maskId, promptIds, audioOffset, audio, params } = readSamplerCase(modelDir);
 
 describe('key/value caches on DIFFA-Tiny', () => {
   let model: LoadedModel;
@@ -56,7 +26,7 @@ describe('key/value caches on DIFFA-Tiny', () => {
 
   const forward = (cache: CacheMode, runner: LlmRunner = model.llm) => {
     const shapeOf = (name: string) => model.manifest.graphs.llm.inputs[name]?.shape;
-    return new LlmForward(runner, audio, first.audio_offset, first.prompt_ids, stored.mask_id, cache, cacheSupport(runner, shapeOf));
+    return new LlmForward(runner, audio, audioOffset, promptIds, maskId, cache, cacheSupport(runner, shapeOf));
   };
 
   it('the bundled graph has a cache', () => {
@@ -66,7 +36,7 @@ describe('key/value caches on DIFFA-Tiny', () => {
   for (const cache of ['prefix', 'dual'] as const) {
     for (const cfgScale of [0, 1.5]) {
       it(`${cache}: a cached step over an unchanged window equals the full pass (cfg ${cfgScale})`, async () => {
-        const window = new Int32Array(16).fill(stored.mask_id);
+        const window = new Int32Array(16).fill(maskId);
         window[3] = 71;
         const input = { window, temperature: 0, cfgScale, uniform: null, block: { from: 8, to: 16 } };
         const cached = forward(cache);
@@ -74,7 +44,7 @@ describe('key/value caches on DIFFA-Tiny', () => {
         const step = await cached.forward(input); // cached
         const full = await forward('none').forward(input);
         assert.equal(cached.report.used, cache);
-        const sequence = first.prompt_ids.length + audio.count + window.length;
+        const sequence = promptIds.length + audio.count + window.length;
         // The last block: prefix runs it and everything after it (nothing), dual the block alone — 8 either way.
         assert.equal(cached.report.positionsComputed, sequence + 8, 'one full pass, then the block');
         assert.deepEqual(Array.from(step.tokens.slice(8)), Array.from(full.tokens.slice(8)));
