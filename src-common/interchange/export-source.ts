@@ -1,4 +1,5 @@
 import type { Exchange, Region } from '../api/library';
+import { isNoAnswer } from '../routing/confidence';
 import { flattenAnswers, questionKey } from './answer-tier';
 import { type Annotation, laneTiers, type Tier, type TierItem, tierName, uniqueNames } from './tiers';
 
@@ -23,7 +24,7 @@ export const NO_ANSWER_TEXT = '[no answer]';
 export const MEASURED_MARK = '[measured]';
 export const OUTSIDE_MARK = '[outside training]';
 
-const isEmptyModelAnswer = (e: Exchange) => e.answer !== null && e.answer.answer.trim() === '';
+const isEmptyModelAnswer = (e: Exchange) => e.answer !== null && isNoAnswer(e.answer.answer);
 
 /**
  * The text an export gives an exchange: the model's answer, the app's measured answer marked as measured, an answer

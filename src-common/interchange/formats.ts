@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isNoAnswer } from '../routing/confidence';
 import { readAudacityLabels, writeAudacityAnnotation } from './audacity';
 import { readEaf } from './eaf-read';
 import { writeEaf } from './eaf-write';
@@ -75,7 +76,7 @@ export function exportRecords(source: ExportSource) {
   const duration = sourceDuration(source);
   const empty = source.emptyAnswers ?? 'skip';
   // A row per exchange (failed ones keep their error), except answers that are only an end marker when skipped.
-  const kept = source.exchanges.filter((e) => empty === 'mark' || !(e.status === 'done' && e.answer !== null && e.answer.answer.trim() === ''));
+  const kept = source.exchanges.filter((e) => empty === 'mark' || !(e.status === 'done' && e.answer !== null && isNoAnswer(e.answer.answer)));
   return kept.map((e) => exchangeRecord(source.fileName, e, source.regions, duration, empty));
 }
 

@@ -1,4 +1,5 @@
 import { type Exchange, ExchangeSchema, type Region } from '../api/library';
+import { isNoAnswer } from '../routing/confidence';
 import { type EmptyAnswers, exchangeSpan, exportedAnswer } from './export-source';
 
 /**
@@ -26,7 +27,7 @@ export function exchangeRecord(file: string, exchange: Exchange, regions: Region
     /** trained | measured | outside: who answered, and whether the model was trained for the question. */
     route: exchange.route,
     outside_training: exchange.route === 'outside',
-    no_answer: a !== null && a.answer.trim() === '',
+    no_answer: a !== null && isNoAnswer(a.answer),
     /** The least confidence among the answer's words, and whether it fell below the model's threshold (null: not recorded). */
     confidence: a?.confidence?.least ?? null,
     unsure: a?.confidence?.unsure ?? null,

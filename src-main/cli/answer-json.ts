@@ -1,11 +1,12 @@
 import type { Answer, StepEventView } from '../../src-common/api/inference';
+import { isNoAnswer } from '../../src-common/routing/confidence';
 
 /** The `--json` shape of an answer: snake_case keys, as the CLI documents them. */
 export function answerJson(answer: Answer, steps?: StepEventView[]) {
   return {
     answer: answer.answer,
     // Only an end marker: shown as "No answer" in the app and never exported as an answer.
-    no_answer: answer.answer.trim() === '',
+    no_answer: isNoAnswer(answer.answer),
     // The least confidence among the answer's word tokens, and whether that is below the model's calibrated threshold.
     confidence: answer.confidence?.least ?? null,
     unsure: answer.confidence?.unsure ?? null,

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import type { StepEventView } from '../../src-common/api/inference';
+import { isNoAnswer } from '../../src-common/routing/confidence';
 import { measure, outsideMessage, routeFor } from '../chat/question-routing';
 import { loadBundle } from '../models/bundle';
 import { resolveModelDir } from '../models/resolve-model';
@@ -102,7 +103,7 @@ ${DECODING_USAGE}
         const route = { route: decision.route, task: decision.route === 'trained' ? decision.task : null, outside_training: decision.route === 'outside' };
         if (json) console.log(JSON.stringify({ ...route, ...answerJson(answer, trace ? steps : undefined) }, null, 2));
         else {
-          if (answer.answer.trim() === '') console.log('No answer (the model gave only an end marker; try more --steps)');
+          if (isNoAnswer(answer.answer)) console.log('No answer (the model gave only an end marker; try more --steps)');
           else console.log(answer.answer);
           if (answer.confidence?.unsure)
             console.error(
